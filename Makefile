@@ -1,0 +1,50 @@
+# kamtools: `make demo` and `make test` are all a fresh machine needs (Python 3.11+ and make).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+## help: list the targets
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m kamtools.kernel
+	@touch $(STAMP)
+
+## install: create .venv, install kamtools with its dependencies and its Jupyter kernel
+install: $(STAMP)
+
+## demo: write the demo client and render its report pack into reports/demo/
+demo: $(STAMP)
+	$(BIN)/kam demo
+	$(BIN)/kam validate demo
+	$(BIN)/kam run demo
+
+## test: run the whole test suite (creates the environment if needed)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## lint: ruff check and format check
+lint: $(STAMP)
+	$(BIN)/ruff check kamtools tests benchmarks
+	$(BIN)/ruff format --check kamtools tests benchmarks
+
+## bench: time a full demo run against the papermill + nbconvert floor
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_run.py
+
+## lab: open JupyterLab on the notebooks (workshop mode)
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+## clean: remove the environment (reports and client workspaces are kept)
+clean:
+	rm -rf $(VENV)
+
+.PHONY: help install demo test lint bench lab clean

@@ -1,0 +1,175 @@
+"""The client data contract: which tables kamtools reads and what each column means.
+
+Every other module speaks these canonical names. A client's own export is mapped onto them
+in ``client.yml`` (see :mod:`kamtools.workspace`), read by :mod:`kamtools.io` and checked by
+:mod:`kamtools.validation`; analysis functions only ever see frames with these columns.
+
+The contract is data, not code: a :class:`Table` lists its columns with their kind and whether
+they are required, so the blank input templates, the validation and the README table are all
+generated from the same place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnKind = Literal["id", "text", "number", "integer", "date", "score"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column of an input table."""
+
+    name: str
+    kind: ColumnKind
+    required: bool = False
+    description: str = ""
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """One canonical input table and the columns it may hold."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    required: bool = False
+    unique_key: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"table {self.name!r} has no column {name!r}")
+
+
+# The five labels of the satisfaction scale, best first; 5 = highly satisfied.
+SATISFACTION_LABELS: dict[str, int] = {
+    "highly satisfied": 5,
+    "generally satisfied": 4,
+    "no opinion": 3,
+    "somewhat dissatisfied": 2,
+    "extremely dissatisfied": 1,
+}
+
+CUSTOMERS = Table(
+    name="customers",
+    description="The customer master: one row per customer.",
+    required=True,
+    unique_key=("customer_id",),
+    columns=(
+        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        Column("name", "text", True, "Customer name as it should appear in reports.", "Alpha Building Supplies"),
+        Column("region", "text", False, "Sales region or territory.", "North"),
+        Column("segment", "text", False, "Segment or channel (retailer, installer, ...).", "Retail"),
+        Column("customer_since", "date", False, "Date of the first business relationship.", "2019-03-01"),
+        Column("credit_limit", "number", False, "Credit limit in the client's currency.", "50000"),
+        Column("payment_terms_days", "integer", False, "Agreed payment terms in days.", "30"),
+    ),
+)
+
+SALES = Table(
+    name="sales",
+    description="Invoice lines; a negative net_sales is a credit note or a return.",
+    required=True,
+    columns=(
+        Column("invoice_date", "date", True, "Date of the invoice.", "2025-01-15"),
+        Column("customer_id", "id", True, "Customer number, as in the customer master.", "C0001"),
+        Column("net_sales", "number", True, "Net sales amount of the line (after discounts, before VAT).", "1250.00"),
+        Column("cost", "number", False, "Cost of goods sold for the line; without it margins are 'not available'.", "980.00"),
+        Column("quantity", "number", False, "Quantity sold.", "10"),
+        Column("product", "text", False, "Product code or name.", "P-1001"),
+        Column("category", "text", False, "Product category.", "Tools"),
+        Column("invoice_id", "id", False, "Invoice number.", "INV-000001"),
+    ),
+)
+
+RECEIVABLES = Table(
+    name="receivables",
+    description="Invoices with due and paid dates, for payment behaviour (financial reputation).",
+    columns=(
+        Column("customer_id", "id", True, "Customer number.", "C0001"),
+        Column("invoice_id", "id", False, "Invoice number.", "INV-000001"),
+        Column("invoice_date", "date", False, "Invoice date.", "2025-01-15"),
+        Column("due_date", "date", True, "Date payment was due.", "2025-02-14"),
+        Column("paid_date", "date", False, "Date paid; empty while the invoice is open.", "2025-02-20"),
+        Column("amount", "number", True, "Invoice amount.", "1250.00"),
+    ),
+)
+
+COST_TO_SERVE = Table(
+    name="cost_to_serve",
+    description="Cost to serve per customer and fiscal year, as amounts or drivers.",
+    unique_key=("customer_id", "period"),
+    columns=(
+        Column("customer_id", "id", True, "Customer number.", "C0001"),
+        Column("period", "integer", True, "Fiscal year (the calendar year in which it ends).", "2025"),
+        Column("cost_amount", "number", False, "Total cost to serve, if known directly.", "4200"),
+        Column("orders", "number", False, "Number of orders handled.", "48"),
+        Column("deliveries", "number", False, "Number of deliveries.", "52"),
+        Column("visits", "number", False, "Sales visits.", "12"),
+        Column("returns", "number", False, "Returns handled.", "3"),
+    ),
+)
+
+ASSESSMENTS = Table(
+    name="assessments",
+    description="Workshop scores (1 to 5) of a customer on a qualitative indicator.",
+    columns=(
+        Column("customer_id", "id", True, "Customer number.", "C0001"),
+        Column("indicator", "text", True, "Indicator assessed (e.g. management_maturity).", "management_maturity"),
+        Column("score", "score", True, "Score from 1 (weak) to 5 (strong).", "4"),
+        Column("assessor", "text", False, "Who gave the score.", "J. Smith"),
+        Column("date", "date", False, "When it was given.", "2025-11-20"),
+        Column("note", "text", False, "Why.", "Second-generation owner, uses ERP"),
+    ),
+)
+
+SURVEYS = Table(
+    name="surveys",
+    description="Satisfaction survey answers on the 5-point scale (a label or 1 to 5).",
+    columns=(
+        Column("customer_id", "id", True, "Customer number.", "C0001"),
+        Column("date", "date", True, "Date of the answer.", "2025-06-30"),
+        Column("dimension", "text", True, "Question or dimension.", "delivery"),
+        Column("answer", "score", True, "1 to 5, or one of the five satisfaction labels.", "generally satisfied"),
+    ),
+)
+
+MARKET = Table(
+    name="market",
+    description="Estimated wallet (total purchases in our categories) and main competitors.",
+    unique_key=("customer_id",),
+    columns=(
+        Column("customer_id", "id", True, "Customer number.", "C0001"),
+        Column("wallet", "number", True, "Estimated yearly purchases in our categories, all suppliers.", "400000"),
+        Column("main_competitors", "text", False, "Main competing suppliers, separated by ';'.", "Beta Trade; Gamma"),
+    ),
+)
+
+TEAM = Table(
+    name="team",
+    description="The service team: who serves which accounts.",
+    unique_key=("member",),
+    columns=(
+        Column("member", "text", True, "Team member name.", "J. Smith"),
+        Column("role", "text", True, "Role (account manager, inside sales, logistics, ...).", "account manager"),
+        Column("function", "text", False, "Department or function.", "Sales"),
+        Column("accounts", "text", False, "Customer numbers served, separated by ';'.", "C0001; C0002"),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (CUSTOMERS, SALES, RECEIVABLES, COST_TO_SERVE, ASSESSMENTS, SURVEYS, MARKET, TEAM)
+}
+"""Every table of the contract, by name, in the order a client fills them in."""

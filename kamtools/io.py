@@ -1,0 +1,273 @@
+"""All file reading and writing of kamtools: input tables, configuration, run outputs.
+
+Analysis functions never touch the disk; this module is the one place that does. Input files
+are read as text, cell for cell, so that :mod:`kamtools.validation` can report every oddity
+with the row and column a user sees in Excel, instead of pandas guessing types silently.
+
+Supported inputs: CSV (any common delimiter; UTF-8 with or without BOM, cp1252/latin-1, GBK;
+optionally gzip-compressed), XLSX and Parquet.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+CSV_SUFFIXES = (".csv", ".txt", ".tsv", ".csv.gz", ".txt.gz", ".tsv.gz")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+SUPPORTED_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
+
+# Tried in this order when a file does not say its encoding: strict UTF-8 first because it
+# almost never decodes text that is not UTF-8; then GBK (Chinese exports) or the Windows code
+# page Excel writes in the West, see detect_encoding; latin-1 last: it decodes anything.
+CANDIDATE_ENCODINGS = ("utf-8", "gbk", "cp1252", "latin-1")
+CANDIDATE_DELIMITERS = ",;\t|"
+SNIFF_BYTES = 256 * 1024
+
+
+class InputFileError(Exception):
+    """An input file cannot be read at all (missing, wrong format, undecodable)."""
+
+    def __init__(self, file: str, message: str) -> None:
+        super().__init__(f"{file}: {message}")
+        self.file = file
+        self.message = message
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in SUPPORTED_SUFFIXES:
+        if name.endswith(suffix):
+            return suffix
+    return path.suffix.lower()
+
+
+def _head_bytes(path: Path, size: int = SNIFF_BYTES) -> bytes:
+    if path.name.lower().endswith(".gz"):
+        with gzip.open(path, "rb") as handle:
+            return handle.read(size)
+    with path.open("rb") as handle:
+        return handle.read(size)
+
+
+def detect_encoding(sample: bytes) -> str:
+    """Name the text encoding of a CSV sample.
+
+    A byte-order mark decides; otherwise the first candidate of :data:`CANDIDATE_ENCODINGS`
+    that decodes the sample without error wins. A sample cut in the middle of a multi-byte
+    character is tolerated by ignoring its last three bytes.
+    """
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    body = sample[:-3] if len(sample) >= SNIFF_BYTES else sample
+    candidates = list(CANDIDATE_ENCODINGS)
+    if not _looks_double_byte(body):
+        # Accented Western text (isolated high bytes) often decodes as GBK too, wrongly.
+        candidates.remove("gbk")
+    for encoding in candidates:
+        try:
+            body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin-1"
+
+
+def _looks_double_byte(sample: bytes) -> bool:
+    """True when high bytes come in pairs or runs, as in GBK, not alone as in cp1252 accents."""
+    high = [i for i, byte in enumerate(sample) if byte >= 0x80]
+    if not high:
+        return False
+    positions = set(high)
+    paired = sum(1 for i in high if i - 1 in positions or i + 1 in positions)
+    return paired / len(high) > 0.9
+
+
+def detect_delimiter(text_sample: str) -> str:
+    """Guess the delimiter of a CSV from its first lines (comma when nothing else fits)."""
+    lines = [line for line in text_sample.splitlines()[:50] if line.strip()]
+    if not lines:
+        return ","
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=CANDIDATE_DELIMITERS)
+        return dialect.delimiter
+    except csv.Error:
+        header = lines[0]
+        counts = {d: header.count(d) for d in CANDIDATE_DELIMITERS}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+def read_raw_table(path: Path, *, options: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Read an input file into a frame of text cells, exactly as the user typed them.
+
+    Parameters
+    ----------
+    path
+        CSV (optionally ``.gz``), XLSX or Parquet file.
+    options
+        Reading options from ``client.yml``: ``encoding``, ``delimiter``, ``sheet``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every column as ``object``/``str`` (CSV, XLSX) with empty cells as ``""``; Parquet keeps
+        its own types because the file already carries them. The header row is row 1 as in
+        Excel, so data row ``i`` (0-based) is the user's row ``i + 2``.
+
+    Raises
+    ------
+    InputFileError
+        When the file is missing, of an unknown type, or cannot be decoded.
+    """
+    options = dict(options or {})
+    label = path.name
+    if not path.exists():
+        raise InputFileError(label, "file not found")
+    suffix = _suffix(path)
+    try:
+        if suffix in CSV_SUFFIXES:
+            return _read_csv_text(path, options)
+        if suffix in EXCEL_SUFFIXES:
+            sheet = options.get("sheet", 0)
+            frame = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False, engine="openpyxl")
+            return frame.fillna("")
+        if suffix in PARQUET_SUFFIXES:
+            return pd.read_parquet(path)
+    except InputFileError:
+        raise
+    except (UnicodeDecodeError, ValueError, OSError, pd.errors.ParserError) as exc:
+        raise InputFileError(label, f"cannot be read ({type(exc).__name__}: {exc})") from exc
+    raise InputFileError(label, f"unsupported file type {suffix!r}; use CSV, XLSX or Parquet")
+
+
+def _read_csv_text(path: Path, options: Mapping[str, Any]) -> pd.DataFrame:
+    sample = _head_bytes(path)
+    if not sample.strip():
+        return pd.DataFrame()
+    encoding = options.get("encoding") or detect_encoding(sample)
+    delimiter = options.get("delimiter") or detect_delimiter(sample.decode(encoding, errors="replace"))
+    frame = pd.read_csv(
+        path,
+        sep=delimiter,
+        encoding=encoding,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=True,
+        engine="c",
+    )
+    # A BOM decoded by a non-sig codec ends up glued to the first header.
+    frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
+    return frame
+
+
+def file_fingerprint(path: Path) -> str:
+    """SHA-256 of a file's bytes, shortened to 16 hex digits: enough to tell inputs apart."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping; an empty file is an empty mapping."""
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputFileError(path.name, f"is not valid YAML: {exc}") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise InputFileError(path.name, "must hold a mapping of settings at the top level")
+    return loaded
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target`` and rename it into place on success.
+
+    The rename is atomic on one file system, so a reader sees either the old file or the
+    complete new one, never a half-written file; on failure the temporary file is removed
+    and ``target`` is untouched.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write text (UTF-8) to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_yaml(path: Path, data: Mapping[str, Any], *, keep_previous: bool = True) -> Path | None:
+    """Write a YAML mapping atomically, keeping the previous version as ``NAME.previous.yml``.
+
+    Returns the path of the kept previous version, if there was one. Workshop settings are
+    saved this way so that a save never loses what was there before.
+    """
+    previous: Path | None = None
+    if keep_previous and path.exists():
+        previous = path.with_name(f"{path.stem}.previous{path.suffix}")
+        write_text_atomic(previous, path.read_text(encoding="utf-8"))
+    text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, default_flow_style=False)
+    write_text_atomic(path, text)
+    return previous
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write a frame as CSV (UTF-8 with BOM, so Excel opens accents right) or XLSX, atomically."""
+    suffix = _suffix(path)
+    with atomic_path(path) as tmp:
+        if suffix == ".csv":
+            frame.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+        elif suffix == ".csv.gz":
+            frame.to_csv(tmp, index=False, encoding="utf-8", compression="gzip", date_format="%Y-%m-%d")
+        elif suffix in EXCEL_SUFFIXES:
+            _write_xlsx(frame, tmp)
+        elif suffix in PARQUET_SUFFIXES:
+            frame.to_parquet(tmp, index=False)
+        else:
+            raise ValueError(f"cannot write {path.name}: unsupported type {suffix!r}")
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.date
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        out.to_excel(writer, index=False)
+    path.write_bytes(buffer.getvalue())
+
+
+def read_output_table(path: Path) -> pd.DataFrame:
+    """Read a table that an earlier stage wrote into a run folder (CSV written by kamtools)."""
+    if not path.exists():
+        raise InputFileError(path.name, "not found in the run folder; run the earlier stage first")
+    return pd.read_csv(path, encoding="utf-8-sig", dtype={"customer_id": str})

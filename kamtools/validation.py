@@ -1,0 +1,650 @@
+"""Turn a client's raw tables into clean canonical frames, reporting every problem at once.
+
+Validation is pure: it receives text frames (as :func:`kamtools.io.read_raw_table` reads them)
+and the reading instructions of ``client.yml``, and returns an :class:`Intake`: the canonical
+typed tables, the problems that stop a run (each naming file, row and column), and the repairs
+it made (each counted, with example rows) for the report's data-quality section.
+
+Rows are numbered as the user sees them in Excel: the header is row 1, the first data row is 2.
+No row is ever dropped without a :class:`Repair` that counts it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kamtools.contract import SATISFACTION_LABELS, TABLES, Column, Table
+
+ROW = "_row"
+MAX_LISTED_ROWS = 10
+CURRENCY_PATTERN = r"[€£$¥]|\b(?:EUR|GBP|USD|CHF|CNY|RMB|JPY)\b"
+SPACE_PATTERN = r"[\s\u00a0\u202f]"
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem that stops the run until the client's data is fixed.
+
+    ``rows`` holds every affected row (Excel numbering); ``values`` a few of the offending
+    cell values, so the user recognises them.
+    """
+
+    table: str
+    file: str
+    column: str | None
+    message: str
+    rows: tuple[int, ...] = ()
+    values: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.rows:
+            listed = ", ".join(str(r) for r in self.rows[:MAX_LISTED_ROWS])
+            more = len(self.rows) - MAX_LISTED_ROWS
+            label = "row" if len(self.rows) == 1 else "rows"
+            where.append(f"{label} {listed}" + (f" and {more:,} more" if more > 0 else ""))
+        if self.column:
+            where.append(f"column '{self.column}'")
+        text = ", ".join(where) + f": {self.message}"
+        if self.values:
+            text += " (e.g. " + ", ".join(repr(v) for v in self.values) + ")"
+        return text
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A fixable oddity that validation repaired, or rows it set aside, counted."""
+
+    table: str
+    file: str
+    action: str
+    rows: int
+    dropped: bool = False
+    column: str | None = None
+    example_rows: tuple[int, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"{self.file}" + (f", column '{self.column}'" if self.column else "")
+        examples = ""
+        if self.example_rows:
+            examples = " (e.g. rows " + ", ".join(str(r) for r in self.example_rows[:5]) + ")"
+        return f"{where}: {self.action}: {self.rows:,} rows{examples}"
+
+
+@dataclass(frozen=True)
+class ExclusionRule:
+    """Rows of a raw file that are not customer sales (postage, fees, bad-debt write-offs).
+
+    Exactly one of ``equals``, ``isin``, ``starts_with`` or ``matches`` is used. Excluded rows
+    are counted in the data-quality summary with ``reason``.
+    """
+
+    column: str
+    reason: str
+    isin: tuple[str, ...] = ()
+    starts_with: tuple[str, ...] = ()
+    matches: str | None = None
+
+    def mask(self, raw: pd.DataFrame) -> pd.Series:
+        values = raw[self.column].astype(str).str.strip()
+        hit = pd.Series(False, index=raw.index)
+        if self.isin:
+            hit |= values.isin(self.isin)
+        if self.starts_with:
+            hit |= values.str.startswith(self.starts_with)
+        if self.matches:
+            hit |= values.str.fullmatch(self.matches)
+        return hit
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """How to read one client file as one contract table (from ``client.yml``'s ``inputs``)."""
+
+    table: str
+    file: str
+    columns: Mapping[str, str] = field(default_factory=dict)
+    net_sales_from: tuple[str, str] | None = None
+    date_format: str | None = None
+    dayfirst: bool = False
+    decimal: str = "auto"
+    exclude_rows: tuple[ExclusionRule, ...] = ()
+    drop_rows_missing: Mapping[str, str] = field(default_factory=dict)
+    drop_exact_duplicates: bool = True
+    customer_columns: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PeriodSpan:
+    """The dates an analysis covers: from the first period's start to the current period's end."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    out_of_period: str = "error"  # or "exclude"
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """One input file as read: rows read and kept, and a fingerprint of its bytes."""
+
+    table: str
+    file: str
+    rows_read: int
+    rows_kept: int
+    fingerprint: str = ""
+
+
+@dataclass
+class Intake:
+    """The result of validation: clean tables, blocking problems, repairs and notes."""
+
+    tables: dict[str, pd.DataFrame]
+    problems: list[Problem]
+    repairs: list[Repair]
+    sources: list[SourceSummary]
+    notes: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def quality_table(self) -> pd.DataFrame:
+        """The data-quality summary as a frame: one line per repair, set-aside or note."""
+        rows = [
+            {
+                "table": r.table,
+                "file": r.file,
+                "column": r.column or "",
+                "what was done": r.action,
+                "rows": r.rows,
+                "rows set aside": r.rows if r.dropped else 0,
+            }
+            for r in self.repairs
+        ]
+        return pd.DataFrame(rows, columns=["table", "file", "column", "what was done", "rows", "rows set aside"])
+
+    def sources_table(self) -> pd.DataFrame:
+        """Input files with their row counts and fingerprints, for the assumptions section."""
+        return pd.DataFrame(
+            [vars(s) for s in self.sources],
+            columns=["table", "file", "rows_read", "rows_kept", "fingerprint"],
+        )
+
+
+class _TableCheck:
+    """Collects problems and repairs while one raw table is turned into a canonical one."""
+
+    def __init__(self, spec: InputSpec, table: Table) -> None:
+        self.spec = spec
+        self.table = table
+        self.problems: list[Problem] = []
+        self.repairs: list[Repair] = []
+
+    def problem(self, column: str | None, message: str, rows: Sequence[int] = (), values=()) -> None:
+        self.problems.append(
+            Problem(self.table.name, self.spec.file, column, message, tuple(int(r) for r in rows),
+                    tuple(str(v) for v in list(values)[:3]))
+        )
+
+    def repair(self, action: str, rows: pd.Series | Sequence[int], *, dropped: bool = False,
+               column: str | None = None) -> None:
+        listed = list(rows)
+        if listed:
+            self.repairs.append(
+                Repair(self.table.name, self.spec.file, action, len(listed), dropped, column,
+                       tuple(int(r) for r in listed[:5]))
+            )
+
+    def client_name(self, canonical: str) -> str:
+        return self.spec.columns.get(canonical, canonical)
+
+
+def _find_column(raw: pd.DataFrame, wanted: str) -> str | None:
+    if wanted in raw.columns:
+        return wanted
+    lowered = {str(c).strip().lower(): c for c in raw.columns}
+    return lowered.get(wanted.strip().lower())
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(values) or values.dtype == object:
+        return values.fillna("").astype(str)
+    return values.astype(str).where(values.notna(), "")
+
+
+def _detect_decimal(text: pd.Series) -> str:
+    """Decide whether a column writes decimals with a comma ("1.234,56") or a point."""
+    sample = text[text != ""].head(5000)
+    comma = sample.str.contains(r"^-?[\d.\s']*,\d{1,3}$", regex=True).sum()
+    point = sample.str.contains(r"^-?[\d,\s']*\.\d+$", regex=True).sum()
+    thousands_comma = sample.str.contains(r"^-?\d{1,3}(?:,\d{3})+$", regex=True).sum()
+    return "," if comma > point + thousands_comma else "."
+
+
+def parse_numbers(text: pd.Series, *, decimal: str = "auto") -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Read numbers as people type them: currency signs, thousands separators, "(12.50)".
+
+    Returns the float values (NaN for empty or unreadable cells), a mask of cells that needed
+    a repair (symbols or separators removed) and a mask of cells that could not be read.
+    """
+    if pd.api.types.is_numeric_dtype(text) and not pd.api.types.is_bool_dtype(text):
+        values = text.astype(float)
+        none = pd.Series(False, index=text.index)
+        return values, none, none
+    raw = _as_text(text).str.strip()
+    empty = raw == ""
+    if decimal == "auto":
+        decimal = _detect_decimal(raw)
+    cleaned = raw.str.replace(CURRENCY_PATTERN, "", regex=True).str.replace(SPACE_PATTERN, "", regex=True)
+    negative = cleaned.str.startswith("(") & cleaned.str.endswith(")") | cleaned.str.endswith("-")
+    cleaned = cleaned.str.strip("()").str.rstrip("-").where(~negative, "-" + cleaned.str.strip("()-"))
+    if decimal == ",":
+        cleaned = cleaned.str.replace(r"[.']", "", regex=True).str.replace(",", ".", regex=False)
+    else:
+        cleaned = cleaned.str.replace(r"[,']", "", regex=True)
+    values = pd.to_numeric(cleaned, errors="coerce")
+    unreadable = values.isna() & ~empty
+    repaired = (cleaned != raw) & ~unreadable & ~empty & ~raw.str.fullmatch(r"-?\d+(\.\d+)?")
+    return values.astype(float), repaired, unreadable
+
+
+def parse_dates(text: pd.Series, *, date_format: str | None = None, dayfirst: bool = False
+                ) -> tuple[pd.Series, pd.Series]:
+    """Read dates in ISO, a given format, day-first or month-first text, or Excel serial numbers.
+
+    Returns the normalised dates (time of day dropped) and a mask of unreadable cells.
+    """
+    if pd.api.types.is_datetime64_any_dtype(text):
+        dates = pd.to_datetime(text).dt.tz_localize(None) if getattr(text.dt, "tz", None) else text
+        return dates.dt.normalize().astype("datetime64[ns]"), pd.Series(False, index=text.index)
+    raw = _as_text(text).str.strip()
+    empty = raw == ""
+    if date_format:
+        parsed = pd.to_datetime(raw.where(~empty), format=date_format, errors="coerce")
+    else:
+        parsed = pd.to_datetime(raw.where(~empty), format="ISO8601", errors="coerce")
+        todo = parsed.isna() & ~empty
+        if todo.any():
+            serial = pd.to_numeric(raw[todo], errors="coerce")
+            is_serial = serial.between(20000, 80000)
+            from_serial = EXCEL_EPOCH + pd.to_timedelta(serial[is_serial].round(), unit="D")
+            parsed.loc[from_serial.index] = from_serial
+            todo = parsed.isna() & ~empty
+        if todo.any():
+            parsed.loc[todo] = pd.to_datetime(raw[todo], format="mixed", dayfirst=dayfirst, errors="coerce")
+    parsed = pd.to_datetime(parsed, errors="coerce")
+    unreadable = parsed.isna() & ~empty
+    return parsed.dt.normalize().astype("datetime64[ns]"), unreadable
+
+
+def parse_scores(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Read 1-to-5 scores, given as numbers or as the five satisfaction labels."""
+    raw = _as_text(text).str.strip()
+    empty = raw == ""
+    numbers = pd.to_numeric(raw.str.replace(",", ".", regex=False), errors="coerce")
+    labels = raw.str.lower().map(SATISFACTION_LABELS)
+    values = numbers.fillna(labels).astype(float)
+    invalid = (~empty) & (values.isna() | ~values.between(1, 5))
+    return values.where(~invalid), invalid
+
+
+def _convert(check: _TableCheck, frame: pd.DataFrame, column: Column) -> pd.Series:
+    values = frame[column.name]
+    user_column = check.client_name(column.name)
+    rows = frame[ROW]
+    if column.kind in ("number", "integer"):
+        parsed, repaired, bad = parse_numbers(values, decimal=check.spec.decimal)
+        if bad.any():
+            check.problem(user_column, "is not a number", rows[bad], values[bad])
+        if column.kind == "integer":
+            fractional = parsed.notna() & (parsed != parsed.round())
+            if fractional.any():
+                check.problem(user_column, "must be a whole number", rows[fractional], values[fractional])
+        check.repair("removed currency signs or thousands separators", rows[repaired], column=user_column)
+        return parsed
+    if column.kind == "date":
+        parsed, bad = parse_dates(values, date_format=check.spec.date_format, dayfirst=check.spec.dayfirst)
+        if bad.any():
+            hint = f" in the format {check.spec.date_format}" if check.spec.date_format else ""
+            check.problem(user_column, f"is not a date{hint}", rows[bad], values[bad])
+        return parsed
+    if column.kind == "score":
+        parsed, bad = parse_scores(values)
+        if bad.any():
+            check.problem(user_column, "must be a score from 1 to 5 or one of the five satisfaction labels",
+                          rows[bad], values[bad])
+        return parsed
+    text = _as_text(values)
+    stripped = text.str.strip()
+    if column.kind == "id":
+        numeric_id = stripped.str.fullmatch(r"\d+\.0")
+        if numeric_id.any():
+            check.repair("ids stored as decimal numbers ('1001.0') read as '1001'", rows[numeric_id],
+                         column=user_column)
+            stripped = stripped.where(~numeric_id, stripped.str[:-2])
+    return stripped
+
+
+def validate_table(raw: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, _TableCheck]:
+    """Turn one raw frame into the canonical frame of its contract table.
+
+    Returns the canonical frame (contract columns that were provided, plus ``_row``) and the
+    check holding its problems and repairs. Cross-table checks happen in
+    :func:`validate_tables`.
+    """
+    table = TABLES[spec.table]
+    check = _TableCheck(spec, table)
+    if raw.empty:
+        check.problem(None, "the file is empty (a header row and at least one data row are needed)")
+        return pd.DataFrame(columns=[*table.column_names, ROW]), check
+    raw = raw.reset_index(drop=True)
+    rows = pd.Series(np.arange(2, len(raw) + 2), index=raw.index)
+
+    kept = pd.Series(True, index=raw.index)
+    for rule in spec.exclude_rows:
+        if _find_column(raw, rule.column) is None:
+            check.problem(rule.column, "is named in an exclusion rule of client.yml but not in the file")
+            continue
+        hit = rule.mask(raw.rename(columns={_find_column(raw, rule.column): rule.column})) & kept
+        check.repair(f"set aside: {rule.reason}", rows[hit], dropped=True, column=rule.column)
+        kept &= ~hit
+
+    canonical = pd.DataFrame(index=raw.index)
+    for column in table.columns:
+        wanted = spec.columns.get(column.name)
+        found = _find_column(raw, wanted or column.name)
+        if found is not None:
+            canonical[column.name] = raw[found]
+        elif wanted:
+            check.problem(wanted, f"is mapped to '{column.name}' in client.yml but the file has no such column"
+                          f" (it has: {', '.join(map(str, raw.columns))})")
+        elif column.required and not (column.name == "net_sales" and spec.net_sales_from):
+            check.problem(column.name, "required column is missing; add it or map your column to it in"
+                          f" client.yml (the file has: {', '.join(map(str, raw.columns))})")
+    if spec.net_sales_from:
+        factors = [_find_column(raw, c) for c in spec.net_sales_from]
+        missing = [c for c, f in zip(spec.net_sales_from, factors, strict=True) if f is None]
+        if missing:
+            check.problem(missing[0], "is named in net_sales_from of client.yml but not in the file")
+        else:
+            quantity, _, bad_q = parse_numbers(raw[factors[0]], decimal=spec.decimal)
+            price, _, bad_p = parse_numbers(raw[factors[1]], decimal=spec.decimal)
+            for bad, name, source in ((bad_q, factors[0], raw[factors[0]]), (bad_p, factors[1], raw[factors[1]])):
+                if (bad & kept).any():
+                    check.problem(str(name), "is not a number", rows[bad & kept], source[bad & kept])
+            canonical["net_sales"] = (quantity * price).round(2)
+    for target, source in spec.customer_columns.items():
+        found = _find_column(raw, source)
+        if found is None:
+            check.problem(source, f"is named in customer_columns ({target}) of client.yml but not in the file")
+        else:
+            canonical[f"customer_{target}"] = raw[found]
+
+    canonical = canonical[kept]
+    rows = rows[kept]
+    canonical[ROW] = rows
+    text_columns = [c for c in canonical.columns if c != ROW and not pd.api.types.is_numeric_dtype(canonical[c])
+                    and not pd.api.types.is_datetime64_any_dtype(canonical[c])]
+    padded = pd.Series(False, index=canonical.index)
+    for name in text_columns:
+        text = _as_text(canonical[name])
+        padded |= text != text.str.strip()
+    check.repair("removed spaces around values", rows[padded])
+
+    # Blank cells are judged on the text, before conversion turns unreadable cells into NaN too.
+    blank = {
+        c.name: (canonical[c.name].isna() if pd.api.types.is_float_dtype(canonical[c.name])
+                 else _as_text(canonical[c.name]).str.strip() == "")
+        for c in table.columns if c.required and c.name in canonical.columns
+    }
+    for column in table.columns:
+        if column.name in canonical.columns and not (column.name == "net_sales" and spec.net_sales_from):
+            canonical[column.name] = _convert(check, canonical, column)
+    for name in [c for c in canonical.columns if c.startswith("customer_") and c != "customer_id"
+                 and c not in table.column_names]:
+        canonical[name] = _as_text(canonical[name]).str.strip()
+
+    for column in table.columns:
+        if column.name not in blank:
+            continue
+        missing = blank[column.name].reindex(canonical.index)
+        if not missing.any():
+            continue
+        if column.name in spec.drop_rows_missing:
+            check.repair(f"set aside: {spec.drop_rows_missing[column.name]}", canonical.loc[missing, ROW],
+                         dropped=True, column=check.client_name(column.name))
+            canonical = canonical[~missing]
+        else:
+            check.problem(check.client_name(column.name), "required value is empty", canonical.loc[missing, ROW])
+
+    if spec.drop_exact_duplicates and len(canonical):
+        duplicated = canonical.drop(columns=ROW).duplicated(keep="first")
+        check.repair("set aside: exact duplicate of an earlier row", canonical.loc[duplicated, ROW], dropped=True)
+        canonical = canonical[~duplicated]
+    if table.unique_key and set(table.unique_key) <= set(canonical.columns):
+        clash = canonical.duplicated(list(table.unique_key), keep=False)
+        if clash.any():
+            keys = canonical.loc[clash, list(table.unique_key)].astype(str).agg(" / ".join, axis=1)
+            check.problem(check.client_name(table.unique_key[0]),
+                          f"duplicate {' / '.join(table.unique_key)}: each must appear once",
+                          canonical.loc[clash, ROW], keys.unique())
+    return canonical.reset_index(drop=True), check
+
+
+def derive_customers(sales: pd.DataFrame) -> pd.DataFrame:
+    """Build a customer master from invoice lines when the client has none.
+
+    Name, region and segment come from the lines' mapped ``customer_*`` columns where present
+    (the most frequent value per customer), else the name is the customer number.
+    """
+    ids = sales["customer_id"].drop_duplicates().sort_values()
+    customers = pd.DataFrame({"customer_id": ids.to_numpy()})
+    for target in ("name", "region", "segment"):
+        source = f"customer_{target}"
+        if source in sales.columns:
+            values = sales[sales[source] != ""]
+            most_frequent = values.groupby("customer_id")[source].agg(lambda s: s.value_counts().index[0])
+            customers[target] = customers["customer_id"].map(most_frequent).fillna("")
+    if "name" not in customers.columns:
+        customers["name"] = customers["customer_id"]
+    customers["name"] = customers["name"].where(customers["name"] != "", customers["customer_id"])
+    return customers
+
+
+def _check_known_customers(check: _TableCheck, frame: pd.DataFrame, known: pd.Index) -> None:
+    if "customer_id" not in frame.columns or frame.empty:
+        return
+    unknown = ~frame["customer_id"].isin(known) & (frame["customer_id"] != "")
+    if unknown.any():
+        check.problem(check.client_name("customer_id"), "customer not found in the customer master",
+                      frame.loc[unknown, ROW], frame.loc[unknown, "customer_id"].unique())
+
+
+def validate_tables(raw_tables: Mapping[str, pd.DataFrame], specs: Mapping[str, InputSpec], *,
+                    span: PeriodSpan | None = None, fingerprints: Mapping[str, str] | None = None) -> Intake:
+    """Validate a client's whole workspace: every table, then the links between tables.
+
+    Parameters
+    ----------
+    raw_tables
+        Raw text frames by contract table name, as read from the client's files.
+    specs
+        Reading instructions by table name (from ``client.yml``).
+    span
+        Dates the analysis covers; invoice lines outside it are an error, or set aside and
+        counted when ``span.out_of_period == "exclude"``.
+    fingerprints
+        File fingerprints by table name, recorded in the sources summary.
+
+    Returns
+    -------
+    Intake
+        Canonical tables without helper columns, problems, repairs, sources and notes.
+    """
+    fingerprints = fingerprints or {}
+    checks: dict[str, _TableCheck] = {}
+    frames: dict[str, pd.DataFrame] = {}
+    notes: list[str] = []
+    for name, raw in raw_tables.items():
+        frames[name], checks[name] = validate_table(raw, specs[name])
+
+    sales = frames.get("sales")
+    if sales is not None and span is not None and "invoice_date" in sales.columns and not sales.empty:
+        outside = sales["invoice_date"].notna() & ~sales["invoice_date"].between(span.start, span.end)
+        if outside.any():
+            check = checks["sales"]
+            window = f"{span.start:%Y-%m-%d} to {span.end:%Y-%m-%d}"
+            if span.out_of_period == "exclude":
+                check.repair(f"set aside: invoice date outside the analysed periods ({window})",
+                             sales.loc[outside, ROW], dropped=True, column=check.client_name("invoice_date"))
+                frames["sales"] = sales = sales[~outside].reset_index(drop=True)
+            else:
+                check.problem(check.client_name("invoice_date"),
+                              f"date outside the analysed periods ({window}); fix the dates, the periods,"
+                              " or set 'out_of_period: exclude' for this file in client.yml",
+                              sales.loc[outside, ROW], sales.loc[outside, "invoice_date"].dt.strftime("%Y-%m-%d"))
+
+    if "customers" not in frames and sales is not None and "customer_id" in sales.columns:
+        frames["customers"] = derive_customers(sales.dropna(subset=["customer_id"]))
+        notes.append(
+            f"No customer master was provided: {len(frames['customers']):,} customers were derived from the"
+            " invoice lines" + (" (names, regions or segments from columns of the lines)."
+                                if any(c.startswith("customer_") and c != "customer_id" for c in sales.columns)
+                                else "; their names are their customer numbers.")
+        )
+    if sales is not None and not sales.empty and "cost" not in sales.columns:
+        notes.append("No cost of goods was provided: gross profit and margin analyses are not available.")
+
+    customers = frames.get("customers")
+    if customers is not None and "customer_id" in customers.columns:
+        known = pd.Index(customers["customer_id"].dropna().unique())
+        for name, frame in frames.items():
+            if name != "customers" and name in checks:
+                _check_known_customers(checks[name], frame, known)
+        team = frames.get("team")
+        if team is not None and "accounts" in team.columns:
+            accounts = team.assign(account=team["accounts"].str.split(";")).explode("account")
+            accounts["account"] = accounts["account"].fillna("").str.strip()
+            unknown = (accounts["account"] != "") & ~accounts["account"].isin(known)
+            if unknown.any():
+                checks["team"].problem(checks["team"].client_name("accounts"),
+                                       "customer not found in the customer master",
+                                       accounts.loc[unknown, ROW].unique(), accounts.loc[unknown, "account"].unique())
+
+    problems = [p for c in checks.values() for p in c.problems]
+    repairs = [r for c in checks.values() for r in c.repairs]
+    sources = [
+        SourceSummary(name, specs[name].file, len(raw_tables[name]), len(frames[name]), fingerprints.get(name, ""))
+        for name in raw_tables
+    ]
+    tables = {}
+    for name, frame in frames.items():
+        contract = TABLES[name].column_names
+        tables[name] = frame[[c for c in contract if c in frame.columns]].reset_index(drop=True)
+    return Intake(tables=tables, problems=problems, repairs=repairs, sources=sources, notes=notes)
+
+
+def spec_from_mapping(table: str, mapping: Mapping[str, Any]) -> InputSpec:
+    """Build an :class:`InputSpec` from a table's entry under ``inputs`` in ``client.yml``.
+
+    Raises ``ValueError`` naming an unknown key, so a misspelt option is never ignored.
+    """
+    allowed = {"file", "columns", "net_sales_from", "date_format", "dayfirst", "decimal", "encoding",
+               "delimiter", "sheet", "exclude_rows", "drop_rows_missing", "drop_exact_duplicates",
+               "customer_columns", "out_of_period"}
+    unknown = set(mapping) - allowed
+    if unknown:
+        raise ValueError(f"inputs.{table}: unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    if "file" not in mapping:
+        raise ValueError(f"inputs.{table}: 'file' is required")
+    rules = []
+    for i, rule in enumerate(mapping.get("exclude_rows") or []):
+        keys = set(rule) - {"column", "reason", "in", "equals", "starts_with", "matches"}
+        if keys or "column" not in rule or "reason" not in rule:
+            raise ValueError(f"inputs.{table}.exclude_rows[{i}]: needs 'column', 'reason' and one of 'in',"
+                             " 'equals', 'starts_with', 'matches'")
+        isin = [rule["equals"]] if "equals" in rule else list(rule.get("in") or [])
+        starts = rule.get("starts_with") or ()
+        rules.append(ExclusionRule(
+            column=str(rule["column"]), reason=str(rule["reason"]), isin=tuple(str(v) for v in isin),
+            starts_with=(starts,) if isinstance(starts, str) else tuple(starts), matches=rule.get("matches"),
+        ))
+    columns = {str(k): str(v) for k, v in (mapping.get("columns") or {}).items()}
+    unknown_columns = set(columns) - set(TABLES[table].column_names)
+    if unknown_columns:
+        raise ValueError(f"inputs.{table}.columns: {sorted(unknown_columns)} are not columns of the {table} table;"
+                         f" known: {TABLES[table].column_names}")
+    net_from = mapping.get("net_sales_from")
+    drop_missing = mapping.get("drop_rows_missing") or {}
+    if isinstance(drop_missing, list):
+        drop_missing = {c: f"no {c}" for c in drop_missing}
+    return InputSpec(
+        table=table,
+        file=str(mapping["file"]).replace("\\", "/").rsplit("/", 1)[-1],
+        columns=columns,
+        net_sales_from=tuple(net_from) if net_from else None,
+        date_format=mapping.get("date_format"),
+        dayfirst=bool(mapping.get("dayfirst", False)),
+        decimal=str(mapping.get("decimal", "auto")),
+        exclude_rows=tuple(rules),
+        drop_rows_missing={str(k): str(v) for k, v in drop_missing.items()},
+        drop_exact_duplicates=bool(mapping.get("drop_exact_duplicates", True)),
+        customer_columns={str(k): str(v) for k, v in (mapping.get("customer_columns") or {}).items()},
+    )
+
+
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "customer_id": ("customerid", "customer", "custid", "customerno", "customernumber", "accountno", "debtor",
+                    "clientid", "kundennr", "kunde"),
+    "name": ("customername", "name", "company", "companyname", "accountname"),
+    "region": ("region", "territory", "area", "country", "salesregion"),
+    "segment": ("segment", "channel", "customertype", "customergroup"),
+    "customer_since": ("customersince", "since", "createddate", "opened"),
+    "credit_limit": ("creditlimit", "limit"),
+    "payment_terms_days": ("paymentterms", "termsdays", "terms"),
+    "invoice_date": ("invoicedate", "date", "docdate", "postingdate", "orderdate"),
+    "net_sales": ("netsales", "netamount", "amount", "sales", "revenue", "linetotal", "value", "net"),
+    "cost": ("cost", "cogs", "costofgoods", "costamount"),
+    "quantity": ("quantity", "qty", "units"),
+    "product": ("stockcode", "product", "sku", "item", "itemcode", "productcode", "article"),
+    "category": ("category", "productgroup", "productcategory", "group"),
+    "invoice_id": ("invoiceno", "invoice", "invoiceid", "invoicenumber", "docno", "documentno"),
+    "due_date": ("duedate", "due"),
+    "paid_date": ("paiddate", "paymentdate", "cleared", "paid"),
+    "unit_price": ("unitprice", "price", "priceperunit"),
+}
+
+
+def propose_mapping(header: Sequence[str], table: str = "sales") -> dict[str, Any]:
+    """Suggest ``client.yml`` settings for a real file from its header row.
+
+    Each contract column of ``table`` is matched to the client column whose normalised name
+    (lower case, letters and digits only) is a known synonym. A quantity and a unit price
+    without a line total become ``net_sales_from``.
+    """
+    normalised = {re.sub(r"[^a-z0-9]", "", str(h).lower()): str(h) for h in header}
+    columns: dict[str, str] = {}
+    proposal: dict[str, Any] = {}
+    for target in [*TABLES[table].column_names, "unit_price"]:
+        for synonym in _SYNONYMS.get(target, (target.replace("_", ""),)):
+            if synonym in normalised and normalised[synonym] not in columns.values():
+                columns[target] = normalised[synonym]
+                break
+    price = columns.pop("unit_price", None)
+    if table == "sales":
+        if "net_sales" not in columns and price and "quantity" in columns:
+            proposal["net_sales_from"] = [columns["quantity"], price]
+        for target in ("name", "region", "segment"):
+            source = next((normalised[s] for s in _SYNONYMS[target] if s in normalised
+                           and normalised[s] not in columns.values()), None)
+            if source:
+                proposal.setdefault("customer_columns", {})[target] = source
+    proposal["columns"] = {k: v for k, v in columns.items() if k in TABLES[table].column_names}
+    return proposal

@@ -1,0 +1,338 @@
+"""Client workspaces: the folder holding one client's ``client.yml`` and input tables.
+
+A workspace looks like::
+
+    clients/<slug>/
+        client.yml          name, currency, fiscal year, periods, column mappings, stage settings
+        inputs/             the client's files (CSV, XLSX or Parquet), one per contract table
+        workshop/           what workshops decide (screening overrides, ...); never overwritten
+
+This module reads the configuration, checks it, and loads and validates the tables through
+:mod:`kamtools.io` and :mod:`kamtools.validation`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kamtools import io
+from kamtools.contract import TABLES
+from kamtools.periods import period_bounds
+from kamtools.validation import Intake, PeriodSpan, Problem, spec_from_mapping, validate_tables
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+INPUT_TEMPLATES_DIR = TEMPLATES_DIR / "inputs"
+DEFAULT_CLIENTS_DIR = PROJECT_ROOT / "clients"
+CONFIG_FILE = "client.yml"
+OVERRIDES_FILE = "workshop/screening_overrides.csv"
+TOP_LEVEL_KEYS = ("client", "periods", "inputs", "screening")
+
+
+class ConfigError(Exception):
+    """``client.yml`` is missing, unreadable or holds a wrong setting."""
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """The checked settings of ``client.yml``; ``raw`` keeps the whole mapping for saving."""
+
+    name: str
+    slug: str
+    currency: str
+    fiscal_year_start_month: int
+    current_period: int
+    previous_period: int
+    first_period: int
+    inputs: Mapping[str, Mapping[str, Any]]
+    screening: Mapping[str, Any]
+    raw: Mapping[str, Any]
+
+    @property
+    def span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """First day of the first period and last day of the current period."""
+        start, _ = period_bounds(self.first_period, start_month=self.fiscal_year_start_month)
+        _, end = period_bounds(self.current_period, start_month=self.fiscal_year_start_month)
+        return start, end
+
+
+def slugify(name: str) -> str:
+    """A folder-safe identifier from a client name: "Müller & Söhne GmbH" → "m-ller-s-hne-gmbh"."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "client"
+
+
+def _integer(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ConfigError(f"client.yml: '{key}' must be a whole number, not {value!r}")
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"client.yml: '{key}' must be a whole number, not {value!r}") from exc
+
+
+def parse_config(raw: Mapping[str, Any], *, slug: str) -> ClientConfig:
+    """Check a ``client.yml`` mapping and return its settings.
+
+    Every wrong key names itself: an unknown top-level key, a missing client name, a period
+    that is not a year, a fiscal start month outside 1-12, an input for an unknown table.
+    """
+    unknown = set(raw) - set(TOP_LEVEL_KEYS)
+    if unknown:
+        raise ConfigError(f"client.yml: unknown section(s) {sorted(unknown)}; allowed: {list(TOP_LEVEL_KEYS)}")
+    client = raw.get("client") or {}
+    name = str(client.get("name") or "").strip()
+    if not name:
+        raise ConfigError("client.yml: 'client.name' is required")
+    start_month = _integer(client.get("fiscal_year_start_month", 1), "client.fiscal_year_start_month")
+    if not 1 <= start_month <= 12:
+        raise ConfigError("client.yml: 'client.fiscal_year_start_month' must be between 1 and 12")
+    periods = raw.get("periods") or {}
+    if "current" not in periods:
+        raise ConfigError("client.yml: 'periods.current' (the fiscal year to analyse, e.g. 2025) is required")
+    current = _integer(periods["current"], "periods.current")
+    previous = _integer(periods.get("previous", current - 1), "periods.previous")
+    first = _integer(periods.get("first", min(previous, current)), "periods.first")
+    if not first <= previous < current:
+        raise ConfigError("client.yml: periods must satisfy first <= previous < current")
+    inputs = raw.get("inputs") or {}
+    bad_tables = set(inputs) - set(TABLES)
+    if bad_tables:
+        raise ConfigError(f"client.yml: inputs for unknown table(s) {sorted(bad_tables)}; known: {list(TABLES)}")
+    for table, mapping in inputs.items():
+        try:
+            spec_from_mapping(table, mapping or {})
+        except ValueError as exc:
+            raise ConfigError(f"client.yml: {exc}") from exc
+    missing = [t.name for t in TABLES.values() if t.required and t.name not in inputs and t.name != "customers"]
+    if missing:
+        raise ConfigError(f"client.yml: inputs for {missing} are required")
+    return ClientConfig(
+        name=name,
+        slug=str(client.get("slug") or slug),
+        currency=str(client.get("currency") or "EUR"),
+        fiscal_year_start_month=start_month,
+        current_period=current,
+        previous_period=previous,
+        first_period=first,
+        inputs={t: dict(m or {}) for t, m in inputs.items()},
+        screening=dict(raw.get("screening") or {}),
+        raw=dict(raw),
+    )
+
+
+def load_config(workspace: Path) -> ClientConfig:
+    """Read and check ``client.yml`` of a workspace."""
+    path = workspace / CONFIG_FILE
+    if not path.exists():
+        raise ConfigError(f"no {CONFIG_FILE} in the client workspace '{workspace.name}'"
+                          " (create one with `kam new`)")
+    try:
+        raw = io.read_yaml(path)
+    except io.InputFileError as exc:
+        raise ConfigError(str(exc)) from exc
+    return parse_config(raw, slug=workspace.name)
+
+
+def with_current_period(config: ClientConfig, period: int) -> ClientConfig:
+    """The same settings analysing another fiscal year (``kam run --period``)."""
+    raw = dict(config.raw)
+    shift = period - config.current_period
+    raw["periods"] = {
+        "current": period,
+        "previous": config.previous_period + shift,
+        "first": min(config.first_period, config.previous_period + shift),
+    }
+    return parse_config(raw, slug=config.slug)
+
+
+@dataclass
+class Workspace:
+    """A loaded client: where it lives, its settings and its validated data."""
+
+    root: Path
+    config: ClientConfig
+    intake: Intake
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return self.intake.tables
+
+
+def load_workspace(workspace: Path, *, period: int | None = None) -> Workspace:
+    """Read, map and validate every input table of a workspace.
+
+    Files that cannot be read become problems of the intake rather than exceptions, so one
+    call reports everything that is wrong at once. ``period`` replaces the current period.
+    """
+    config = load_config(workspace)
+    if period is not None:
+        config = with_current_period(config, period)
+    raw_tables: dict[str, pd.DataFrame] = {}
+    specs = {}
+    fingerprints: dict[str, str] = {}
+    unreadable: list[Problem] = []
+    for table, mapping in config.inputs.items():
+        spec = spec_from_mapping(table, mapping)
+        path = _input_path(workspace, str(mapping["file"]))
+        try:
+            raw_tables[table] = io.read_raw_table(path, options=mapping)
+            fingerprints[table] = io.file_fingerprint(path)
+            specs[table] = spec
+        except io.InputFileError as exc:
+            unreadable.append(Problem(table, spec.file, None, exc.message))
+    start, end = config.span
+    out_of_period = str(config.inputs.get("sales", {}).get("out_of_period", "error"))
+    intake = validate_tables(raw_tables, specs, span=PeriodSpan(start, end, out_of_period),
+                             fingerprints=fingerprints)
+    intake.problems[:0] = unreadable
+    return Workspace(root=workspace, config=config, intake=intake)
+
+
+def _input_path(workspace: Path, file: str) -> Path:
+    path = Path(file).expanduser()
+    return path if path.is_absolute() else workspace / path
+
+
+def load_overrides(workspace: Path) -> pd.DataFrame:
+    """The consultant's screening overrides (customer_id, tier, reason, decided_by); empty if none."""
+    path = workspace / OVERRIDES_FILE
+    columns = ["customer_id", "tier", "reason", "decided_by"]
+    if not path.exists():
+        return pd.DataFrame(columns=columns)
+    frame = io.read_raw_table(path)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ConfigError(f"{OVERRIDES_FILE}: missing column(s) {missing}")
+    return frame[columns].map(lambda v: str(v).strip())
+
+
+def blank_config(name: str, *, slug: str, currency: str = "EUR", current_period: int | None = None,
+                 sales_mapping: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The ``client.yml`` of a new workspace, pointing at the blank input templates."""
+    current = current_period or pd.Timestamp.today().year - 1
+    inputs: dict[str, Any] = {t: {"file": f"inputs/{t}.csv"} for t in TABLES}
+    if sales_mapping:
+        inputs["sales"] = dict(sales_mapping)
+    return {
+        "client": {"name": name, "slug": slug, "currency": currency, "fiscal_year_start_month": 1},
+        "periods": {"current": current, "previous": current - 1},
+        "inputs": inputs,
+        "screening": {},
+    }
+
+
+def new_workspace(workspace: Path, *, name: str, from_file: Path | None = None) -> list[Path]:
+    """Create a client workspace with blank input files (CSV and XLSX) and a ``client.yml``.
+
+    With ``from_file`` (a real export of invoice lines), the sales input points at a copy of
+    it and its columns are mapped by :func:`kamtools.validation.propose_mapping`. Refuses to
+    touch an existing workspace, so nobody's entries are ever overwritten.
+    """
+    from kamtools.validation import propose_mapping
+
+    if (workspace / CONFIG_FILE).exists():
+        raise ConfigError(f"the workspace '{workspace.name}' already exists; nothing was changed")
+    inputs = workspace / "inputs"
+    inputs.mkdir(parents=True, exist_ok=True)
+    (workspace / "workshop").mkdir(exist_ok=True)
+    written: list[Path] = []
+    for template in sorted(INPUT_TEMPLATES_DIR.glob("*")):
+        target = inputs / template.name
+        target.write_bytes(template.read_bytes())
+        written.append(target)
+    sales_mapping = None
+    if from_file is not None:
+        header = io.read_raw_table(from_file).columns
+        sales_mapping = {"file": f"inputs/{from_file.name}", **propose_mapping(list(header))}
+        target = inputs / from_file.name
+        target.write_bytes(from_file.read_bytes())
+        written.append(target)
+    config = blank_config(name, slug=workspace.name, sales_mapping=sales_mapping)
+    if from_file is not None:
+        # A single export usually has no customer master: derive it from the lines.
+        del config["inputs"]["customers"]
+        config["inputs"] = {"sales": config["inputs"]["sales"]}
+    io.write_yaml(workspace / CONFIG_FILE, config, keep_previous=False)
+    written.append(workspace / CONFIG_FILE)
+    return written
+
+
+def save_screening_settings(workspace: Path, settings: Mapping[str, Any]) -> Path | None:
+    """Store the workshop's screening settings in ``client.yml``, keeping the previous file."""
+    path = workspace / CONFIG_FILE
+    raw = io.read_yaml(path)
+    raw["screening"] = dict(settings)
+    parse_config(raw, slug=workspace.name)
+    return io.write_yaml(path, raw, keep_previous=True)
+
+
+DEMO_FILE_TYPES = {"team": "xlsx", "market": "xlsx"}
+"""The demo ships two tables as Excel files so that every run also exercises XLSX intake."""
+
+
+def write_demo_workspace(workspace: Path, *, seed: int | None = None) -> Path:
+    """Write the generated demo dealer as a client workspace (CSV and XLSX inputs, client.yml).
+
+    The files are written into a staging folder that replaces ``workspace`` only when
+    complete; the demo's workshop folder (overrides) is carried over, never lost.
+    """
+    import shutil
+    import tempfile
+
+    from kamtools.demo import demo_config, generate_demo_tables
+
+    tables = generate_demo_tables() if seed is None else generate_demo_tables(seed=seed)
+    config = demo_config()
+    workspace.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{workspace.name}-", dir=workspace.parent))
+    try:
+        inputs: dict[str, Any] = {}
+        for name, frame in tables.items():
+            file = f"inputs/{name}.{DEMO_FILE_TYPES.get(name, 'csv')}"
+            io.write_table(frame, staging / file)
+            inputs[name] = {"file": file}
+        config["inputs"] = inputs
+        config.setdefault("screening", {})
+        (staging / "workshop").mkdir()
+        if (workspace / "workshop").is_dir():
+            shutil.rmtree(staging / "workshop")
+            shutil.copytree(workspace / "workshop", staging / "workshop")
+        if (workspace / CONFIG_FILE).exists():
+            # Keep screening settings a workshop saved into the demo's client.yml.
+            config["screening"] = io.read_yaml(workspace / CONFIG_FILE).get("screening") or config["screening"]
+        io.write_yaml(staging / CONFIG_FILE, config, keep_previous=False)
+        if workspace.exists():
+            retired = workspace.with_name(f".{workspace.name}-old")
+            shutil.rmtree(retired, ignore_errors=True)
+            workspace.rename(retired)
+            staging.rename(workspace)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            staging.rename(workspace)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return workspace
+
+
+def blank_input_table(table: str) -> pd.DataFrame:
+    """The blank input file of a contract table: its header and one example row."""
+    columns = TABLES[table].columns
+    return pd.DataFrame([[c.example for c in columns]], columns=[c.name for c in columns])
+
+
+def write_input_templates(folder: Path) -> list[Path]:
+    """Write the blank input files (CSV and XLSX) of every contract table into ``folder``."""
+    written = []
+    for table in TABLES:
+        for suffix in ("csv", "xlsx"):
+            path = folder / f"{table}.{suffix}"
+            io.write_table(blank_input_table(table), path)
+            written.append(path)
+    return written

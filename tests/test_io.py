@@ -1,0 +1,98 @@
+"""Reading client files as text: encodings, delimiters, Excel, Parquet, atomic writes."""
+
+from __future__ import annotations
+
+import gzip
+
+import pandas as pd
+import pytest
+
+from kamtools import io
+
+TEXT = "id;name;amount\nC1;Müller & Söhne;1.234,50\nC2;Ôtel Zürich;99,00\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"),
+    [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("cp1252", b""), ("latin-1", b"")],
+    ids=["utf8", "utf8-bom", "cp1252", "latin1"],
+)
+def test_csv_encodings_and_semicolons_are_detected(tmp_path, encoding, prefix):
+    path = tmp_path / "customers.csv"
+    path.write_bytes(prefix + TEXT.encode(encoding))
+    frame = io.read_raw_table(path)
+    assert list(frame.columns) == ["id", "name", "amount"]
+    assert frame.loc[0, "name"] == "Müller & Söhne"
+    assert frame.loc[0, "amount"] == "1.234,50"
+
+
+def test_gbk_csv_is_read(tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_bytes("客户编号,名称\nC1,北京建材有限公司\n".encode("gbk"))
+    frame = io.read_raw_table(path)
+    assert frame.iloc[0].tolist() == ["C1", "北京建材有限公司"]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"], ids=["comma", "semicolon", "tab", "pipe"])
+def test_delimiters(tmp_path, delimiter):
+    path = tmp_path / "t.csv"
+    path.write_text(delimiter.join(["a", "b"]) + "\n" + delimiter.join(["1", "x y"]) + "\n", encoding="utf-8")
+    assert io.read_raw_table(path).to_dict("records") == [{"a": "1", "b": "x y"}]
+
+
+def test_gzip_csv(tmp_path):
+    path = tmp_path / "sales.csv.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write("a,b\n1,2\n")
+    assert io.read_raw_table(path).to_dict("records") == [{"a": "1", "b": "2"}]
+
+
+def test_xlsx_and_parquet_round_trip(tmp_path):
+    frame = pd.DataFrame({"customer_id": ["C1", "C2"], "amount": [1.5, 2.0]})
+    io.write_table(frame, tmp_path / "t.xlsx")
+    io.write_table(frame, tmp_path / "t.parquet")
+    from_excel = io.read_raw_table(tmp_path / "t.xlsx")
+    assert from_excel["customer_id"].tolist() == ["C1", "C2"]
+    assert from_excel["amount"].tolist() == ["1.5", "2"]
+    pd.testing.assert_frame_equal(io.read_raw_table(tmp_path / "t.parquet"), frame)
+
+
+def test_empty_csv_reads_as_empty_frame(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("", encoding="utf-8")
+    assert io.read_raw_table(path).empty
+
+
+@pytest.mark.parametrize("name", ["missing.csv", "notes.docx"], ids=["missing", "unsupported"])
+def test_unreadable_files_raise_input_file_error(tmp_path, name):
+    if name.endswith(".docx"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    with pytest.raises(io.InputFileError) as info:
+        io.read_raw_table(tmp_path / name)
+    assert info.value.file == name
+
+
+def test_write_yaml_keeps_previous_version(tmp_path):
+    path = tmp_path / "client.yml"
+    io.write_yaml(path, {"a": 1})
+    previous = io.write_yaml(path, {"a": 2})
+    assert io.read_yaml(path) == {"a": 2}
+    assert previous is not None and io.read_yaml(previous) == {"a": 1}
+
+
+def test_atomic_write_leaves_target_untouched_on_failure(tmp_path):
+    target = tmp_path / "report.html"
+    target.write_text("finished report", encoding="utf-8")
+    with pytest.raises(RuntimeError), io.atomic_path(target) as tmp:
+        tmp.write_text("half", encoding="utf-8")
+        raise RuntimeError("interrupted")
+    assert target.read_text(encoding="utf-8") == "finished report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_fingerprint_changes_with_content(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("x\n1\n", encoding="utf-8")
+    b.write_text("x\n2\n", encoding="utf-8")
+    assert io.file_fingerprint(a) != io.file_fingerprint(b)
+    assert len(io.file_fingerprint(a)) == 16
