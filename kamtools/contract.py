@@ -165,7 +165,7 @@ TEAM = Table(
         Column("member", "text", True, "Team member name.", "J. Smith"),
         Column("role", "text", True, "Role (account manager, inside sales, logistics, ...).", "account manager"),
         Column("function", "text", False, "Department or function.", "Sales"),
-        Column("accounts", "text", False, "Customer numbers served, separated by ';'.", "C0001; C0002"),
+        Column("accounts", "text", False, "Customer numbers served, separated by ';'.", "C0001"),
     ),
 )
 

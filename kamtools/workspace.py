@@ -23,7 +23,7 @@ import pandas as pd
 
 from kamtools import io
 from kamtools.contract import TABLES
-from kamtools.periods import period_bounds
+from kamtools.periods import fiscal_period, period_bounds
 from kamtools.validation import Intake, PeriodSpan, Problem, spec_from_mapping, validate_tables
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -290,6 +290,10 @@ def write_demo_workspace(workspace: Path, *, seed: int | None = None) -> Path:
 
     tables = generate_demo_tables() if seed is None else generate_demo_tables(seed=seed)
     config = demo_config()
+    # The demo's history starts with its first invoice: all three years are analysed.
+    start_month = config["client"]["fiscal_year_start_month"]
+    first_date = tables["sales"]["invoice_date"].min()
+    config["periods"].setdefault("first", int(fiscal_period(pd.Series([first_date]), start_month=start_month)[0]))
     workspace.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{workspace.name}-", dir=workspace.parent))
     try:

@@ -1,0 +1,189 @@
+"""The ``kam`` command line: the consultant's and analyst's jobs in one command.
+
+    kam demo                      write the demo client workspace (clients/demo)
+    kam new CLIENT [--from FILE]  scaffold a client workspace with blank input files
+    kam validate CLIENT           check a workspace; list every problem with file, row, column
+    kam run [CLIENT]              execute the stage notebooks and write the report pack
+
+Exit codes: 0 success, 1 a stage failed, 2 bad data or a usage error. Expected failures are
+printed as plain sentences, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import webbrowser
+from collections.abc import Sequence
+from pathlib import Path
+
+from kamtools import __version__
+from kamtools.io import InputFileError
+from kamtools.workspace import DEFAULT_CLIENTS_DIR, ConfigError, Workspace, load_workspace, new_workspace
+
+EXIT_OK, EXIT_STAGE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+DEMO_SLUG = "demo"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kam",
+        description="kamtools: key account management for dealers and distributors.",
+        epilog="Workflow: kam new CLIENT → fill in clients/CLIENT/inputs → kam validate CLIENT → kam run CLIENT.",
+    )
+    parser.add_argument("--version", action="version", version=f"kamtools {__version__}")
+    parser.add_argument("--clients-dir", type=Path, default=DEFAULT_CLIENTS_DIR,
+                        help="folder of client workspaces (default: clients/ of the project)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="write the demo client workspace (deterministic, generated)")
+    demo.add_argument("--force", action="store_true", help="rewrite it even if it exists")
+
+    new = commands.add_parser("new", help="create a client workspace with blank input files")
+    new.add_argument("client", help="short name of the client (folder name)")
+    new.add_argument("--name", help="the client's full name, as reports show it")
+    new.add_argument("--from", dest="from_file", type=Path,
+                     help="a real export of invoice lines: copy it and propose a column mapping")
+
+    validate = commands.add_parser("validate", help="check a client workspace and list every problem")
+    validate.add_argument("client", help="client folder name under clients/, or a path")
+    validate.add_argument("--period", type=int, help="analyse this fiscal year instead of client.yml's")
+
+    run = commands.add_parser("run", help="execute the stage notebooks and render the report pack")
+    run.add_argument("client", nargs="?", default=DEMO_SLUG, help="client (default: the demo)")
+    run.add_argument("--stage", default="all", help="screening, needs, plan, review, a comma list, or all")
+    run.add_argument("--period", type=int, help="fiscal year to analyse (default: client.yml's current)")
+    run.add_argument("--jobs", type=int, default=1, help="stages to run at once where dependencies allow")
+    run.add_argument("--from-run", help="re-run stages on the outputs of this earlier run id")
+    run.add_argument("--with-code", action="store_true", help="analyst variant: keep the code in the HTML")
+    run.add_argument("--reports-dir", type=Path, help="where report packs go (default: reports/)")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--open", action="store_true", help="open the report pack in a browser")
+    return parser
+
+
+def resolve_workspace(client: str, clients_dir: Path) -> Path:
+    """A client argument is a folder name under ``clients_dir`` or a path to a workspace."""
+    as_path = Path(client).expanduser()
+    if (as_path / "client.yml").exists():
+        return as_path
+    return clients_dir / client
+
+
+def _print_problems(workspace: Workspace) -> None:
+    problems = workspace.intake.problems
+    print(f"{len(problems)} problem(s) in the data of '{workspace.config.name}':", file=sys.stderr)
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+    print("Fix them in the client's files (or the mapping in client.yml) and validate again.", file=sys.stderr)
+
+
+def _print_quality(workspace: Workspace) -> None:
+    intake = workspace.intake
+    for source in intake.sources:
+        print(f"  {source.table:<14} {source.file}: {source.rows_read:,} rows read, {source.rows_kept:,} kept")
+    if intake.repairs:
+        print("Repairs and rows set aside (shown in the reports' data-quality section):")
+        for repair in intake.repairs:
+            print(f"  - {repair}")
+    for note in intake.notes:
+        print(f"Note: {note}")
+
+
+def ensure_demo(clients_dir: Path, *, force: bool = False) -> Path:
+    """Write the demo workspace unless it is already there."""
+    from kamtools.workspace import write_demo_workspace
+
+    target = clients_dir / DEMO_SLUG
+    if force or not (target / "client.yml").exists():
+        write_demo_workspace(target)
+    return target
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    target = ensure_demo(args.clients_dir, force=args.force)
+    print(f"Demo client workspace ready: {target}")
+    print("Next: kam validate demo, then kam run demo")
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    target = args.clients_dir / args.client
+    if args.from_file is not None and not args.from_file.exists():
+        print(f"kam new: {args.from_file.name}: file not found", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    written = new_workspace(target, name=args.name or args.client, from_file=args.from_file)
+    print(f"Created client workspace {target} with {len(written)} files.")
+    print("Fill in the files in inputs/ (one example row each shows the format; delete it), check client.yml,")
+    print(f"then run: kam validate {args.client}")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    if args.client == DEMO_SLUG:
+        ensure_demo(args.clients_dir)
+    workspace = load_workspace(resolve_workspace(args.client, args.clients_dir), period=args.period)
+    print(f"{workspace.config.name}: fiscal year {workspace.config.current_period}"
+          f" (compared with {workspace.config.previous_period})")
+    _print_quality(workspace)
+    if workspace.intake.problems:
+        _print_problems(workspace)
+        return EXIT_BAD_INPUT
+    print("No problems found: the data is ready for `kam run`.")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from kamtools.runner import DEFAULT_REPORTS_DIR, STAGES, available_stages, run_stages
+
+    if args.client == DEMO_SLUG:
+        ensure_demo(args.clients_dir)
+    workspace = load_workspace(resolve_workspace(args.client, args.clients_dir), period=args.period)
+    if workspace.intake.problems:
+        _print_problems(workspace)
+        return EXIT_BAD_INPUT
+    requested = available_stages() if args.stage == "all" else [s.strip() for s in args.stage.split(",")]
+    unknown = [s for s in requested if s not in STAGES]
+    if unknown:
+        print(f"kam run: unknown stage(s) {unknown}; choose from {list(STAGES)} or all", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    notify = (lambda _message: None) if args.quiet else print
+    result = run_stages(
+        workspace.root, client_name=workspace.config.name, client_slug=workspace.config.slug,
+        period=workspace.config.current_period, stages=requested,
+        reports_dir=args.reports_dir or DEFAULT_REPORTS_DIR, from_run=args.from_run, jobs=max(1, args.jobs),
+        with_code=args.with_code, progress=not args.quiet, notify=notify,
+    )
+    index = result.run_dir / "index.html"
+    for stage in result.stages:
+        if stage.status != "done":
+            print(f"{STAGES[stage.key].title}: {stage.status}"
+                  + (f" at '{stage.failed_step}'" if stage.failed_step else ""), file=sys.stderr)
+    print(f"Reports: {index}")
+    if args.open:
+        webbrowser.open(index.as_uri())
+    return EXIT_OK if result.ok else EXIT_STAGE_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``kam`` command; returns the exit code."""
+    from kamtools.runner import RunError
+
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handlers = {"demo": cmd_demo, "new": cmd_new, "validate": cmd_validate, "run": cmd_run}
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return handlers[args.command](args)
+    except (ConfigError, InputFileError, RunError) as exc:
+        print(f"kam {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("kam: interrupted; earlier reports and workshop entries are untouched.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

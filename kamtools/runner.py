@@ -1,0 +1,476 @@
+"""Execute the stage notebooks of one client with papermill and file a report pack.
+
+A run of ``kam run CLIENT`` does, in order:
+
+1. validate the client's data (the same checks as ``kam validate``): errors stop the run
+   before any notebook starts;
+2. execute each requested stage notebook in its own process, with its parameters checked
+   against the notebook's ``parameters`` cell, a per-cell timeout and an outer watchdog;
+3. render each executed notebook into client HTML (:mod:`kamtools.report`), or an error page
+   naming the failed step, and skip the stages that depend on a failed one;
+4. write ``index.html`` and move the whole run folder into
+   ``reports/<client>/<period>/<run-id>/`` with one atomic rename, then point ``latest`` at it.
+
+Earlier runs are never touched. Stages hand data on through files in the run folder
+(screening writes ``key_accounts.csv``; later stages read it), so one stage can be re-run
+on an earlier run's outputs with ``from_run``.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import json
+import keyword
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from kamtools import __version__, io, report
+from kamtools.validation import Problem
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
+KERNEL_NAME = "kamtools"
+KERNEL_START_ATTEMPTS = 3
+DEFAULT_CELL_TIMEOUT = 600
+DEFAULT_STAGE_TIMEOUT = 1800
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the method: its notebook, its report file and the stages it needs."""
+
+    key: str
+    number: int
+    title: str
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def basename(self) -> str:
+        return f"{self.number:02d}_{self.key}"
+
+    def notebook(self, notebooks_dir: Path = NOTEBOOKS_DIR) -> Path:
+        return notebooks_dir / f"{self.basename}.ipynb"
+
+
+STAGES: dict[str, Stage] = {
+    s.key: s
+    for s in (
+        Stage("screening", 1, "Key account screening"),
+        Stage("needs", 2, "Needs analysis", ("screening",)),
+        Stage("plan", 3, "Plan development", ("screening", "needs")),
+        Stage("review", 4, "Post-period review", ("screening", "plan")),
+    )
+}
+
+
+class RunError(Exception):
+    """A run cannot start: unknown stage, bad parameter, missing notebook or earlier run."""
+
+
+class DataContractError(RunError):
+    """The client's data breaks the contract; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(f"{len(problems)} data problem(s) found; run `kam validate` for the list")
+        self.problems = list(problems)
+
+
+@dataclass
+class StageResult:
+    """What happened to one stage in a run."""
+
+    key: str
+    status: str  # "done", "failed", "not run"
+    summary: str = ""
+    failed_step: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class RunResult:
+    """A finished run: where its report pack is and how each stage went."""
+
+    run_dir: Path
+    stages: list[StageResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(s.status == "done" for s in self.stages)
+
+
+JSONValue = str | int | float | bool | None | list | dict
+
+
+def check_parameter_values(parameters: Mapping[str, Any]) -> dict[str, JSONValue]:
+    """Accept only JSON-like parameters with identifier names.
+
+    papermill writes parameters into a code cell with ``repr``; a value of another type could
+    produce code nobody meant to run, so it is rejected here. Paths become strings.
+    """
+
+    def convert(name: str, value: Any) -> JSONValue:
+        if isinstance(value, Path):
+            return str(value)
+        if value is None or isinstance(value, bool | int | float | str):
+            return value
+        if isinstance(value, list | tuple):
+            return [convert(name, v) for v in value]
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return {k: convert(name, v) for k, v in value.items()}
+        raise RunError(f"parameter '{name}': a {type(value).__name__} cannot be passed to a notebook")
+
+    checked = {}
+    for name, value in parameters.items():
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise RunError(f"parameter name {name!r} is not a valid identifier")
+        checked[name] = convert(name, value)
+    return checked
+
+
+_TYPE_OF_DECLARATION = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict}
+
+
+def check_against_notebook(notebook: Path, parameters: Mapping[str, JSONValue]) -> None:
+    """Refuse parameters the notebook does not declare, or of another type than its default.
+
+    papermill only warns about an unknown parameter; a misspelt one would silently run the
+    default, so here it stops the run.
+    """
+    import papermill
+
+    declared = papermill.inspect_notebook(str(notebook))
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise RunError(f"{notebook.name}: unknown parameter(s) {unknown}; it declares {sorted(declared)}")
+    for name, value in parameters.items():
+        type_name = _declared_type(declared[name])
+        expected = _TYPE_OF_DECLARATION.get(type_name or "")
+        if expected is None or value is None:
+            continue
+        if isinstance(value, bool) and expected is not bool:
+            raise RunError(f"{notebook.name}: parameter '{name}' must be {type_name}")
+        if not isinstance(value, expected):
+            raise RunError(f"{notebook.name}: parameter '{name}' must be {type_name}, not {type(value).__name__}")
+
+
+def _declared_type(declaration: Mapping[str, Any]) -> str | None:
+    """The type of a notebook parameter: its annotation, else the type of its literal default."""
+    annotated = str(declaration.get("inferred_type_name") or "None")
+    if annotated != "None":
+        return annotated
+    try:
+        default = ast.literal_eval(str(declaration.get("default")))
+    except (ValueError, SyntaxError):
+        return None
+    return None if default is None else type(default).__name__
+
+
+def ensure_kernel() -> str:
+    """Make sure the ``kamtools`` kernel runs this environment's interpreter; install it if not.
+
+    The kernelspec lives in the environment (``sys.prefix``), so it never points at another
+    Python, and it sets ``MPLBACKEND`` to the inline backend: an inherited ``Agg`` would
+    silently drop every chart from the reports.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    manager = KernelSpecManager()
+    try:
+        spec = manager.get_kernel_spec(KERNEL_NAME)
+        if Path(spec.argv[0]).absolute() == Path(sys.executable).absolute():
+            return KERNEL_NAME
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name="Python (kamtools)", prefix=sys.prefix,
+            env={"MPLBACKEND": "module://matplotlib_inline.backend_inline"})
+    return KERNEL_NAME
+
+
+def new_run_id(period_dir: Path, *, now: dt.datetime | None = None) -> str:
+    """A sortable, unused run id: the local time to the second, with a suffix if taken."""
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    run_id, n = stamp, 1
+    while (period_dir / run_id).exists() or (period_dir / f".work-{run_id}").exists():
+        n += 1
+        run_id = f"{stamp}-{n}"
+    return run_id
+
+
+def _stage_order(requested: Sequence[str]) -> list[Stage]:
+    unknown = [s for s in requested if s not in STAGES]
+    if unknown:
+        raise RunError(f"unknown stage(s) {unknown}; choose from {list(STAGES)} or 'all'")
+    return [s for s in STAGES.values() if s.key in requested]
+
+
+def available_stages() -> list[str]:
+    """Stages whose notebook exists in this version of kamtools."""
+    return [s.key for s in STAGES.values() if s.notebook().exists()]
+
+
+@dataclass(frozen=True)
+class StageJob:
+    """Everything one child process needs to execute and render one stage."""
+
+    stage: str
+    notebook: str
+    executed: str
+    html: str
+    parameters: dict[str, Any]
+    client_name: str
+    period: str
+    report_date: str
+    with_code: bool
+    cell_timeout: int
+    progress: bool
+    result_file: str
+
+
+def _execute_stage(job: StageJob) -> None:
+    """Child process: execute one notebook and render its HTML, writing a small result file."""
+    os.setpgrp()  # own process group: the watchdog can stop the kernel with its parent
+    os.environ.pop("MPLBACKEND", None)
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    started = time.monotonic()
+    result: dict[str, Any] = {"status": "done"}
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        try:
+            papermill.execute_notebook(
+                job.notebook, job.executed, parameters=job.parameters, kernel_name=KERNEL_NAME,
+                progress_bar=job.progress, execution_timeout=job.cell_timeout, cwd=None,
+                start_timeout=120,
+            )
+            break
+        except PapermillExecutionError:
+            result = {"status": "failed"}
+            break
+        except Exception as exc:  # dead kernel, cell timeout, kernel start failure
+            started_cells = _executed_cells(Path(job.executed))
+            if started_cells == 0 and attempt < KERNEL_START_ATTEMPTS:
+                time.sleep(1.0 * attempt)
+                continue
+            result = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
+            _mark_unfinished(Path(job.executed), str(result["reason"]))
+            break
+    nb = nbformat.read(job.executed, as_version=4) if Path(job.executed).exists() else None
+    report_date = dt.date.fromisoformat(job.report_date)
+    if result["status"] == "done" and nb is not None:
+        html = report.render_notebook_html(nb, client_name=job.client_name, period=job.period,
+                                           stage_title=STAGES[job.stage].title, report_date=report_date,
+                                           with_code=job.with_code)
+        result["summary"] = nb.metadata.get("kamtools", {}).get("summary", "")
+    else:
+        failed_step = (report.failed_step_description(nb) if nb is not None else None) or "starting the analysis"
+        result["failed_step"] = failed_step
+        html = report.render_error_html(client_name=job.client_name, period=job.period,
+                                        stage_title=STAGES[job.stage].title, failed_step=failed_step,
+                                        report_date=report_date)
+    Path(job.html).write_text(html, encoding="utf-8")
+    result["seconds"] = round(time.monotonic() - started, 2)
+    Path(job.result_file).write_text(json.dumps(result), encoding="utf-8")
+
+
+def _executed_cells(path: Path) -> int:
+    if not path.exists():
+        return 0
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:
+        return 0
+    return sum(1 for c in nb.cells if c.cell_type == "code" and c.get("execution_count"))
+
+
+def _mark_unfinished(path: Path, reason: str) -> None:
+    """Record a timeout or dead kernel in the executed notebook as an error output.
+
+    papermill raises these without writing its error markers, which would leave a notebook
+    that looks merely unfinished; the analyst must see what stopped it.
+    """
+    if not path.exists():
+        return
+    nb = nbformat.read(path, as_version=4)
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    target = next((c for c in code_cells if c.get("execution_count") is None), code_cells[-1] if code_cells else None)
+    if target is None:
+        return
+    target.outputs = [*target.get("outputs", []),
+                      nbformat.v4.new_output("error", ename="StageInterrupted", evalue=reason, traceback=[reason])]
+    nbformat.write(nb, path)
+
+
+def _run_job_with_watchdog(job: StageJob, timeout: float) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    process = context.Process(target=_execute_stage, args=(job,), name=f"kam-{job.stage}")
+    process.start()
+    process.join(timeout)
+    if process.is_alive():
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        process.join(10)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        _mark_unfinished(Path(job.executed), f"the stage took longer than {timeout:.0f} seconds")
+        return {"status": "failed", "reason": "watchdog timeout", "failed_step": "the whole stage (time limit)"}
+    result_file = Path(job.result_file)
+    if not result_file.exists():
+        return {"status": "failed", "reason": f"process exit code {process.exitcode}",
+                "failed_step": "starting the analysis"}
+    return json.loads(result_file.read_text(encoding="utf-8"))
+
+
+def run_stages(
+    workspace_dir: Path,
+    *,
+    client_name: str,
+    client_slug: str,
+    period: int,
+    stages: Sequence[str],
+    reports_dir: Path = DEFAULT_REPORTS_DIR,
+    from_run: str | None = None,
+    jobs: int = 1,
+    with_code: bool = False,
+    progress: bool = True,
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+    stage_timeout: float = DEFAULT_STAGE_TIMEOUT,
+    notify: Callable[[str], None] = print,
+    now: dt.datetime | None = None,
+    notebooks_dir: Path = NOTEBOOKS_DIR,
+) -> RunResult:
+    """Execute stages for a validated client and file the report pack; see the module doc.
+
+    Parameters
+    ----------
+    workspace_dir
+        The client's workspace (already validated by the caller).
+    stages
+        Stage keys in any order; they run in method order, independent ones in parallel
+        when ``jobs > 1``.
+    from_run
+        Run id of an earlier run of the same client and period whose stage outputs the
+        requested stages read (for re-running one stage).
+    """
+    order = _stage_order(stages)
+    for stage in order:
+        if not stage.notebook(notebooks_dir).exists():
+            raise RunError(f"the {stage.key} stage has no notebook in this version of kamtools")
+    period_dir = reports_dir / client_slug / str(period)
+    period_dir.mkdir(parents=True, exist_ok=True)
+    now = now or dt.datetime.now()
+    run_id = new_run_id(period_dir, now=now)
+    work_dir = period_dir / f".work-{run_id}"
+    work_dir.mkdir()
+    if from_run:
+        earlier = period_dir / from_run
+        if not earlier.is_dir():
+            shutil.rmtree(work_dir)
+            raise RunError(f"no earlier run {from_run!r} for {client_slug} {period}")
+        for output in earlier.glob("*.csv"):
+            shutil.copy2(output, work_dir / output.name)
+        for output in earlier.glob("*.xlsx"):
+            shutil.copy2(output, work_dir / output.name)
+
+    kernel = ensure_kernel()
+    assert kernel == KERNEL_NAME
+    results: dict[str, StageResult] = {}
+    pending = list(order)
+    report_date = now.date().isoformat()
+    while pending:
+        failed = {k for k, r in results.items() if r.status != "done"}
+        wave = [s for s in pending if all(d in results or d not in {p.key for p in pending} for d in s.depends_on)]
+        for stage in [s for s in wave if set(s.depends_on) & failed]:
+            results[stage.key] = StageResult(stage.key, "not run",
+                                             summary="Not run because an earlier stage it needs failed.")
+        runnable = [s for s in wave if s.key not in results]
+        pending = [s for s in pending if s not in wave]
+        for batch_start in range(0, len(runnable), max(1, jobs)):
+            batch = runnable[batch_start: batch_start + max(1, jobs)]
+            _run_batch(batch, work_dir, results, client_name=client_name, period=period,
+                       workspace_dir=workspace_dir, report_date=report_date, with_code=with_code,
+                       progress=progress, cell_timeout=cell_timeout, stage_timeout=stage_timeout, notify=notify,
+                       notebooks_dir=notebooks_dir)
+
+    summaries = [
+        report.StageSummary(key=s.key, title=s.title, html_file=f"{s.basename}.html",
+                            status=results[s.key].status, summary=results[s.key].summary)
+        for s in order
+    ]
+    index = report.render_index_html(client_name=client_name, period=str(period), report_date=now.date(),
+                                     kamtools_version=__version__, stages=summaries)
+    (work_dir / "index.html").write_text(index, encoding="utf-8")
+    manifest = {"run_id": run_id, "client": client_slug, "period": period, "kamtools_version": __version__,
+                "started": now.isoformat(timespec="seconds"), "from_run": from_run,
+                "stages": [asdict(r) for r in results.values()]}
+    (work_dir / "run.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    for leftover in work_dir.glob(".*.result.json"):
+        leftover.unlink()
+    final_dir = period_dir / run_id
+    os.replace(work_dir, final_dir)
+    _point_latest(period_dir, run_id)
+    return RunResult(run_dir=final_dir, stages=[results[s.key] for s in order])
+
+
+def _run_batch(batch: Sequence[Stage], work_dir: Path, results: dict[str, StageResult], *, client_name: str,
+               period: int, workspace_dir: Path, report_date: str, with_code: bool, progress: bool,
+               cell_timeout: int, stage_timeout: float, notify: Callable[[str], None], notebooks_dir: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = []
+    for stage in batch:
+        parameters = check_parameter_values({
+            "workspace_dir": str(workspace_dir.resolve()),
+            "period": period,
+            "output_dir": str(work_dir.resolve()),
+        })
+        check_against_notebook(stage.notebook(notebooks_dir), parameters)
+        jobs.append(StageJob(
+            stage=stage.key, notebook=str(stage.notebook(notebooks_dir)), executed=str(work_dir / f"{stage.basename}.ipynb"),
+            html=str(work_dir / f"{stage.basename}.html"), parameters=parameters, client_name=client_name,
+            period=str(period), report_date=report_date, with_code=with_code, cell_timeout=cell_timeout,
+            progress=progress and len(batch) == 1, result_file=str(work_dir / f".{stage.key}.result.json"),
+        ))
+        notify(f"[{stage.number}/{len(STAGES)}] {stage.title} ...")
+    # Threads only wait here; each stage runs in its own process (papermill is not thread-safe).
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        outcomes = list(pool.map(lambda job: _run_job_with_watchdog(job, stage_timeout), jobs))
+    for stage, outcome in zip(batch, outcomes, strict=True):
+        results[stage.key] = StageResult(stage.key, outcome["status"], outcome.get("summary", ""),
+                                         outcome.get("failed_step"), outcome.get("seconds", 0.0))
+        state = "done" if outcome["status"] == "done" else f"FAILED at: {outcome.get('failed_step')}"
+        notify(f"      {stage.title}: {state} ({outcome.get('seconds', 0)} s)")
+
+
+def _point_latest(period_dir: Path, run_id: str) -> None:
+    """Point ``latest`` at the newest run by replacing the link atomically."""
+    link = period_dir / "latest"
+    tmp = period_dir / f".latest-{run_id}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(run_id, target_is_directory=True)
+    os.replace(tmp, link)
+
+
+def write_stage_table(frame: Any, output_dir: Path, name: str) -> list[Path]:
+    """Write a stage output table as CSV and XLSX into the run folder for clients to reuse."""
+    paths = [output_dir / f"{name}.csv", output_dir / f"{name}.xlsx"]
+    for path in paths:
+        io.write_table(frame, path)
+    return paths

@@ -1,0 +1,79 @@
+"""The kam command line: help, new, validate with exit codes and readable problems."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kamtools.cli import main
+
+from .conftest import SHARED_DATA, write_workspace
+
+BROKEN = """
+client: {name: Broken Ltd}
+periods: {current: 2025}
+inputs:
+  customers: {file: inputs/customers.csv}
+  sales: {file: inputs/sales.xlsx}
+"""
+
+
+def test_kam_help_lists_the_commands():
+    result = subprocess.run([Path(sys.executable).with_name("kam"), "--help"], capture_output=True, text=True,
+                            check=True)
+    for command in ("demo", "new", "validate", "run"):
+        assert command in result.stdout
+
+
+def test_validate_broken_workspace_lists_every_problem_and_exits_2(tmp_path, capsys):
+    import pandas as pd
+
+    root = write_workspace(
+        tmp_path / "broken",
+        {"customers.csv": "customer_id;name\nC1;Alpha\nC1;Alpha bis\n"},
+        BROKEN,
+    )
+    pd.DataFrame({"invoice_date": ["2025-01-01", "someday"], "customer_id": ["C1", "C7"],
+                  "net_sales": ["10", "x"]}).to_excel(root / "inputs" / "sales.xlsx", index=False)
+    code = main(["validate", str(root)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    assert "customers.csv, rows 2, 3, column 'customer_id': duplicate customer_id" in err
+    assert "sales.xlsx, row 3, column 'invoice_date': is not a date (e.g. 'someday')" in err
+    assert "sales.xlsx, row 3, column 'net_sales': is not a number (e.g. 'x')" in err
+    assert "sales.xlsx, row 3, column 'customer_id': customer not found in the customer master" in err
+
+
+def test_bad_client_yml_is_a_sentence_and_exit_2(tmp_path, capsys):
+    root = write_workspace(tmp_path / "bad", {}, "client: {name: X}\nperiods: {current: soon}\n")
+    assert main(["validate", str(root)]) == 2
+    assert "periods.current" in capsys.readouterr().err
+
+
+def test_new_then_validate(tmp_path, capsys):
+    clients = tmp_path / "clients"
+    assert main(["--clients-dir", str(clients), "new", "acme", "--name", "Acme"]) == 0
+    assert main(["--clients-dir", str(clients), "validate", "acme"]) == 0
+    assert "No problems found" in capsys.readouterr().out
+    assert main(["--clients-dir", str(clients), "new", "acme"]) == 2
+
+
+@pytest.mark.skipif(not SHARED_DATA.exists(), reason="needs ../shared/data beside the project")
+def test_validate_real_wholesaler_export_accounts_for_every_row(capsys):
+    example = Path(__file__).resolve().parents[1] / "examples" / "online_retail"
+    assert main(["validate", str(example)]) == 0
+    out = capsys.readouterr().out
+    assert "541,909 rows read, 382,376 kept" in out
+    for reason in ("not a product", "bad-debt adjustment", "no customer number", "exact duplicate",
+                   "outside the analysed periods"):
+        assert reason in out
+    from kamtools.workspace import load_workspace
+
+    intake = load_workspace(example).intake
+    set_aside = intake.quality_table()["rows set aside"].sum()
+    [source] = intake.sources
+    assert source.rows_read - set_aside == source.rows_kept

@@ -1,0 +1,155 @@
+"""The report pipeline on tiny notebooks: parameters, kernel, run folders, failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from kamtools import runner
+from kamtools.runner import RunError, check_against_notebook, check_parameter_values, run_stages
+
+PARAMETERS = 'workspace_dir = ""\nperiod = 2025\noutput_dir = ""'
+
+
+def write_notebook(path: Path, *cells: str, markdown: str = "## Findings") -> Path:
+    nb = new_notebook(metadata={"kernelspec": {"name": "kamtools", "display_name": "kamtools", "language": "python"}})
+    nb.cells = [new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}), new_markdown_cell(markdown)]
+    nb.cells += [new_code_cell(source) for source in cells]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def notebooks(tmp_path) -> Path:
+    folder = tmp_path / "notebooks"
+    write_notebook(
+        folder / "01_screening.ipynb",
+        "import sys, os, pathlib\n"
+        "import matplotlib\n"
+        "facts = {'executable': sys.executable, 'prefix': sys.prefix, 'backend': matplotlib.get_backend()}\n"
+        "pathlib.Path(output_dir, 'facts.json').write_text(__import__('json').dumps(facts))\n"
+        "pathlib.Path(output_dir, 'key_accounts.csv').write_text('customer_id\\nC1\\n')\n"
+        "print('Total sales $1,200 and $3,400')",
+    )
+    write_notebook(
+        folder / "02_needs.ipynb",
+        "import pathlib\nassert pathlib.Path(output_dir, 'key_accounts.csv').exists()\n",
+        markdown="## Needs of each key account",
+    )
+    return folder
+
+
+def run(notebooks: Path, reports: Path, stages=("screening",), **kwargs):
+    return run_stages(
+        notebooks.parent, client_name="Acme & <Sons>", client_slug="acme", period=2025, stages=list(stages),
+        reports_dir=reports, notebooks_dir=notebooks, progress=False, notify=lambda _m: None, **kwargs,
+    )
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [({"bad name": 1}, "not a valid identifier"), ({"class": 1}, "not a valid identifier"),
+     ({"when": dt.date(2025, 1, 1)}, "a date cannot be passed")],
+    ids=["space", "keyword", "date-object"],
+)
+def test_parameters_must_be_json_like(parameters, message):
+    with pytest.raises(RunError, match=message):
+        check_parameter_values(parameters)
+
+
+def test_paths_become_strings():
+    assert check_parameter_values({"output_dir": Path("/x"), "n": [1, {"a": None}]}) == {
+        "output_dir": "/x", "n": [1, {"a": None}]}
+
+
+def test_unknown_or_mistyped_parameters_stop_the_run(notebooks):
+    notebook = notebooks / "01_screening.ipynb"
+    with pytest.raises(RunError, match=r"unknown parameter\(s\) \['perod'\]"):
+        check_against_notebook(notebook, {"perod": 2025})
+    with pytest.raises(RunError, match="'period' must be int, not str"):
+        check_against_notebook(notebook, {"period": "2025"})
+    check_against_notebook(notebook, {"period": 2024, "workspace_dir": "x"})
+
+
+def test_run_files_a_report_pack_with_the_environments_kernel(notebooks, tmp_path):
+    result = run(notebooks, tmp_path / "reports")
+    assert result.ok, result.stages
+    run_dir = result.run_dir
+    assert run_dir.parent == tmp_path / "reports" / "acme" / "2025"
+    assert sorted(p.name for p in run_dir.iterdir()) == [
+        "01_screening.html", "01_screening.ipynb", "facts.json", "index.html", "key_accounts.csv", "run.json"]
+    facts = json.loads((run_dir / "facts.json").read_text())
+    assert facts["prefix"] == sys.prefix
+    assert "inline" in facts["backend"]
+    html = (run_dir / "01_screening.html").read_text(encoding="utf-8")
+    assert "$1,200 and $3,400" in html
+    assert "Acme &amp; &lt;Sons&gt;" in html and "<Sons>" not in html
+    assert "facts = {" not in html
+    index = (run_dir / "index.html").read_text(encoding="utf-8")
+    assert 'href="01_screening.html"' in index
+    executed = nbformat.read(run_dir / "01_screening.ipynb", as_version=4)
+    assert executed.metadata["papermill"]["parameters"]["period"] == 2025
+    assert (tmp_path / "reports" / "acme" / "2025" / "latest").resolve() == run_dir.resolve()
+
+
+def test_a_second_run_never_touches_the_first(notebooks, tmp_path):
+    now = dt.datetime(2026, 11, 23, 9, 0, 0)
+    first = run(notebooks, tmp_path / "reports", now=now)
+    before = {p.name: p.read_bytes() for p in first.run_dir.iterdir()}
+    second = run(notebooks, tmp_path / "reports", now=now)
+    assert second.run_dir != first.run_dir and second.run_dir.name == "20261123-090000-2"
+    assert {p.name: p.read_bytes() for p in first.run_dir.iterdir()} == before
+    assert (tmp_path / "reports" / "acme" / "2025" / "latest").resolve() == second.run_dir.resolve()
+    first_html = (first.run_dir / "01_screening.html").read_text(encoding="utf-8")
+    assert first_html == (second.run_dir / "01_screening.html").read_text(encoding="utf-8")
+
+
+def test_a_failing_stage_gives_an_error_page_and_skips_what_depends_on_it(tmp_path):
+    folder = tmp_path / "notebooks"
+    write_notebook(folder / "01_screening.ipynb", "raise ValueError('secret /home/analyst/path')",
+                   markdown="## Concentration of sales")
+    write_notebook(folder / "02_needs.ipynb", "print('never')")
+    result = run(folder, tmp_path / "reports", stages=("screening", "needs"))
+    assert not result.ok
+    assert [(s.key, s.status) for s in result.stages] == [("screening", "failed"), ("needs", "not run")]
+    assert result.stages[0].failed_step == "Concentration of sales"
+    page = (result.run_dir / "01_screening.html").read_text(encoding="utf-8")
+    assert "Concentration of sales" in page
+    assert "Traceback" not in page and "secret" not in page and "/home/analyst" not in page
+    executed = nbformat.read(result.run_dir / "01_screening.ipynb", as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in executed.cells for o in c.get("outputs", []))
+    assert not list((tmp_path / "reports" / "acme" / "2025").glob(".work-*"))
+
+
+def test_a_cell_timeout_is_a_failed_stage_with_a_marked_notebook(tmp_path):
+    folder = tmp_path / "notebooks"
+    write_notebook(folder / "01_screening.ipynb", "import time\ntime.sleep(30)", markdown="## Slow part")
+    result = run(folder, tmp_path / "reports", cell_timeout=2)
+    assert [s.status for s in result.stages] == ["failed"]
+    executed = nbformat.read(result.run_dir / "01_screening.ipynb", as_version=4)
+    assert any(o.get("ename") == "StageInterrupted" for c in executed.cells for o in c.get("outputs", []))
+
+
+def test_one_stage_reruns_on_an_earlier_runs_outputs(notebooks, tmp_path):
+    first = run(notebooks, tmp_path / "reports")
+    again = run(notebooks, tmp_path / "reports", stages=("needs",), from_run=first.run_dir.name)
+    assert again.ok
+    assert (again.run_dir / "02_needs.html").exists()
+    with pytest.raises(RunError, match="no earlier run"):
+        run(notebooks, tmp_path / "reports", stages=("needs",), from_run="19990101-000000")
+
+
+def test_kernelspec_points_at_this_environment():
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    runner.ensure_kernel()
+    spec = KernelSpecManager().get_kernel_spec(runner.KERNEL_NAME)
+    assert Path(spec.argv[0]).absolute() == Path(sys.executable).absolute()
+    assert spec.env["MPLBACKEND"].endswith("backend_inline")

@@ -1,0 +1,118 @@
+"""client.yml settings, new workspaces and the demo workspace."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from kamtools import io
+from kamtools.workspace import (
+    ConfigError,
+    load_config,
+    load_overrides,
+    load_workspace,
+    new_workspace,
+    parse_config,
+    save_screening_settings,
+    with_current_period,
+)
+
+from .conftest import write_workspace
+
+CONFIG = """
+client: {name: "Acme & Sons", currency: EUR, fiscal_year_start_month: 4}
+periods: {current: 2026, previous: 2025}
+inputs:
+  customers: {file: inputs/customers.csv}
+  sales: {file: inputs/sales.csv}
+"""
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"client": {"name": "A"}, "periods": {"current": 2025}, "inputs": {"sales": {"file": "s.csv"}},
+          "screnning": {}}, "unknown section"),
+        ({"client": {}, "periods": {"current": 2025}}, "client.name"),
+        ({"client": {"name": "A"}, "periods": {}}, "periods.current"),
+        ({"client": {"name": "A"}, "periods": {"current": "last"}}, "whole number"),
+        ({"client": {"name": "A", "fiscal_year_start_month": 13}, "periods": {"current": 2025}}, "between 1 and 12"),
+        ({"client": {"name": "A"}, "periods": {"current": 2025, "previous": 2025}}, "first <= previous < current"),
+        ({"client": {"name": "A"}, "periods": {"current": 2025}, "inputs": {"orders": {"file": "o.csv"}}},
+         "unknown table"),
+        ({"client": {"name": "A"}, "periods": {"current": 2025}, "inputs": {}}, "'sales'"),
+    ],
+    ids=["unknown-section", "no-name", "no-period", "period-text", "bad-month", "periods-order",
+         "unknown-table", "no-sales"],
+)
+def test_bad_settings_are_named(raw, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config(raw, slug="x")
+
+
+def test_config_periods_and_span(tmp_path):
+    root = write_workspace(tmp_path / "acme", {}, CONFIG)
+    config = load_config(root)
+    assert (config.current_period, config.previous_period, config.first_period) == (2026, 2025, 2025)
+    assert config.span == (pd.Timestamp("2024-04-01"), pd.Timestamp("2026-03-31"))
+    shifted = with_current_period(config, 2025)
+    assert (shifted.current_period, shifted.previous_period) == (2025, 2024)
+
+
+def test_unreadable_files_are_problems_not_exceptions(tmp_path):
+    root = write_workspace(tmp_path / "acme", {"sales.csv": ""}, CONFIG)
+    workspace = load_workspace(root)
+    texts = [str(p) for p in workspace.intake.problems]
+    assert "customers.csv: file not found" in texts
+    assert any(t.startswith("sales.csv: the file is empty") for t in texts)
+
+
+def test_new_workspace_scaffolds_and_never_overwrites(tmp_path):
+    root = tmp_path / "acme"
+    written = new_workspace(root, name="Acme")
+    assert (root / "client.yml") in written
+    assert (root / "inputs" / "sales.xlsx").exists() and (root / "workshop").is_dir()
+    workspace = load_workspace(root)
+    assert workspace.intake.ok, [str(p) for p in workspace.intake.problems]
+    (root / "inputs" / "sales.csv").write_text("entered in the workshop", encoding="utf-8")
+    with pytest.raises(ConfigError, match="already exists"):
+        new_workspace(root, name="Acme")
+    assert (root / "inputs" / "sales.csv").read_text(encoding="utf-8") == "entered in the workshop"
+
+
+def test_new_workspace_from_a_real_export_proposes_a_mapping(tmp_path):
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "InvoiceNo;StockCode;Quantity;InvoiceDate;UnitPrice;CustomerID;Country\n"
+        "1;P1;2;2025-03-01;1,50;17850;France\n",
+        encoding="cp1252",
+    )
+    root = tmp_path / "shop"
+    new_workspace(root, name="Shop", from_file=export)
+    config = io.read_yaml(root / "client.yml")
+    assert config["inputs"]["sales"]["net_sales_from"] == ["Quantity", "UnitPrice"]
+    workspace = load_workspace(root)
+    assert workspace.intake.ok, [str(p) for p in workspace.intake.problems]
+    assert workspace.tables["sales"]["net_sales"].tolist() == [3.0]
+    assert workspace.tables["customers"]["region"].tolist() == ["France"]
+
+
+def test_saving_screening_settings_keeps_the_previous_file(tmp_path):
+    root = write_workspace(tmp_path / "acme", {}, CONFIG)
+    previous = save_screening_settings(root, {"weights": {"sales": 0.5}})
+    assert io.read_yaml(root / "client.yml")["screening"] == {"weights": {"sales": 0.5}}
+    assert previous is not None and "screening" not in io.read_yaml(previous)
+
+
+def test_overrides_default_to_empty(tmp_path):
+    assert load_overrides(tmp_path).empty
+
+
+def test_demo_workspace_validates_cleanly(demo_workspace):
+    workspace = load_workspace(demo_workspace)
+    assert workspace.intake.problems == []
+    assert set(workspace.tables) == {"customers", "sales", "receivables", "cost_to_serve", "assessments",
+                                     "surveys", "market", "team"}
+    kept = workspace.intake.sources_table().set_index("table")
+    assert (kept["rows_read"] == kept["rows_kept"]).all()
+    assert (demo_workspace / "inputs" / "team.xlsx").exists()
