@@ -238,6 +238,7 @@ class StageJob:
     cell_timeout: int
     progress: bool
     result_file: str
+    summary_file: str
 
 
 def _execute_stage(job: StageJob) -> None:
@@ -270,13 +271,24 @@ def _execute_stage(job: StageJob) -> None:
             break
     nb = nbformat.read(job.executed, as_version=4) if Path(job.executed).exists() else None
     report_date = dt.date.fromisoformat(job.report_date)
+    html = None
     if result["status"] == "done" and nb is not None:
-        html = report.render_notebook_html(nb, client_name=job.client_name, period=job.period,
-                                           stage_title=STAGES[job.stage].title, report_date=report_date,
-                                           with_code=job.with_code)
-        result["summary"] = nb.metadata.get("kamtools", {}).get("summary", "")
-    else:
-        failed_step = (report.failed_step_description(nb) if nb is not None else None) or "starting the analysis"
+        try:
+            html = report.render_notebook_html(nb, client_name=job.client_name, period=job.period,
+                                               stage_title=STAGES[job.stage].title, report_date=report_date,
+                                               with_code=job.with_code)
+        except report.ReportSafetyError as exc:
+            # The page would load or run something: the client gets the error page instead.
+            result = {"status": "failed", "reason": f"report refused: {exc}"}
+            _mark_unfinished(Path(job.executed), str(result["reason"]))
+            result["failed_step"] = "preparing the report page"
+        summary_file = Path(job.summary_file)
+        if summary_file.exists():
+            result["summary"] = summary_file.read_text(encoding="utf-8").strip()
+            summary_file.unlink()
+    if html is None:
+        failed_step = result.get("failed_step") or (report.failed_step_description(nb) if nb is not None else None)
+        failed_step = failed_step or "starting the analysis"
         result["failed_step"] = failed_step
         html = report.render_error_html(client_name=job.client_name, period=job.period,
                                         stage_title=STAGES[job.stage].title, failed_step=failed_step,
@@ -446,6 +458,7 @@ def _run_batch(batch: Sequence[Stage], work_dir: Path, results: dict[str, StageR
             html=str(work_dir / f"{stage.basename}.html"), parameters=parameters, client_name=client_name,
             period=str(period), report_date=report_date, with_code=with_code, cell_timeout=cell_timeout,
             progress=progress and len(batch) == 1, result_file=str(work_dir / f".{stage.key}.result.json"),
+            summary_file=str(work_dir / stage_summary_file(stage.key)),
         ))
         notify(f"[{stage.number}/{len(STAGES)}] {stage.title} ...")
     # Threads only wait here; each stage runs in its own process (papermill is not thread-safe).
@@ -466,6 +479,16 @@ def _point_latest(period_dir: Path, run_id: str) -> None:
         tmp.unlink()
     tmp.symlink_to(run_id, target_is_directory=True)
     os.replace(tmp, link)
+
+
+def stage_summary_file(stage: str) -> str:
+    """Name of the file a stage notebook writes its one-line summary into, for the pack's cover."""
+    return f".{stage}.summary.txt"
+
+
+def write_stage_summary(output_dir: Path, stage: str, summary: str) -> None:
+    """Hand a stage's one-line summary to the runner (it shows on the report pack's cover)."""
+    io.write_text_atomic(output_dir / stage_summary_file(stage), summary)
 
 
 def write_stage_table(frame: Any, output_dir: Path, name: str) -> list[Path]:

@@ -340,3 +340,23 @@ def write_input_templates(folder: Path) -> list[Path]:
             io.write_table(blank_input_table(table), path)
             written.append(path)
     return written
+
+
+DEMO_WORKSPACE = DEFAULT_CLIENTS_DIR / "demo"
+
+
+def open_client(workspace_dir: str = "", *, period: int = 0) -> Workspace:
+    """The workspace a stage notebook analyses: the given folder, or the demo when empty.
+
+    This is the notebooks' single entry point to the data. ``period`` 0 keeps the current
+    period of ``client.yml``. Data problems stop the notebook with the full list, so a notebook
+    never analyses data that ``kam validate`` would reject.
+    """
+    root = Path(workspace_dir) if workspace_dir else DEMO_WORKSPACE
+    if not workspace_dir and not (root / CONFIG_FILE).exists():
+        write_demo_workspace(root)
+    workspace = load_workspace(root, period=period or None)
+    if workspace.intake.problems:
+        listed = "\n".join(f"- {p}" for p in workspace.intake.problems)
+        raise ConfigError(f"the client's data has {len(workspace.intake.problems)} problem(s):\n{listed}")
+    return workspace

@@ -1,0 +1,276 @@
+"""Client-ready tables and numbers in words.
+
+:func:`format_table` turns a DataFrame into a pandas ``Styler`` that reads well in a report:
+money with the client's currency and thousands separators, percentages from fractions, numbers
+right-aligned, no index, "n/a" where a value is missing, every cell and header escaped, a
+caption. :func:`money_text` and :func:`percent_text` give the compact forms used in sentences
+("Sales grew to €2.3m, 15% above plan").
+
+Missing values are shown as "n/a" because the reader must see "not available", never "nan".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from numbers import Real
+from typing import Any
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+NOT_AVAILABLE = "n/a"
+"""What a reader sees for a missing value."""
+
+CURRENCY_SYMBOLS: Mapping[str, str] = {"EUR": "€", "GBP": "£", "USD": "$"}
+"""Currencies written with a leading symbol; any other code follows the amount ("1,234 CHF")."""
+
+DEFAULT_DECIMALS = {"money": 0, "percent": 1, "integer": 0, "number": 2}
+"""Decimals per kind of column unless ``decimals`` names the column."""
+
+_RIGHT = "text-align: right;"
+
+
+def money_text(amount: float, currency: str) -> str:
+    """Write an amount compactly for a sentence: "€2.3m", "€450k", "€950", "1.5bn CHF".
+
+    Thousands, millions and billions get ``k``, ``m`` and ``bn``, with one decimal below 100
+    units of the suffix and none above ("€12.3m", "€123m"); amounts under a thousand are
+    whole. Rounding never leaves "1000k": it moves up to "€1m".
+
+    Parameters
+    ----------
+    amount : float
+        The amount in currency units; negative amounts get a leading "-".
+    currency : str
+        ISO 4217 code ("EUR", "GBP", "USD", "CHF", ...).
+
+    Returns
+    -------
+    str
+        The compact amount, or "n/a" for a missing amount.
+    """
+    code = _currency_code(currency)
+    if _is_missing(amount):
+        return NOT_AVAILABLE
+    size = abs(float(amount))
+    number = f"{round(size):,}"
+    if round(size) >= 1000:
+        for scale, suffix in ((1e3, "k"), (1e6, "m"), (1e9, "bn")):
+            value = size / scale
+            number = f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+            if float(number.replace(",", "")) < 1000 or suffix == "bn":
+                number = number.removesuffix(".0") + suffix
+                break
+    return _with_currency(number, code, negative=amount < 0 and number != "0")
+
+
+def percent_text(fraction: float, decimals: int = 0) -> str:
+    """Write a fraction as a percentage for a sentence: 0.153 → "15%" (or "15.3%").
+
+    Parameters
+    ----------
+    fraction : float
+        The share as a fraction (0.153 means 15.3%).
+    decimals : int
+        Decimals after the point.
+
+    Returns
+    -------
+    str
+        The percentage, or "n/a" for a missing value. Never "-0%".
+    """
+    if _is_missing(fraction):
+        return NOT_AVAILABLE
+    return _percent(float(fraction), decimals)
+
+
+def format_table(
+    data: pd.DataFrame,
+    *,
+    currency: str,
+    money: Sequence[str] = (),
+    percent: Sequence[str] = (),
+    integer: Sequence[str] = (),
+    decimals: Mapping[str, int] | None = None,
+    caption: str | None = None,
+    max_rows: int | None = None,
+) -> Styler:
+    """Format a table for the client report.
+
+    Money columns read "€1,234,567" (EUR, GBP, USD) or "1,234,567 CHF" (any other code),
+    percentage columns take fractions (0.153 → "15.3%"), integer columns get thousands
+    separators; other numeric columns get thousands separators and two decimals, date columns
+    ``YYYY-MM-DD``. Numeric columns and their headers are right-aligned, the index is hidden,
+    missing values read "n/a", every cell and header is HTML-escaped, and the caption (escaped
+    too) says when rows were left out.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The table as it should read, columns in order. It is not modified.
+    currency : str
+        ISO 4217 code of the money columns.
+    money, percent, integer : sequence of str
+        Columns to format as money, percentage (from fractions) and whole numbers. A column
+        may appear in one of them only.
+    decimals : mapping of str to int, optional
+        Decimals for named columns, overriding the defaults (money 0, percent 1, other 2).
+    caption : str, optional
+        Plain-text caption. The report numbers tables itself ("Table 3: ...").
+    max_rows : int, optional
+        Show only the first ``max_rows`` rows; the caption then says "first N of M rows".
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        Render with ``.to_html()`` or let the notebook display it. Its table id is derived from
+        the content, so the same table always renders the same HTML.
+
+    Raises
+    ------
+    ValueError
+        If a named column is not in ``data``, is named twice, or ``max_rows`` is below 1.
+    TypeError
+        If a money, percent or integer column is not numeric.
+    """
+    code = _currency_code(currency)
+    decimals = dict(decimals or {})
+    kinds = _column_kinds(data, money=money, percent=percent, integer=integer, decimals=decimals)
+    if max_rows is not None and max_rows < 1:
+        raise ValueError(f"format_table: max_rows must be at least 1, got {max_rows}")
+
+    shown = data.head(max_rows).copy() if max_rows is not None else data.copy()
+    text = _caption(caption, shown=len(shown), total=len(data))
+    styler = Styler(
+        shown,
+        uuid=_stable_id(shown, code, kinds, decimals, text),
+        cell_ids=False,
+        na_rep=NOT_AVAILABLE,
+        escape="html",
+        table_attributes='class="kam-table"',
+    )
+    styler = styler.format_index(escape="html", axis=1, na_rep=NOT_AVAILABLE)
+    for column, kind in kinds.items():
+        places = decimals.get(column, DEFAULT_DECIMALS.get(kind, 0))
+        styler = styler.format(
+            _formatter(kind, code=code, places=places), subset=[column], na_rep=NOT_AVAILABLE
+        )
+    right = [column for column, kind in kinds.items() if kind != "date"]
+    if right:
+        styler = styler.set_table_styles(
+            {
+                column: [{"selector": "td", "props": _RIGHT}, {"selector": "th", "props": _RIGHT}]
+                for column in right
+            },
+            overwrite=False,
+        )
+    if text:
+        styler = styler.set_caption(html.escape(text))
+    return styler.hide(axis="index")
+
+
+def _column_kinds(
+    data: pd.DataFrame,
+    *,
+    money: Sequence[str],
+    percent: Sequence[str],
+    integer: Sequence[str],
+    decimals: Mapping[str, int],
+) -> dict[str, str]:
+    """Kind of every column that is not plain text: money, percent, integer, number or date."""
+    named: dict[str, str] = {}
+    for kind, columns in (("money", money), ("percent", percent), ("integer", integer)):
+        if isinstance(columns, str):
+            raise TypeError(
+                f"format_table: {kind} must be a sequence of column names, not the string {columns!r}"
+            )
+        for column in columns:
+            if column in named:
+                raise ValueError(
+                    f"format_table: column {column!r} is listed as both {named[column]} and {kind}"
+                )
+            named[column] = kind
+    missing = [column for column in [*named, *decimals] if column not in data.columns]
+    if missing:
+        raise ValueError(
+            f"format_table: column(s) {', '.join(map(repr, missing))} not in the table "
+            f"(columns: {', '.join(map(repr, data.columns))})"
+        )
+    kinds: dict[str, str] = {}
+    for column in data.columns:
+        dtype = data[column].dtype
+        numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+        if column in named:
+            if not numeric:
+                raise TypeError(
+                    f"format_table: column {column!r} is formatted as {named[column]} "
+                    f"but holds {dtype} values"
+                )
+            kinds[column] = named[column]
+        elif numeric:
+            kinds[column] = "integer" if pd.api.types.is_integer_dtype(dtype) else "number"
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            kinds[column] = "date"
+    return kinds
+
+
+def _formatter(kind: str, *, code: str, places: int) -> Callable[[Any], str]:
+    """Cell formatter for one kind of column (missing values never reach it: na_rep)."""
+    if kind == "money":
+        return lambda value: _money(float(value), code, places)
+    if kind == "percent":
+        return lambda value: _percent(float(value), places)
+    if kind == "date":
+        return lambda value: value.strftime("%Y-%m-%d")
+    return lambda value: _unsigned_zero(f"{float(value):,.{places}f}")
+
+
+def _caption(caption: str | None, *, shown: int, total: int) -> str:
+    if shown == total:
+        return caption or ""
+    note = f"first {shown:,} of {total:,} rows"
+    return f"{caption} ({note})" if caption else note[0].upper() + note[1:]
+
+
+def _stable_id(shown: pd.DataFrame, *parts: object) -> str:
+    """A table id that depends only on content and options, so reports render reproducibly."""
+    content = shown.to_json(orient="split", date_format="iso", default_handler=str)
+    digest = hashlib.sha1((content + repr(parts)).encode("utf-8"), usedforsecurity=False)
+    return "kam" + digest.hexdigest()[:10]
+
+
+def _currency_code(currency: str) -> str:
+    code = str(currency).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise ValueError(f"currency must be a three-letter ISO 4217 code such as 'EUR', got {currency!r}")
+    return code
+
+
+def _money(amount: float, code: str, places: int) -> str:
+    number = _unsigned_zero(f"{abs(amount):,.{places}f}")
+    return _with_currency(number, code, negative=amount < 0 and number.strip("0.,") != "")
+
+
+def _with_currency(number: str, code: str, *, negative: bool) -> str:
+    sign = "-" if negative else ""
+    symbol = CURRENCY_SYMBOLS.get(code)
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {code}"
+
+
+def _percent(fraction: float, places: int) -> str:
+    return _unsigned_zero(f"{fraction * 100:,.{places}f}") + "%"
+
+
+def _unsigned_zero(number: str) -> str:
+    """ "-0" or "-0.00" after rounding reads as a loss that is not there: drop the sign."""
+    return number[1:] if number.startswith("-") and number.strip("-0.,") == "" else number
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, Real) and math.isnan(float(value))

@@ -1,0 +1,211 @@
+"""Tests for kamtools.tables: client-ready tables and numbers in words."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kamtools.tables import format_table, money_text, percent_text
+
+
+@pytest.fixture
+def sales() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer": ["<b>Acme & Sons</b>", "Beta GmbH", None],
+            "revenue": [1_234_567.4, -2_500.0, np.nan],
+            "share": [0.153, 0.5, np.nan],
+            "orders": [12, 1_500, 3],
+        }
+    )
+
+
+def cells(styler) -> list[list[str]]:
+    """The rendered body cells' text, row by row (cell text as it appears in the HTML)."""
+    body = styler.to_html().split("<tbody>", 1)[1]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S) for row in body.split("</tr>")[:-1]]
+
+
+# money_text -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        pytest.param(2_300_000, "EUR", "€2.3m", id="millions-eur"),
+        pytest.param(12_345_678, "EUR", "€12.3m", id="tens-of-millions-one-decimal"),
+        pytest.param(123_456_789, "GBP", "£123m", id="hundreds-of-millions-whole"),
+        pytest.param(450_000, "USD", "$450k", id="thousands-usd"),
+        pytest.param(45_600, "EUR", "€45.6k", id="tens-of-thousands"),
+        pytest.param(950, "EUR", "€950", id="under-a-thousand"),
+        pytest.param(2_000_000, "EUR", "€2m", id="no-trailing-zero"),
+        pytest.param(999_960, "EUR", "€1m", id="rounding-moves-up-a-unit"),
+        pytest.param(1_500_000_000, "EUR", "€1.5bn", id="billions"),
+        pytest.param(2_300_000, "CHF", "2.3m CHF", id="code-after-amount"),
+        pytest.param(2_300_000, "chf", "2.3m CHF", id="lower-case-code"),
+        pytest.param(-2_300_000, "EUR", "-€2.3m", id="negative"),
+        pytest.param(-0.4, "EUR", "€0", id="rounds-to-zero-without-sign"),
+        pytest.param(float("nan"), "EUR", "n/a", id="missing"),
+    ],
+)
+def test_money_text(amount: float, currency: str, expected: str) -> None:
+    assert money_text(amount, currency) == expected
+
+
+@pytest.mark.parametrize("currency", ["euro", "€", "", "<b>"], ids=["word", "symbol", "empty", "markup"])
+def test_money_text_rejects_a_currency_that_is_not_an_iso_code(currency: str) -> None:
+    with pytest.raises(ValueError, match="ISO 4217"):
+        money_text(1_000, currency)
+
+
+# percent_text -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fraction", "decimals", "expected"),
+    [
+        pytest.param(0.153, 0, "15%", id="whole"),
+        pytest.param(0.153, 1, "15.3%", id="one-decimal"),
+        pytest.param(1.25, 0, "125%", id="above-one"),
+        pytest.param(-0.08, 0, "-8%", id="negative"),
+        pytest.param(-0.001, 0, "0%", id="no-minus-zero"),
+        pytest.param(np.nan, 0, "n/a", id="nan"),
+        pytest.param(None, 0, "n/a", id="none"),
+    ],
+)
+def test_percent_text(fraction: float, decimals: int, expected: str) -> None:
+    assert percent_text(fraction, decimals) == expected
+
+
+# format_table -----------------------------------------------------------------------------
+
+
+def test_format_table_formats_money_percent_and_integers(sales: pd.DataFrame) -> None:
+    styler = format_table(sales, currency="EUR", money=["revenue"], percent=["share"], integer=["orders"])
+
+    assert cells(styler) == [
+        ["&lt;b&gt;Acme &amp; Sons&lt;/b&gt;", "€1,234,567", "15.3%", "12"],
+        ["Beta GmbH", "-€2,500", "50.0%", "1,500"],
+        ["n/a", "n/a", "n/a", "3"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("currency", "expected"),
+    [("EUR", "€1,234,567"), ("GBP", "£1,234,567"), ("USD", "$1,234,567"), ("CHF", "1,234,567 CHF")],
+)
+def test_format_table_currency_forms(sales: pd.DataFrame, currency: str, expected: str) -> None:
+    styler = format_table(sales, currency=currency, money=["revenue"])
+
+    assert cells(styler)[0][1] == expected
+
+
+def test_format_table_decimals_override_defaults(sales: pd.DataFrame) -> None:
+    styler = format_table(
+        sales, currency="EUR", money=["revenue"], percent=["share"], decimals={"revenue": 2, "share": 0}
+    )
+
+    assert cells(styler)[0][1:3] == ["€1,234,567.40", "15%"]
+
+
+def test_format_table_other_columns_get_sensible_defaults() -> None:
+    data = pd.DataFrame(
+        {
+            "ratio": [1234.5678, np.nan],
+            "visits": [1200, 7],
+            "since": pd.to_datetime(["2024-01-31", None]),
+        }
+    )
+
+    assert cells(format_table(data, currency="EUR")) == [
+        ["1,234.57", "1,200", "2024-01-31"],
+        ["n/a", "7", "n/a"],
+    ]
+
+
+def test_format_table_never_shows_nan(sales: pd.DataFrame) -> None:
+    html = format_table(sales, currency="EUR", money=["revenue"], percent=["share"]).to_html()
+
+    assert "nan" not in html.lower().replace("t_kam", "")
+    assert "n/a" in html
+
+
+def test_format_table_escapes_cells_headers_and_caption() -> None:
+    data = pd.DataFrame({"<i>client</i>": ["<script>alert(1)</script>"], "revenue": [10.0]})
+
+    html = format_table(
+        data, currency="EUR", money=["revenue"], caption="Sales of <b>Acme & Sons</b>"
+    ).to_html()
+
+    assert "<script" not in html
+    assert "<i>" not in html and "<b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;i&gt;client&lt;/i&gt;" in html
+    assert "<caption>Sales of &lt;b&gt;Acme &amp; Sons&lt;/b&gt;</caption>" in html
+
+
+def test_format_table_right_aligns_numbers_and_hides_the_index(sales: pd.DataFrame) -> None:
+    styler = format_table(sales, currency="EUR", money=["revenue"], percent=["share"], integer=["orders"])
+    html = styler.to_html()
+    table_id = re.search(r'<table id="([^"]+)"', html).group(1)
+
+    for col in ("col1", "col2", "col3"):
+        assert re.search(rf"#{table_id} td\.{col} \{{\s*text-align: right;", html)
+        assert re.search(rf"#{table_id} th\.{col} \{{\s*text-align: right;", html)
+    assert f"#{table_id} td.col0" not in html  # text stays left-aligned
+    assert "row_heading" not in html  # no index column
+    assert len(re.findall(r"<th\b", html)) == len(sales.columns)
+
+
+def test_format_table_max_rows_keeps_the_first_rows_and_says_so(sales: pd.DataFrame) -> None:
+    styler = format_table(sales, currency="EUR", money=["revenue"], caption="Top customers", max_rows=2)
+
+    assert [row[0] for row in cells(styler)] == ["&lt;b&gt;Acme &amp; Sons&lt;/b&gt;", "Beta GmbH"]
+    assert "<caption>Top customers (first 2 of 3 rows)</caption>" in styler.to_html()
+
+
+def test_format_table_does_not_mutate_its_input(sales: pd.DataFrame) -> None:
+    before = sales.copy(deep=True)
+
+    format_table(
+        sales, currency="EUR", money=["revenue"], percent=["share"], integer=["orders"], max_rows=1
+    ).to_html()
+
+    pd.testing.assert_frame_equal(sales, before)
+
+
+def test_format_table_renders_the_same_html_twice(sales: pd.DataFrame) -> None:
+    first = format_table(sales, currency="EUR", money=["revenue"]).to_html()
+    second = format_table(sales.copy(), currency="EUR", money=["revenue"]).to_html()
+
+    assert first == second
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        pytest.param({"money": ["turnover"]}, ValueError, "'turnover'", id="missing-money-column"),
+        pytest.param({"decimals": {"margin": 1}}, ValueError, "'margin'", id="missing-decimals-column"),
+        pytest.param({"money": ["revenue"], "percent": ["revenue"]}, ValueError, "both", id="listed-twice"),
+        pytest.param({"money": ["customer"]}, TypeError, "'customer'", id="text-as-money"),
+        pytest.param({"money": "revenue"}, TypeError, "sequence", id="bare-string"),
+        pytest.param({"max_rows": 0}, ValueError, "max_rows", id="no-rows"),
+    ],
+)
+def test_format_table_rejects_bad_options(
+    sales: pd.DataFrame, options: dict, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        format_table(sales, currency="EUR", **options)
+
+
+def test_format_table_handles_an_empty_table() -> None:
+    empty = pd.DataFrame({"customer": pd.Series([], dtype="str"), "revenue": pd.Series([], dtype="float64")})
+
+    html = format_table(empty, currency="EUR", money=["revenue"], caption="No sales").to_html()
+
+    assert "<caption>No sales</caption>" in html
+    assert "<td" not in html
