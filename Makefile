@@ -26,8 +26,9 @@ demo: $(STAMP)
 	$(BIN)/kam validate demo
 	$(BIN)/kam run demo
 
-## test: run the whole test suite (creates the environment if needed)
+## test: lint, then run the whole test suite (creates the environment if needed)
 test: $(STAMP)
+	$(BIN)/ruff check kamtools tests benchmarks
 	$(BIN)/python -m pytest -q
 
 ## lint: ruff check and format check

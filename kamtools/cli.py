@@ -29,11 +29,16 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kam",
         description="kamtools: key account management for dealers and distributors.",
-        epilog="Workflow: kam new CLIENT → fill in clients/CLIENT/inputs → kam validate CLIENT → kam run CLIENT.",
+        epilog="Workflow: kam new CLIENT → fill in clients/CLIENT/inputs → kam validate CLIENT"
+        " → kam run CLIENT.",
     )
     parser.add_argument("--version", action="version", version=f"kamtools {__version__}")
-    parser.add_argument("--clients-dir", type=Path, default=DEFAULT_CLIENTS_DIR,
-                        help="folder of client workspaces (default: clients/ of the project)")
+    parser.add_argument(
+        "--clients-dir",
+        type=Path,
+        default=DEFAULT_CLIENTS_DIR,
+        help="folder of client workspaces (default: clients/ of the project)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="write the demo client workspace (deterministic, generated)")
@@ -42,8 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     new = commands.add_parser("new", help="create a client workspace with blank input files")
     new.add_argument("client", help="short name of the client (folder name)")
     new.add_argument("--name", help="the client's full name, as reports show it")
-    new.add_argument("--from", dest="from_file", type=Path,
-                     help="a real export of invoice lines: copy it and propose a column mapping")
+    new.add_argument(
+        "--from",
+        dest="from_file",
+        type=Path,
+        help="a real export of invoice lines: copy it and propose a column mapping",
+    )
 
     validate = commands.add_parser("validate", help="check a client workspace and list every problem")
     validate.add_argument("client", help="client folder name under clients/, or a path")
@@ -75,13 +84,17 @@ def _print_problems(workspace: Workspace) -> None:
     print(f"{len(problems)} problem(s) in the data of '{workspace.config.name}':", file=sys.stderr)
     for problem in problems:
         print(f"  - {problem}", file=sys.stderr)
-    print("Fix them in the client's files (or the mapping in client.yml) and validate again.", file=sys.stderr)
+    print(
+        "Fix them in the client's files (or the mapping in client.yml) and validate again.", file=sys.stderr
+    )
 
 
 def _print_quality(workspace: Workspace) -> None:
     intake = workspace.intake
     for source in intake.sources:
-        print(f"  {source.table:<14} {source.file}: {source.rows_read:,} rows read, {source.rows_kept:,} kept")
+        print(
+            f"  {source.table:<14} {source.file}: {source.rows_read:,} rows read, {source.rows_kept:,} kept"
+        )
     if intake.repairs:
         print("Repairs and rows set aside (shown in the reports' data-quality section):")
         for repair in intake.repairs:
@@ -114,7 +127,9 @@ def cmd_new(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     written = new_workspace(target, name=args.name or args.client, from_file=args.from_file)
     print(f"Created client workspace {target} with {len(written)} files.")
-    print("Fill in the files in inputs/ (one example row each shows the format; delete it), check client.yml,")
+    print(
+        "Fill in the files in inputs/ (one example row each shows the format; delete it), check client.yml,"
+    )
     print(f"then run: kam validate {args.client}")
     return EXIT_OK
 
@@ -123,8 +138,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.client == DEMO_SLUG:
         ensure_demo(args.clients_dir)
     workspace = load_workspace(resolve_workspace(args.client, args.clients_dir), period=args.period)
-    print(f"{workspace.config.name}: fiscal year {workspace.config.current_period}"
-          f" (compared with {workspace.config.previous_period})")
+    print(
+        f"{workspace.config.name}: fiscal year {workspace.config.current_period}"
+        f" (compared with {workspace.config.previous_period})"
+    )
     _print_quality(workspace)
     if workspace.intake.problems:
         _print_problems(workspace)
@@ -149,16 +166,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     notify = (lambda _message: None) if args.quiet else print
     result = run_stages(
-        workspace.root, client_name=workspace.config.name, client_slug=workspace.config.slug,
-        period=workspace.config.current_period, stages=requested,
-        reports_dir=args.reports_dir or DEFAULT_REPORTS_DIR, from_run=args.from_run, jobs=max(1, args.jobs),
-        with_code=args.with_code, progress=not args.quiet, notify=notify,
+        workspace.root,
+        client_name=workspace.config.name,
+        client_slug=workspace.config.slug,
+        period=workspace.config.current_period,
+        stages=requested,
+        reports_dir=args.reports_dir or DEFAULT_REPORTS_DIR,
+        from_run=args.from_run,
+        jobs=max(1, args.jobs),
+        with_code=args.with_code,
+        progress=not args.quiet,
+        notify=notify,
     )
     index = result.run_dir / "index.html"
     for stage in result.stages:
         if stage.status != "done":
-            print(f"{STAGES[stage.key].title}: {stage.status}"
-                  + (f" at '{stage.failed_step}'" if stage.failed_step else ""), file=sys.stderr)
+            print(
+                f"{STAGES[stage.key].title}: {stage.status}"
+                + (f" at '{stage.failed_step}'" if stage.failed_step else ""),
+                file=sys.stderr,
+            )
     print(f"Reports: {index}")
     if args.open:
         webbrowser.open(index.as_uri())

@@ -69,7 +69,9 @@ CUSTOMERS = Table(
     unique_key=("customer_id",),
     columns=(
         Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
-        Column("name", "text", True, "Customer name as it should appear in reports.", "Alpha Building Supplies"),
+        Column(
+            "name", "text", True, "Customer name as it should appear in reports.", "Alpha Building Supplies"
+        ),
         Column("region", "text", False, "Sales region or territory.", "North"),
         Column("segment", "text", False, "Segment or channel (retailer, installer, ...).", "Retail"),
         Column("customer_since", "date", False, "Date of the first business relationship.", "2019-03-01"),
@@ -85,8 +87,20 @@ SALES = Table(
     columns=(
         Column("invoice_date", "date", True, "Date of the invoice.", "2025-01-15"),
         Column("customer_id", "id", True, "Customer number, as in the customer master.", "C0001"),
-        Column("net_sales", "number", True, "Net sales amount of the line (after discounts, before VAT).", "1250.00"),
-        Column("cost", "number", False, "Cost of goods sold for the line; without it margins are 'not available'.", "980.00"),
+        Column(
+            "net_sales",
+            "number",
+            True,
+            "Net sales amount of the line (after discounts, before VAT).",
+            "1250.00",
+        ),
+        Column(
+            "cost",
+            "number",
+            False,
+            "Cost of goods sold for the line; without it margins are 'not available'.",
+            "980.00",
+        ),
         Column("quantity", "number", False, "Quantity sold.", "10"),
         Column("product", "text", False, "Product code or name.", "P-1001"),
         Column("category", "text", False, "Product category.", "Tools"),
@@ -127,7 +141,9 @@ ASSESSMENTS = Table(
     description="Workshop scores (1 to 5) of a customer on a qualitative indicator.",
     columns=(
         Column("customer_id", "id", True, "Customer number.", "C0001"),
-        Column("indicator", "text", True, "Indicator assessed (e.g. management_maturity).", "management_maturity"),
+        Column(
+            "indicator", "text", True, "Indicator assessed (e.g. management_maturity).", "management_maturity"
+        ),
         Column("score", "score", True, "Score from 1 (weak) to 5 (strong).", "4"),
         Column("assessor", "text", False, "Who gave the score.", "J. Smith"),
         Column("date", "date", False, "When it was given.", "2025-11-20"),
@@ -142,7 +158,9 @@ SURVEYS = Table(
         Column("customer_id", "id", True, "Customer number.", "C0001"),
         Column("date", "date", True, "Date of the answer.", "2025-06-30"),
         Column("dimension", "text", True, "Question or dimension.", "delivery"),
-        Column("answer", "score", True, "1 to 5, or one of the five satisfaction labels.", "generally satisfied"),
+        Column(
+            "answer", "score", True, "1 to 5, or one of the five satisfaction labels.", "generally satisfied"
+        ),
     ),
 )
 
@@ -152,8 +170,16 @@ MARKET = Table(
     unique_key=("customer_id",),
     columns=(
         Column("customer_id", "id", True, "Customer number.", "C0001"),
-        Column("wallet", "number", True, "Estimated yearly purchases in our categories, all suppliers.", "400000"),
-        Column("main_competitors", "text", False, "Main competing suppliers, separated by ';'.", "Beta Trade; Gamma"),
+        Column(
+            "wallet", "number", True, "Estimated yearly purchases in our categories, all suppliers.", "400000"
+        ),
+        Column(
+            "main_competitors",
+            "text",
+            False,
+            "Main competing suppliers, separated by ';'.",
+            "Beta Trade; Gamma",
+        ),
     ),
 )
 
@@ -163,7 +189,9 @@ TEAM = Table(
     unique_key=("member",),
     columns=(
         Column("member", "text", True, "Team member name.", "J. Smith"),
-        Column("role", "text", True, "Role (account manager, inside sales, logistics, ...).", "account manager"),
+        Column(
+            "role", "text", True, "Role (account manager, inside sales, logistics, ...).", "account manager"
+        ),
         Column("function", "text", False, "Department or function.", "Sales"),
         Column("accounts", "text", False, "Customer numbers served, separated by ';'.", "C0001"),
     ),

@@ -378,7 +378,8 @@ def _finish_report(page: str) -> str:
     for number, figure in enumerate(main.select("figure.kam-figure"), start=1):
         caption = figure.find("figcaption")
         if isinstance(caption, Tag):
-            caption.string = f"Figure {number}"
+            text = caption.get_text(strip=True)
+            caption.string = f"Figure {number}: {text}" if text else f"Figure {number}"
         image = figure.find("img")
         if isinstance(image, Tag):
             image["alt"] = f"Figure {number}"
@@ -832,3 +833,31 @@ class _ReferenceCollector(HTMLParser):
         for match in _CSS_REFERENCE.finditer(css):
             url = next((group for group in match.groups() if group is not None), "")
             self.references.append((tag, "css", url))
+
+
+def findings_html(sentences: Sequence[str]) -> str:
+    """Key findings as an HTML list; every sentence is escaped (it may quote client data)."""
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences if s)
+    return f'<ul class="kam-findings">{items}</ul>' if items else ""
+
+
+def notes_html(notes: Sequence[str]) -> str:
+    """Warnings and notes as escaped paragraphs, for the report's running text."""
+    return "".join(f'<p class="kam-note">{html.escape(n)}</p>' for n in notes if n)
+
+
+def show_figure(fig: Any, *, caption: str) -> None:
+    """Show a matplotlib figure in the notebook as a PNG with a caption for the report.
+
+    The report numbers it ("Figure 3: caption"). The figure is closed afterwards so that the
+    inline backend does not show it a second time.
+    """
+    import io as _bytes_io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buffer = _bytes_io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    display(Image(data=buffer.getvalue(), format="png"), metadata={"image/png": {"caption": caption}})

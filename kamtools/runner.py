@@ -19,6 +19,7 @@ on an earlier run's outputs with ``from_run``.
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime as dt
 import json
 import keyword
@@ -139,7 +140,14 @@ def check_parameter_values(parameters: Mapping[str, Any]) -> dict[str, JSONValue
     return checked
 
 
-_TYPE_OF_DECLARATION = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict}
+_TYPE_OF_DECLARATION = {
+    "str": str,
+    "int": int,
+    "float": (int, float),
+    "bool": bool,
+    "list": list,
+    "dict": dict,
+}
 
 
 def check_against_notebook(notebook: Path, parameters: Mapping[str, JSONValue]) -> None:
@@ -162,7 +170,9 @@ def check_against_notebook(notebook: Path, parameters: Mapping[str, JSONValue]) 
         if isinstance(value, bool) and expected is not bool:
             raise RunError(f"{notebook.name}: parameter '{name}' must be {type_name}")
         if not isinstance(value, expected):
-            raise RunError(f"{notebook.name}: parameter '{name}' must be {type_name}, not {type(value).__name__}")
+            raise RunError(
+                f"{notebook.name}: parameter '{name}' must be {type_name}, not {type(value).__name__}"
+            )
 
 
 def _declared_type(declaration: Mapping[str, Any]) -> str | None:
@@ -195,8 +205,12 @@ def ensure_kernel() -> str:
         pass
     from ipykernel.kernelspec import install
 
-    install(kernel_name=KERNEL_NAME, display_name="Python (kamtools)", prefix=sys.prefix,
-            env={"MPLBACKEND": "module://matplotlib_inline.backend_inline"})
+    install(
+        kernel_name=KERNEL_NAME,
+        display_name="Python (kamtools)",
+        prefix=sys.prefix,
+        env={"MPLBACKEND": "module://matplotlib_inline.backend_inline"},
+    )
     return KERNEL_NAME
 
 
@@ -253,8 +267,13 @@ def _execute_stage(job: StageJob) -> None:
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         try:
             papermill.execute_notebook(
-                job.notebook, job.executed, parameters=job.parameters, kernel_name=KERNEL_NAME,
-                progress_bar=job.progress, execution_timeout=job.cell_timeout, cwd=None,
+                job.notebook,
+                job.executed,
+                parameters=job.parameters,
+                kernel_name=KERNEL_NAME,
+                progress_bar=job.progress,
+                execution_timeout=job.cell_timeout,
+                cwd=None,
                 start_timeout=120,
             )
             break
@@ -274,9 +293,14 @@ def _execute_stage(job: StageJob) -> None:
     html = None
     if result["status"] == "done" and nb is not None:
         try:
-            html = report.render_notebook_html(nb, client_name=job.client_name, period=job.period,
-                                               stage_title=STAGES[job.stage].title, report_date=report_date,
-                                               with_code=job.with_code)
+            html = report.render_notebook_html(
+                nb,
+                client_name=job.client_name,
+                period=job.period,
+                stage_title=STAGES[job.stage].title,
+                report_date=report_date,
+                with_code=job.with_code,
+            )
         except report.ReportSafetyError as exc:
             # The page would load or run something: the client gets the error page instead.
             result = {"status": "failed", "reason": f"report refused: {exc}"}
@@ -287,12 +311,18 @@ def _execute_stage(job: StageJob) -> None:
             result["summary"] = summary_file.read_text(encoding="utf-8").strip()
             summary_file.unlink()
     if html is None:
-        failed_step = result.get("failed_step") or (report.failed_step_description(nb) if nb is not None else None)
+        failed_step = result.get("failed_step") or (
+            report.failed_step_description(nb) if nb is not None else None
+        )
         failed_step = failed_step or "starting the analysis"
         result["failed_step"] = failed_step
-        html = report.render_error_html(client_name=job.client_name, period=job.period,
-                                        stage_title=STAGES[job.stage].title, failed_step=failed_step,
-                                        report_date=report_date)
+        html = report.render_error_html(
+            client_name=job.client_name,
+            period=job.period,
+            stage_title=STAGES[job.stage].title,
+            failed_step=failed_step,
+            report_date=report_date,
+        )
     Path(job.html).write_text(html, encoding="utf-8")
     result["seconds"] = round(time.monotonic() - started, 2)
     Path(job.result_file).write_text(json.dumps(result), encoding="utf-8")
@@ -318,11 +348,15 @@ def _mark_unfinished(path: Path, reason: str) -> None:
         return
     nb = nbformat.read(path, as_version=4)
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    target = next((c for c in code_cells if c.get("execution_count") is None), code_cells[-1] if code_cells else None)
+    target = next(
+        (c for c in code_cells if c.get("execution_count") is None), code_cells[-1] if code_cells else None
+    )
     if target is None:
         return
-    target.outputs = [*target.get("outputs", []),
-                      nbformat.v4.new_output("error", ename="StageInterrupted", evalue=reason, traceback=[reason])]
+    target.outputs = [
+        *target.get("outputs", []),
+        nbformat.v4.new_output("error", ename="StageInterrupted", evalue=reason, traceback=[reason]),
+    ]
     nbformat.write(nb, path)
 
 
@@ -332,20 +366,25 @@ def _run_job_with_watchdog(job: StageJob, timeout: float) -> dict[str, Any]:
     process.start()
     process.join(timeout)
     if process.is_alive():
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         process.join(10)
         if process.is_alive():
             process.kill()
             process.join()
         _mark_unfinished(Path(job.executed), f"the stage took longer than {timeout:.0f} seconds")
-        return {"status": "failed", "reason": "watchdog timeout", "failed_step": "the whole stage (time limit)"}
+        return {
+            "status": "failed",
+            "reason": "watchdog timeout",
+            "failed_step": "the whole stage (time limit)",
+        }
     result_file = Path(job.result_file)
     if not result_file.exists():
-        return {"status": "failed", "reason": f"process exit code {process.exitcode}",
-                "failed_step": "starting the analysis"}
+        return {
+            "status": "failed",
+            "reason": f"process exit code {process.exitcode}",
+            "failed_step": "starting the analysis",
+        }
     return json.loads(result_file.read_text(encoding="utf-8"))
 
 
@@ -407,30 +446,60 @@ def run_stages(
     report_date = now.date().isoformat()
     while pending:
         failed = {k for k, r in results.items() if r.status != "done"}
-        wave = [s for s in pending if all(d in results or d not in {p.key for p in pending} for d in s.depends_on)]
+        wave = [
+            s for s in pending if all(d in results or d not in {p.key for p in pending} for d in s.depends_on)
+        ]
         for stage in [s for s in wave if set(s.depends_on) & failed]:
-            results[stage.key] = StageResult(stage.key, "not run",
-                                             summary="Not run because an earlier stage it needs failed.")
+            results[stage.key] = StageResult(
+                stage.key, "not run", summary="Not run because an earlier stage it needs failed."
+            )
         runnable = [s for s in wave if s.key not in results]
         pending = [s for s in pending if s not in wave]
         for batch_start in range(0, len(runnable), max(1, jobs)):
-            batch = runnable[batch_start: batch_start + max(1, jobs)]
-            _run_batch(batch, work_dir, results, client_name=client_name, period=period,
-                       workspace_dir=workspace_dir, report_date=report_date, with_code=with_code,
-                       progress=progress, cell_timeout=cell_timeout, stage_timeout=stage_timeout, notify=notify,
-                       notebooks_dir=notebooks_dir)
+            batch = runnable[batch_start : batch_start + max(1, jobs)]
+            _run_batch(
+                batch,
+                work_dir,
+                results,
+                client_name=client_name,
+                period=period,
+                workspace_dir=workspace_dir,
+                report_date=report_date,
+                with_code=with_code,
+                progress=progress,
+                cell_timeout=cell_timeout,
+                stage_timeout=stage_timeout,
+                notify=notify,
+                notebooks_dir=notebooks_dir,
+            )
 
     summaries = [
-        report.StageSummary(key=s.key, title=s.title, html_file=f"{s.basename}.html",
-                            status=results[s.key].status, summary=results[s.key].summary)
+        report.StageSummary(
+            key=s.key,
+            title=s.title,
+            html_file=f"{s.basename}.html",
+            status=results[s.key].status,
+            summary=results[s.key].summary,
+        )
         for s in order
     ]
-    index = report.render_index_html(client_name=client_name, period=str(period), report_date=now.date(),
-                                     kamtools_version=__version__, stages=summaries)
+    index = report.render_index_html(
+        client_name=client_name,
+        period=str(period),
+        report_date=now.date(),
+        kamtools_version=__version__,
+        stages=summaries,
+    )
     (work_dir / "index.html").write_text(index, encoding="utf-8")
-    manifest = {"run_id": run_id, "client": client_slug, "period": period, "kamtools_version": __version__,
-                "started": now.isoformat(timespec="seconds"), "from_run": from_run,
-                "stages": [asdict(r) for r in results.values()]}
+    manifest = {
+        "run_id": run_id,
+        "client": client_slug,
+        "period": period,
+        "kamtools_version": __version__,
+        "started": now.isoformat(timespec="seconds"),
+        "from_run": from_run,
+        "stages": [asdict(r) for r in results.values()],
+    }
     (work_dir / "run.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     for leftover in work_dir.glob(".*.result.json"):
         leftover.unlink()
@@ -440,33 +509,63 @@ def run_stages(
     return RunResult(run_dir=final_dir, stages=[results[s.key] for s in order])
 
 
-def _run_batch(batch: Sequence[Stage], work_dir: Path, results: dict[str, StageResult], *, client_name: str,
-               period: int, workspace_dir: Path, report_date: str, with_code: bool, progress: bool,
-               cell_timeout: int, stage_timeout: float, notify: Callable[[str], None], notebooks_dir: Path) -> None:
+def _run_batch(
+    batch: Sequence[Stage],
+    work_dir: Path,
+    results: dict[str, StageResult],
+    *,
+    client_name: str,
+    period: int,
+    workspace_dir: Path,
+    report_date: str,
+    with_code: bool,
+    progress: bool,
+    cell_timeout: int,
+    stage_timeout: float,
+    notify: Callable[[str], None],
+    notebooks_dir: Path,
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     jobs = []
     for stage in batch:
-        parameters = check_parameter_values({
-            "workspace_dir": str(workspace_dir.resolve()),
-            "period": period,
-            "output_dir": str(work_dir.resolve()),
-        })
+        parameters = check_parameter_values(
+            {
+                "workspace_dir": str(workspace_dir.resolve()),
+                "period": period,
+                "output_dir": str(work_dir.resolve()),
+            }
+        )
         check_against_notebook(stage.notebook(notebooks_dir), parameters)
-        jobs.append(StageJob(
-            stage=stage.key, notebook=str(stage.notebook(notebooks_dir)), executed=str(work_dir / f"{stage.basename}.ipynb"),
-            html=str(work_dir / f"{stage.basename}.html"), parameters=parameters, client_name=client_name,
-            period=str(period), report_date=report_date, with_code=with_code, cell_timeout=cell_timeout,
-            progress=progress and len(batch) == 1, result_file=str(work_dir / f".{stage.key}.result.json"),
-            summary_file=str(work_dir / stage_summary_file(stage.key)),
-        ))
+        jobs.append(
+            StageJob(
+                stage=stage.key,
+                notebook=str(stage.notebook(notebooks_dir)),
+                executed=str(work_dir / f"{stage.basename}.ipynb"),
+                html=str(work_dir / f"{stage.basename}.html"),
+                parameters=parameters,
+                client_name=client_name,
+                period=str(period),
+                report_date=report_date,
+                with_code=with_code,
+                cell_timeout=cell_timeout,
+                progress=progress and len(batch) == 1,
+                result_file=str(work_dir / f".{stage.key}.result.json"),
+                summary_file=str(work_dir / stage_summary_file(stage.key)),
+            )
+        )
         notify(f"[{stage.number}/{len(STAGES)}] {stage.title} ...")
     # Threads only wait here; each stage runs in its own process (papermill is not thread-safe).
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         outcomes = list(pool.map(lambda job: _run_job_with_watchdog(job, stage_timeout), jobs))
     for stage, outcome in zip(batch, outcomes, strict=True):
-        results[stage.key] = StageResult(stage.key, outcome["status"], outcome.get("summary", ""),
-                                         outcome.get("failed_step"), outcome.get("seconds", 0.0))
+        results[stage.key] = StageResult(
+            stage.key,
+            outcome["status"],
+            outcome.get("summary", ""),
+            outcome.get("failed_step"),
+            outcome.get("seconds", 0.0),
+        )
         state = "done" if outcome["status"] == "done" else f"FAILED at: {outcome.get('failed_step')}"
         notify(f"      {stage.title}: {state} ({outcome.get('seconds', 0)} s)")
 

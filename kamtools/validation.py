@@ -168,14 +168,18 @@ class Intake:
             }
             for r in self.repairs
         ]
-        return pd.DataFrame(rows, columns=["table", "file", "column", "what was done", "rows", "rows set aside"])
+        frame = pd.DataFrame(
+            rows, columns=["table", "file", "column", "what was done", "rows", "rows set aside"]
+        )
+        return frame.astype({"rows": "int64", "rows set aside": "int64"})
 
     def sources_table(self) -> pd.DataFrame:
         """Input files with their row counts and fingerprints, for the assumptions section."""
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             [vars(s) for s in self.sources],
             columns=["table", "file", "rows_read", "rows_kept", "fingerprint"],
         )
+        return frame.astype({"rows_read": "int64", "rows_kept": "int64"})
 
 
 class _TableCheck:
@@ -189,17 +193,36 @@ class _TableCheck:
 
     def problem(self, column: str | None, message: str, rows: Sequence[int] = (), values=()) -> None:
         self.problems.append(
-            Problem(self.table.name, self.spec.file, column, message, tuple(int(r) for r in rows),
-                    tuple(str(v) for v in list(values)[:3]))
+            Problem(
+                self.table.name,
+                self.spec.file,
+                column,
+                message,
+                tuple(int(r) for r in rows),
+                tuple(str(v) for v in list(values)[:3]),
+            )
         )
 
-    def repair(self, action: str, rows: pd.Series | Sequence[int], *, dropped: bool = False,
-               column: str | None = None) -> None:
+    def repair(
+        self,
+        action: str,
+        rows: pd.Series | Sequence[int],
+        *,
+        dropped: bool = False,
+        column: str | None = None,
+    ) -> None:
         listed = list(rows)
         if listed:
             self.repairs.append(
-                Repair(self.table.name, self.spec.file, action, len(listed), dropped, column,
-                       tuple(int(r) for r in listed[:5]))
+                Repair(
+                    self.table.name,
+                    self.spec.file,
+                    action,
+                    len(listed),
+                    dropped,
+                    column,
+                    tuple(int(r) for r in listed[:5]),
+                )
             )
 
     def client_name(self, canonical: str) -> str:
@@ -255,8 +278,9 @@ def parse_numbers(text: pd.Series, *, decimal: str = "auto") -> tuple[pd.Series,
     return values.astype(float), repaired, unreadable
 
 
-def parse_dates(text: pd.Series, *, date_format: str | None = None, dayfirst: bool = False
-                ) -> tuple[pd.Series, pd.Series]:
+def parse_dates(
+    text: pd.Series, *, date_format: str | None = None, dayfirst: bool = False
+) -> tuple[pd.Series, pd.Series]:
     """Read dates in ISO, a given format, day-first or month-first text, or Excel serial numbers.
 
     Returns the normalised dates (time of day dropped) and a mask of unreadable cells.
@@ -318,16 +342,23 @@ def _convert(check: _TableCheck, frame: pd.DataFrame, column: Column) -> pd.Seri
     if column.kind == "score":
         parsed, bad = parse_scores(values)
         if bad.any():
-            check.problem(user_column, "must be a score from 1 to 5 or one of the five satisfaction labels",
-                          rows[bad], values[bad])
+            check.problem(
+                user_column,
+                "must be a score from 1 to 5 or one of the five satisfaction labels",
+                rows[bad],
+                values[bad],
+            )
         return parsed
     text = _as_text(values)
     stripped = text.str.strip()
     if column.kind == "id":
         numeric_id = stripped.str.fullmatch(r"\d+\.0")
         if numeric_id.any():
-            check.repair("ids stored as decimal numbers ('1001.0') read as '1001'", rows[numeric_id],
-                         column=user_column)
+            check.repair(
+                "ids stored as decimal numbers ('1001.0') read as '1001'",
+                rows[numeric_id],
+                column=user_column,
+            )
             stripped = stripped.where(~numeric_id, stripped.str[:-2])
     return stripped
 
@@ -363,11 +394,17 @@ def validate_table(raw: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, _T
         if found is not None:
             canonical[column.name] = raw[found]
         elif wanted:
-            check.problem(wanted, f"is mapped to '{column.name}' in client.yml but the file has no such column"
-                          f" (it has: {', '.join(map(str, raw.columns))})")
+            check.problem(
+                wanted,
+                f"is mapped to '{column.name}' in client.yml but the file has no such column"
+                f" (it has: {', '.join(map(str, raw.columns))})",
+            )
         elif column.required and not (column.name == "net_sales" and spec.net_sales_from):
-            check.problem(column.name, "required column is missing; add it or map your column to it in"
-                          f" client.yml (the file has: {', '.join(map(str, raw.columns))})")
+            check.problem(
+                column.name,
+                "required column is missing; add it or map your column to it in"
+                f" client.yml (the file has: {', '.join(map(str, raw.columns))})",
+            )
     if spec.net_sales_from:
         factors = [_find_column(raw, c) for c in spec.net_sales_from]
         missing = [c for c, f in zip(spec.net_sales_from, factors, strict=True) if f is None]
@@ -376,22 +413,32 @@ def validate_table(raw: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, _T
         else:
             quantity, _, bad_q = parse_numbers(raw[factors[0]], decimal=spec.decimal)
             price, _, bad_p = parse_numbers(raw[factors[1]], decimal=spec.decimal)
-            for bad, name, source in ((bad_q, factors[0], raw[factors[0]]), (bad_p, factors[1], raw[factors[1]])):
+            for bad, name, source in (
+                (bad_q, factors[0], raw[factors[0]]),
+                (bad_p, factors[1], raw[factors[1]]),
+            ):
                 if (bad & kept).any():
                     check.problem(str(name), "is not a number", rows[bad & kept], source[bad & kept])
             canonical["net_sales"] = (quantity * price).round(2)
     for target, source in spec.customer_columns.items():
         found = _find_column(raw, source)
         if found is None:
-            check.problem(source, f"is named in customer_columns ({target}) of client.yml but not in the file")
+            check.problem(
+                source, f"is named in customer_columns ({target}) of client.yml but not in the file"
+            )
         else:
             canonical[f"customer_{target}"] = raw[found]
 
     canonical = canonical[kept]
     rows = rows[kept]
     canonical[ROW] = rows
-    text_columns = [c for c in canonical.columns if c != ROW and not pd.api.types.is_numeric_dtype(canonical[c])
-                    and not pd.api.types.is_datetime64_any_dtype(canonical[c])]
+    text_columns = [
+        c
+        for c in canonical.columns
+        if c != ROW
+        and not pd.api.types.is_numeric_dtype(canonical[c])
+        and not pd.api.types.is_datetime64_any_dtype(canonical[c])
+    ]
     padded = pd.Series(False, index=canonical.index)
     for name in text_columns:
         text = _as_text(canonical[name])
@@ -400,15 +447,22 @@ def validate_table(raw: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, _T
 
     # Blank cells are judged on the text, before conversion turns unreadable cells into NaN too.
     blank = {
-        c.name: (canonical[c.name].isna() if pd.api.types.is_float_dtype(canonical[c.name])
-                 else _as_text(canonical[c.name]).str.strip() == "")
-        for c in table.columns if c.required and c.name in canonical.columns
+        c.name: (
+            canonical[c.name].isna()
+            if pd.api.types.is_float_dtype(canonical[c.name])
+            else _as_text(canonical[c.name]).str.strip() == ""
+        )
+        for c in table.columns
+        if c.required and c.name in canonical.columns
     }
     for column in table.columns:
         if column.name in canonical.columns and not (column.name == "net_sales" and spec.net_sales_from):
             canonical[column.name] = _convert(check, canonical, column)
-    for name in [c for c in canonical.columns if c.startswith("customer_") and c != "customer_id"
-                 and c not in table.column_names]:
+    for name in [
+        c
+        for c in canonical.columns
+        if c.startswith("customer_") and c != "customer_id" and c not in table.column_names
+    ]:
         canonical[name] = _as_text(canonical[name]).str.strip()
 
     for column in table.columns:
@@ -418,23 +472,34 @@ def validate_table(raw: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, _T
         if not missing.any():
             continue
         if column.name in spec.drop_rows_missing:
-            check.repair(f"set aside: {spec.drop_rows_missing[column.name]}", canonical.loc[missing, ROW],
-                         dropped=True, column=check.client_name(column.name))
+            check.repair(
+                f"set aside: {spec.drop_rows_missing[column.name]}",
+                canonical.loc[missing, ROW],
+                dropped=True,
+                column=check.client_name(column.name),
+            )
             canonical = canonical[~missing]
         else:
-            check.problem(check.client_name(column.name), "required value is empty", canonical.loc[missing, ROW])
+            check.problem(
+                check.client_name(column.name), "required value is empty", canonical.loc[missing, ROW]
+            )
 
     if spec.drop_exact_duplicates and len(canonical):
         duplicated = canonical.drop(columns=ROW).duplicated(keep="first")
-        check.repair("set aside: exact duplicate of an earlier row", canonical.loc[duplicated, ROW], dropped=True)
+        check.repair(
+            "set aside: exact duplicate of an earlier row", canonical.loc[duplicated, ROW], dropped=True
+        )
         canonical = canonical[~duplicated]
     if table.unique_key and set(table.unique_key) <= set(canonical.columns):
         clash = canonical.duplicated(list(table.unique_key), keep=False)
         if clash.any():
             keys = canonical.loc[clash, list(table.unique_key)].astype(str).agg(" / ".join, axis=1)
-            check.problem(check.client_name(table.unique_key[0]),
-                          f"duplicate {' / '.join(table.unique_key)}: each must appear once",
-                          canonical.loc[clash, ROW], keys.unique())
+            check.problem(
+                check.client_name(table.unique_key[0]),
+                f"duplicate {' / '.join(table.unique_key)}: each must appear once",
+                canonical.loc[clash, ROW],
+                keys.unique(),
+            )
     return canonical.reset_index(drop=True), check
 
 
@@ -463,12 +528,21 @@ def _check_known_customers(check: _TableCheck, frame: pd.DataFrame, known: pd.In
         return
     unknown = ~frame["customer_id"].isin(known) & (frame["customer_id"] != "")
     if unknown.any():
-        check.problem(check.client_name("customer_id"), "customer not found in the customer master",
-                      frame.loc[unknown, ROW], frame.loc[unknown, "customer_id"].unique())
+        check.problem(
+            check.client_name("customer_id"),
+            "customer not found in the customer master",
+            frame.loc[unknown, ROW],
+            frame.loc[unknown, "customer_id"].unique(),
+        )
 
 
-def validate_tables(raw_tables: Mapping[str, pd.DataFrame], specs: Mapping[str, InputSpec], *,
-                    span: PeriodSpan | None = None, fingerprints: Mapping[str, str] | None = None) -> Intake:
+def validate_tables(
+    raw_tables: Mapping[str, pd.DataFrame],
+    specs: Mapping[str, InputSpec],
+    *,
+    span: PeriodSpan | None = None,
+    fingerprints: Mapping[str, str] | None = None,
+) -> Intake:
     """Validate a client's whole workspace: every table, then the links between tables.
 
     Parameters
@@ -502,22 +576,32 @@ def validate_tables(raw_tables: Mapping[str, pd.DataFrame], specs: Mapping[str, 
             check = checks["sales"]
             window = f"{span.start:%Y-%m-%d} to {span.end:%Y-%m-%d}"
             if span.out_of_period == "exclude":
-                check.repair(f"set aside: invoice date outside the analysed periods ({window})",
-                             sales.loc[outside, ROW], dropped=True, column=check.client_name("invoice_date"))
+                check.repair(
+                    f"set aside: invoice date outside the analysed periods ({window})",
+                    sales.loc[outside, ROW],
+                    dropped=True,
+                    column=check.client_name("invoice_date"),
+                )
                 frames["sales"] = sales = sales[~outside].reset_index(drop=True)
             else:
-                check.problem(check.client_name("invoice_date"),
-                              f"date outside the analysed periods ({window}); fix the dates, the periods,"
-                              " or set 'out_of_period: exclude' for this file in client.yml",
-                              sales.loc[outside, ROW], sales.loc[outside, "invoice_date"].dt.strftime("%Y-%m-%d"))
+                check.problem(
+                    check.client_name("invoice_date"),
+                    f"date outside the analysed periods ({window}); fix the dates, the periods,"
+                    " or set 'out_of_period: exclude' for this file in client.yml",
+                    sales.loc[outside, ROW],
+                    sales.loc[outside, "invoice_date"].dt.strftime("%Y-%m-%d"),
+                )
 
     if "customers" not in frames and sales is not None and "customer_id" in sales.columns:
         frames["customers"] = derive_customers(sales.dropna(subset=["customer_id"]))
         notes.append(
             f"No customer master was provided: {len(frames['customers']):,} customers were derived from the"
-            " invoice lines" + (" (names, regions or segments from columns of the lines)."
-                                if any(c.startswith("customer_") and c != "customer_id" for c in sales.columns)
-                                else "; their names are their customer numbers.")
+            " invoice lines"
+            + (
+                " (names, regions or segments from columns of the lines)."
+                if any(c.startswith("customer_") and c != "customer_id" for c in sales.columns)
+                else "; their names are their customer numbers."
+            )
         )
     if sales is not None and not sales.empty and "cost" not in sales.columns:
         notes.append("No cost of goods was provided: gross profit and margin analyses are not available.")
@@ -534,14 +618,19 @@ def validate_tables(raw_tables: Mapping[str, pd.DataFrame], specs: Mapping[str, 
             accounts["account"] = accounts["account"].fillna("").str.strip()
             unknown = (accounts["account"] != "") & ~accounts["account"].isin(known)
             if unknown.any():
-                checks["team"].problem(checks["team"].client_name("accounts"),
-                                       "customer not found in the customer master",
-                                       accounts.loc[unknown, ROW].unique(), accounts.loc[unknown, "account"].unique())
+                checks["team"].problem(
+                    checks["team"].client_name("accounts"),
+                    "customer not found in the customer master",
+                    accounts.loc[unknown, ROW].unique(),
+                    accounts.loc[unknown, "account"].unique(),
+                )
 
     problems = [p for c in checks.values() for p in c.problems]
     repairs = [r for c in checks.values() for r in c.repairs]
     sources = [
-        SourceSummary(name, specs[name].file, len(raw_tables[name]), len(frames[name]), fingerprints.get(name, ""))
+        SourceSummary(
+            name, specs[name].file, len(raw_tables[name]), len(frames[name]), fingerprints.get(name, "")
+        )
         for name in raw_tables
     ]
     tables = {}
@@ -556,9 +645,22 @@ def spec_from_mapping(table: str, mapping: Mapping[str, Any]) -> InputSpec:
 
     Raises ``ValueError`` naming an unknown key, so a misspelt option is never ignored.
     """
-    allowed = {"file", "columns", "net_sales_from", "date_format", "dayfirst", "decimal", "encoding",
-               "delimiter", "sheet", "exclude_rows", "drop_rows_missing", "drop_exact_duplicates",
-               "customer_columns", "out_of_period"}
+    allowed = {
+        "file",
+        "columns",
+        "net_sales_from",
+        "date_format",
+        "dayfirst",
+        "decimal",
+        "encoding",
+        "delimiter",
+        "sheet",
+        "exclude_rows",
+        "drop_rows_missing",
+        "drop_exact_duplicates",
+        "customer_columns",
+        "out_of_period",
+    }
     unknown = set(mapping) - allowed
     if unknown:
         raise ValueError(f"inputs.{table}: unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
@@ -568,19 +670,28 @@ def spec_from_mapping(table: str, mapping: Mapping[str, Any]) -> InputSpec:
     for i, rule in enumerate(mapping.get("exclude_rows") or []):
         keys = set(rule) - {"column", "reason", "in", "equals", "starts_with", "matches"}
         if keys or "column" not in rule or "reason" not in rule:
-            raise ValueError(f"inputs.{table}.exclude_rows[{i}]: needs 'column', 'reason' and one of 'in',"
-                             " 'equals', 'starts_with', 'matches'")
+            raise ValueError(
+                f"inputs.{table}.exclude_rows[{i}]: needs 'column', 'reason' and one of 'in',"
+                " 'equals', 'starts_with', 'matches'"
+            )
         isin = [rule["equals"]] if "equals" in rule else list(rule.get("in") or [])
         starts = rule.get("starts_with") or ()
-        rules.append(ExclusionRule(
-            column=str(rule["column"]), reason=str(rule["reason"]), isin=tuple(str(v) for v in isin),
-            starts_with=(starts,) if isinstance(starts, str) else tuple(starts), matches=rule.get("matches"),
-        ))
+        rules.append(
+            ExclusionRule(
+                column=str(rule["column"]),
+                reason=str(rule["reason"]),
+                isin=tuple(str(v) for v in isin),
+                starts_with=(starts,) if isinstance(starts, str) else tuple(starts),
+                matches=rule.get("matches"),
+            )
+        )
     columns = {str(k): str(v) for k, v in (mapping.get("columns") or {}).items()}
     unknown_columns = set(columns) - set(TABLES[table].column_names)
     if unknown_columns:
-        raise ValueError(f"inputs.{table}.columns: {sorted(unknown_columns)} are not columns of the {table} table;"
-                         f" known: {TABLES[table].column_names}")
+        raise ValueError(
+            f"inputs.{table}.columns: {sorted(unknown_columns)} are not columns of the {table} table;"
+            f" known: {TABLES[table].column_names}"
+        )
     net_from = mapping.get("net_sales_from")
     drop_missing = mapping.get("drop_rows_missing") or {}
     if isinstance(drop_missing, list):
@@ -601,8 +712,18 @@ def spec_from_mapping(table: str, mapping: Mapping[str, Any]) -> InputSpec:
 
 
 _SYNONYMS: dict[str, tuple[str, ...]] = {
-    "customer_id": ("customerid", "customer", "custid", "customerno", "customernumber", "accountno", "debtor",
-                    "clientid", "kundennr", "kunde"),
+    "customer_id": (
+        "customerid",
+        "customer",
+        "custid",
+        "customerno",
+        "customernumber",
+        "accountno",
+        "debtor",
+        "clientid",
+        "kundennr",
+        "kunde",
+    ),
     "name": ("customername", "name", "company", "companyname", "accountname"),
     "region": ("region", "territory", "area", "country", "salesregion"),
     "segment": ("segment", "channel", "customertype", "customergroup"),
@@ -642,8 +763,14 @@ def propose_mapping(header: Sequence[str], table: str = "sales") -> dict[str, An
         if "net_sales" not in columns and price and "quantity" in columns:
             proposal["net_sales_from"] = [columns["quantity"], price]
         for target in ("name", "region", "segment"):
-            source = next((normalised[s] for s in _SYNONYMS[target] if s in normalised
-                           and normalised[s] not in columns.values()), None)
+            source = next(
+                (
+                    normalised[s]
+                    for s in _SYNONYMS[target]
+                    if s in normalised and normalised[s] not in columns.values()
+                ),
+                None,
+            )
             if source:
                 proposal.setdefault("customer_columns", {})[target] = source
     proposal["columns"] = {k: v for k, v in columns.items() if k in TABLES[table].column_names}

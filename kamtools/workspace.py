@@ -85,7 +85,9 @@ def parse_config(raw: Mapping[str, Any], *, slug: str) -> ClientConfig:
     """
     unknown = set(raw) - set(TOP_LEVEL_KEYS)
     if unknown:
-        raise ConfigError(f"client.yml: unknown section(s) {sorted(unknown)}; allowed: {list(TOP_LEVEL_KEYS)}")
+        raise ConfigError(
+            f"client.yml: unknown section(s) {sorted(unknown)}; allowed: {list(TOP_LEVEL_KEYS)}"
+        )
     client = raw.get("client") or {}
     name = str(client.get("name") or "").strip()
     if not name:
@@ -104,13 +106,17 @@ def parse_config(raw: Mapping[str, Any], *, slug: str) -> ClientConfig:
     inputs = raw.get("inputs") or {}
     bad_tables = set(inputs) - set(TABLES)
     if bad_tables:
-        raise ConfigError(f"client.yml: inputs for unknown table(s) {sorted(bad_tables)}; known: {list(TABLES)}")
+        raise ConfigError(
+            f"client.yml: inputs for unknown table(s) {sorted(bad_tables)}; known: {list(TABLES)}"
+        )
     for table, mapping in inputs.items():
         try:
             spec_from_mapping(table, mapping or {})
         except ValueError as exc:
             raise ConfigError(f"client.yml: {exc}") from exc
-    missing = [t.name for t in TABLES.values() if t.required and t.name not in inputs and t.name != "customers"]
+    missing = [
+        t.name for t in TABLES.values() if t.required and t.name not in inputs and t.name != "customers"
+    ]
     if missing:
         raise ConfigError(f"client.yml: inputs for {missing} are required")
     return ClientConfig(
@@ -131,8 +137,9 @@ def load_config(workspace: Path) -> ClientConfig:
     """Read and check ``client.yml`` of a workspace."""
     path = workspace / CONFIG_FILE
     if not path.exists():
-        raise ConfigError(f"no {CONFIG_FILE} in the client workspace '{workspace.name}'"
-                          " (create one with `kam new`)")
+        raise ConfigError(
+            f"no {CONFIG_FILE} in the client workspace '{workspace.name}' (create one with `kam new`)"
+        )
     try:
         raw = io.read_yaml(path)
     except io.InputFileError as exc:
@@ -189,8 +196,9 @@ def load_workspace(workspace: Path, *, period: int | None = None) -> Workspace:
             unreadable.append(Problem(table, spec.file, None, exc.message))
     start, end = config.span
     out_of_period = str(config.inputs.get("sales", {}).get("out_of_period", "error"))
-    intake = validate_tables(raw_tables, specs, span=PeriodSpan(start, end, out_of_period),
-                             fingerprints=fingerprints)
+    intake = validate_tables(
+        raw_tables, specs, span=PeriodSpan(start, end, out_of_period), fingerprints=fingerprints
+    )
     intake.problems[:0] = unreadable
     return Workspace(root=workspace, config=config, intake=intake)
 
@@ -213,8 +221,14 @@ def load_overrides(workspace: Path) -> pd.DataFrame:
     return frame[columns].map(lambda v: str(v).strip())
 
 
-def blank_config(name: str, *, slug: str, currency: str = "EUR", current_period: int | None = None,
-                 sales_mapping: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def blank_config(
+    name: str,
+    *,
+    slug: str,
+    currency: str = "EUR",
+    current_period: int | None = None,
+    sales_mapping: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The ``client.yml`` of a new workspace, pointing at the blank input templates."""
     current = current_period or pd.Timestamp.today().year - 1
     inputs: dict[str, Any] = {t: {"file": f"inputs/{t}.csv"} for t in TABLES}
@@ -293,7 +307,9 @@ def write_demo_workspace(workspace: Path, *, seed: int | None = None) -> Path:
     # The demo's history starts with its first invoice: all three years are analysed.
     start_month = config["client"]["fiscal_year_start_month"]
     first_date = tables["sales"]["invoice_date"].min()
-    config["periods"].setdefault("first", int(fiscal_period(pd.Series([first_date]), start_month=start_month)[0]))
+    config["periods"].setdefault(
+        "first", int(fiscal_period(pd.Series([first_date]), start_month=start_month)[0])
+    )
     workspace.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{workspace.name}-", dir=workspace.parent))
     try:
@@ -310,7 +326,9 @@ def write_demo_workspace(workspace: Path, *, seed: int | None = None) -> Path:
             shutil.copytree(workspace / "workshop", staging / "workshop")
         if (workspace / CONFIG_FILE).exists():
             # Keep screening settings a workshop saved into the demo's client.yml.
-            config["screening"] = io.read_yaml(workspace / CONFIG_FILE).get("screening") or config["screening"]
+            config["screening"] = (
+                io.read_yaml(workspace / CONFIG_FILE).get("screening") or config["screening"]
+            )
         io.write_yaml(staging / CONFIG_FILE, config, keep_previous=False)
         if workspace.exists():
             retired = workspace.with_name(f".{workspace.name}-old")

@@ -22,8 +22,9 @@ inputs:
 
 
 def test_kam_help_lists_the_commands():
-    result = subprocess.run([Path(sys.executable).with_name("kam"), "--help"], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        [Path(sys.executable).with_name("kam"), "--help"], capture_output=True, text=True, check=True
+    )
     for command in ("demo", "new", "validate", "run"):
         assert command in result.stdout
 
@@ -36,8 +37,9 @@ def test_validate_broken_workspace_lists_every_problem_and_exits_2(tmp_path, cap
         {"customers.csv": "customer_id;name\nC1;Alpha\nC1;Alpha bis\n"},
         BROKEN,
     )
-    pd.DataFrame({"invoice_date": ["2025-01-01", "someday"], "customer_id": ["C1", "C7"],
-                  "net_sales": ["10", "x"]}).to_excel(root / "inputs" / "sales.xlsx", index=False)
+    pd.DataFrame(
+        {"invoice_date": ["2025-01-01", "someday"], "customer_id": ["C1", "C7"], "net_sales": ["10", "x"]}
+    ).to_excel(root / "inputs" / "sales.xlsx", index=False)
     code = main(["validate", str(root)])
     err = capsys.readouterr().err
     assert code == 2
@@ -68,8 +70,13 @@ def test_validate_real_wholesaler_export_accounts_for_every_row(capsys):
     assert main(["validate", str(example)]) == 0
     out = capsys.readouterr().out
     assert "541,909 rows read, 382,376 kept" in out
-    for reason in ("not a product", "bad-debt adjustment", "no customer number", "exact duplicate",
-                   "outside the analysed periods"):
+    for reason in (
+        "not a product",
+        "bad-debt adjustment",
+        "no customer number",
+        "exact duplicate",
+        "outside the analysed periods",
+    ):
         assert reason in out
     from kamtools.workspace import load_workspace
 

@@ -19,9 +19,13 @@ def _requirement(text: str) -> tuple[str, str]:
 
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    from_pyproject = {_requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    from_pyproject = {
+        _requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]
+    }
     environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
-    conda = [d for d in environment["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))]
+    conda = [
+        d for d in environment["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))
+    ]
     from_environment = {_requirement(d) for d in conda}
     assert from_environment == from_pyproject
     assert "python>=3.11" in environment["dependencies"]

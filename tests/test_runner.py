@@ -18,7 +18,9 @@ PARAMETERS = 'workspace_dir = ""\nperiod = 2025\noutput_dir = ""'
 
 
 def write_notebook(path: Path, *cells: str, markdown: str = "## Findings") -> Path:
-    nb = new_notebook(metadata={"kernelspec": {"name": "kamtools", "display_name": "kamtools", "language": "python"}})
+    nb = new_notebook(
+        metadata={"kernelspec": {"name": "kamtools", "display_name": "kamtools", "language": "python"}}
+    )
     nb.cells = [new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}), new_markdown_cell(markdown)]
     nb.cells += [new_code_cell(source) for source in cells]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,15 +50,26 @@ def notebooks(tmp_path) -> Path:
 
 def run(notebooks: Path, reports: Path, stages=("screening",), **kwargs):
     return run_stages(
-        notebooks.parent, client_name="Acme & <Sons>", client_slug="acme", period=2025, stages=list(stages),
-        reports_dir=reports, notebooks_dir=notebooks, progress=False, notify=lambda _m: None, **kwargs,
+        notebooks.parent,
+        client_name="Acme & <Sons>",
+        client_slug="acme",
+        period=2025,
+        stages=list(stages),
+        reports_dir=reports,
+        notebooks_dir=notebooks,
+        progress=False,
+        notify=lambda _m: None,
+        **kwargs,
     )
 
 
 @pytest.mark.parametrize(
     ("parameters", "message"),
-    [({"bad name": 1}, "not a valid identifier"), ({"class": 1}, "not a valid identifier"),
-     ({"when": dt.date(2025, 1, 1)}, "a date cannot be passed")],
+    [
+        ({"bad name": 1}, "not a valid identifier"),
+        ({"class": 1}, "not a valid identifier"),
+        ({"when": dt.date(2025, 1, 1)}, "a date cannot be passed"),
+    ],
     ids=["space", "keyword", "date-object"],
 )
 def test_parameters_must_be_json_like(parameters, message):
@@ -66,7 +79,9 @@ def test_parameters_must_be_json_like(parameters, message):
 
 def test_paths_become_strings():
     assert check_parameter_values({"output_dir": Path("/x"), "n": [1, {"a": None}]}) == {
-        "output_dir": "/x", "n": [1, {"a": None}]}
+        "output_dir": "/x",
+        "n": [1, {"a": None}],
+    }
 
 
 def test_unknown_or_mistyped_parameters_stop_the_run(notebooks):
@@ -84,7 +99,13 @@ def test_run_files_a_report_pack_with_the_environments_kernel(notebooks, tmp_pat
     run_dir = result.run_dir
     assert run_dir.parent == tmp_path / "reports" / "acme" / "2025"
     assert sorted(p.name for p in run_dir.iterdir()) == [
-        "01_screening.html", "01_screening.ipynb", "facts.json", "index.html", "key_accounts.csv", "run.json"]
+        "01_screening.html",
+        "01_screening.ipynb",
+        "facts.json",
+        "index.html",
+        "key_accounts.csv",
+        "run.json",
+    ]
     facts = json.loads((run_dir / "facts.json").read_text())
     assert facts["prefix"] == sys.prefix
     assert "inline" in facts["backend"]
@@ -113,8 +134,11 @@ def test_a_second_run_never_touches_the_first(notebooks, tmp_path):
 
 def test_a_failing_stage_gives_an_error_page_and_skips_what_depends_on_it(tmp_path):
     folder = tmp_path / "notebooks"
-    write_notebook(folder / "01_screening.ipynb", "raise ValueError('secret /home/analyst/path')",
-                   markdown="## Concentration of sales")
+    write_notebook(
+        folder / "01_screening.ipynb",
+        "raise ValueError('secret /home/analyst/path')",
+        markdown="## Concentration of sales",
+    )
     write_notebook(folder / "02_needs.ipynb", "print('never')")
     result = run(folder, tmp_path / "reports", stages=("screening", "needs"))
     assert not result.ok

@@ -66,8 +66,14 @@ def test_every_problem_is_reported_at_once_with_file_row_and_column():
     assert "sales.csv, row 3, column 'invoice_date': is not a date (e.g. '31.02.2025')" in texts
     assert "sales.csv, row 3, column 'net_sales': is not a number (e.g. 'abc')" in texts
     assert "sales.csv, row 4, column 'net_sales': required value is empty" in texts
-    assert "sales.csv, row 3, column 'customer_id': customer not found in the customer master (e.g. 'C9')" in texts
-    assert any(t.startswith("sales.csv, row 5, column 'invoice_date': date outside the analysed periods") for t in texts)
+    assert (
+        "sales.csv, row 3, column 'customer_id': customer not found in the customer master (e.g. 'C9')"
+        in texts
+    )
+    assert any(
+        t.startswith("sales.csv, row 5, column 'invoice_date': date outside the analysed periods")
+        for t in texts
+    )
     assert any(
         t.startswith("customers.csv, rows 2, 4, column 'customer_id': duplicate customer_id") for t in texts
     )
@@ -127,8 +133,16 @@ def test_fixable_oddities_are_repaired_and_counted():
         ("1'250.00 CHF", ".", 1250.0),
         ("EUR 99", ".", 99.0),
     ],
-    ids=["decimal-comma", "decimal-point", "auto-comma", "parentheses", "trailing-minus", "space-thousands",
-         "swiss", "currency-code"],
+    ids=[
+        "decimal-comma",
+        "decimal-point",
+        "auto-comma",
+        "parentheses",
+        "trailing-minus",
+        "space-thousands",
+        "swiss",
+        "currency-code",
+    ],
 )
 def test_parse_numbers(text, decimal, expected):
     values, repaired, unreadable = parse_numbers(pd.Series([text]), decimal=decimal)
@@ -207,13 +221,21 @@ def test_out_of_period_rows_can_be_set_aside():
 
 
 def test_unknown_setting_in_mapping_is_named():
-    with pytest.raises(ValueError, match="unknown setting.*'colums'"):
+    with pytest.raises(ValueError, match=r"unknown setting.*'colums'"):
         spec_from_mapping("sales", {"file": "x.csv", "colums": {}})
 
 
 def test_propose_mapping_for_the_real_wholesaler_header():
-    header = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID",
-              "Country"]
+    header = [
+        "InvoiceNo",
+        "StockCode",
+        "Description",
+        "Quantity",
+        "InvoiceDate",
+        "UnitPrice",
+        "CustomerID",
+        "Country",
+    ]
     proposal = propose_mapping(header)
     assert proposal["columns"] == {
         "invoice_date": "InvoiceDate",

@@ -31,19 +31,42 @@ inputs:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ({"client": {"name": "A"}, "periods": {"current": 2025}, "inputs": {"sales": {"file": "s.csv"}},
-          "screnning": {}}, "unknown section"),
+        (
+            {
+                "client": {"name": "A"},
+                "periods": {"current": 2025},
+                "inputs": {"sales": {"file": "s.csv"}},
+                "screnning": {},
+            },
+            "unknown section",
+        ),
         ({"client": {}, "periods": {"current": 2025}}, "client.name"),
         ({"client": {"name": "A"}, "periods": {}}, "periods.current"),
         ({"client": {"name": "A"}, "periods": {"current": "last"}}, "whole number"),
-        ({"client": {"name": "A", "fiscal_year_start_month": 13}, "periods": {"current": 2025}}, "between 1 and 12"),
-        ({"client": {"name": "A"}, "periods": {"current": 2025, "previous": 2025}}, "first <= previous < current"),
-        ({"client": {"name": "A"}, "periods": {"current": 2025}, "inputs": {"orders": {"file": "o.csv"}}},
-         "unknown table"),
+        (
+            {"client": {"name": "A", "fiscal_year_start_month": 13}, "periods": {"current": 2025}},
+            "between 1 and 12",
+        ),
+        (
+            {"client": {"name": "A"}, "periods": {"current": 2025, "previous": 2025}},
+            "first <= previous < current",
+        ),
+        (
+            {"client": {"name": "A"}, "periods": {"current": 2025}, "inputs": {"orders": {"file": "o.csv"}}},
+            "unknown table",
+        ),
         ({"client": {"name": "A"}, "periods": {"current": 2025}, "inputs": {}}, "'sales'"),
     ],
-    ids=["unknown-section", "no-name", "no-period", "period-text", "bad-month", "periods-order",
-         "unknown-table", "no-sales"],
+    ids=[
+        "unknown-section",
+        "no-name",
+        "no-period",
+        "period-text",
+        "bad-month",
+        "periods-order",
+        "unknown-table",
+        "no-sales",
+    ],
 )
 def test_bad_settings_are_named(raw, message):
     with pytest.raises(ConfigError, match=message):
@@ -111,8 +134,16 @@ def test_overrides_default_to_empty(tmp_path):
 def test_demo_workspace_validates_cleanly(demo_workspace):
     workspace = load_workspace(demo_workspace)
     assert workspace.intake.problems == []
-    assert set(workspace.tables) == {"customers", "sales", "receivables", "cost_to_serve", "assessments",
-                                     "surveys", "market", "team"}
+    assert set(workspace.tables) == {
+        "customers",
+        "sales",
+        "receivables",
+        "cost_to_serve",
+        "assessments",
+        "surveys",
+        "market",
+        "team",
+    }
     kept = workspace.intake.sources_table().set_index("table")
     assert (kept["rows_read"] == kept["rows_kept"]).all()
     assert (demo_workspace / "inputs" / "team.xlsx").exists()

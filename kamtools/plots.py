@@ -1,0 +1,431 @@
+"""Charts of the screening, seaborn-style: data first, options keyword-only, ``ax`` in and out.
+
+Each function draws on the Axes it is given (the current one when ``ax`` is None) and returns
+it, so a notebook can lay several charts out on one figure and a report can save them. Colours
+of tiers are data (:data:`TIER_COLOURS`), the same in every chart and report table.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from kamtools.screening import TIERS, pareto_share, pareto_table, whale_curve
+
+__all__ = [
+    "LABEL_COLOURS",
+    "TIER_COLOURS",
+    "money_formatter",
+    "pareto_plot",
+    "quadrant_plot",
+    "sensitivity_plot",
+    "tier_flow_plot",
+    "transition_heatmap",
+    "whale_plot",
+]
+
+TIER_COLOURS: dict[str, str] = {
+    "key": "#1f4e79",
+    "growth": "#2e8b57",
+    "maintain": "#8c9aa6",
+    "review": "#c0392b",
+    "inactive": "#d5d8dc",
+    "new": "#e69f00",
+    "lost": "#5d6d7e",
+}
+"""One colour per tier (and for "new"/"lost" in transitions), used by every chart."""
+
+LABEL_COLOURS: dict[str, str] = {"stable key": TIER_COLOURS["key"], "borderline": "#e69f00"}
+"""Colours of the labels of :func:`kamtools.screening.weight_sensitivity`."""
+
+REFERENCE_STYLE = {"color": "#7f7f7f", "linestyle": "--", "linewidth": 1}
+OTHER_COLOUR = "#999999"
+
+
+def _money(value: float, _position: object = None) -> str:
+    return f"{value:,.0f}".replace("-", "−")
+
+
+money_formatter = FuncFormatter(_money)
+"""Tick formatter for money axes: thousands separators, no decimals."""
+
+
+def _axes(ax: Axes | None) -> Axes:
+    return ax if ax is not None else plt.gca()
+
+
+def _label(column: str) -> str:
+    """Readable name of a column: "gross_profit" → "gross profit", "margin_pct" → "margin"."""
+    return column.removesuffix("_pct").replace("_", " ")
+
+
+def _colour(tier: str) -> str:
+    return TIER_COLOURS.get(tier, OTHER_COLOUR)
+
+
+def _no_data(ax: Axes, message: str) -> Axes:
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color=OTHER_COLOUR)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def pareto_plot(
+    data: pd.DataFrame,
+    *,
+    value: str = "sales",
+    second: str | None = "gross_profit",
+    target: float = 0.8,
+    ax: Axes | None = None,
+) -> Axes:
+    """Pareto curves: cumulative share of sales (and gross profit) against share of customers.
+
+    Customers are ranked by ``value`` (largest first); the ``second`` curve accumulates its own
+    column along the same ranking, so it shows how much of the profit the biggest customers
+    bring (it can exceed 100 % when small customers lose money). Dashed lines mark the 80/20
+    reference; the point where ``target`` of ``value`` is reached is annotated.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Customer metrics (``customer_id``, ``value``, optionally ``second`` and ``status``).
+    value, second : str
+        Columns to accumulate; ``second=None`` (or a column without data) draws one curve.
+    target : float
+        Share of ``value`` to annotate (0.8).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    table = pareto_table(data, value=value)
+    if table.empty or table["cumulative_share"].isna().all():
+        return _no_data(ax, f"no positive {_label(value)}")
+    x = np.r_[0.0, table["customer_share"].to_numpy()]
+    ax.plot(
+        x,
+        np.r_[0.0, table["cumulative_share"].to_numpy()],
+        color=TIER_COLOURS["key"],
+        label=_label(value),
+    )
+    if second and second in data.columns:
+        ranked = data.set_index("customer_id")[second].reindex(table["customer_id"]).to_numpy(dtype="float64")
+        total = np.nansum(ranked)
+        if np.isfinite(ranked).any() and total > 0:
+            cumulative = np.r_[0.0, np.nancumsum(ranked) / total]
+            ax.plot(x, cumulative, color=TIER_COLOURS["growth"], label=_label(second))
+    ax.axhline(target, **REFERENCE_STYLE)
+    ax.axvline(1 - target, **REFERENCE_STYLE, label=f"{1 - target:.0%}/{target:.0%} reference")
+    share = pareto_share(data, value=value, target=target)
+    if np.isfinite(share):
+        ax.plot([share], [target], marker="o", color=TIER_COLOURS["key"], linestyle="none")
+        ax.annotate(
+            f"{share:.0%} of customers make {target:.0%} of {_label(value)}",
+            xy=(share, target),
+            xytext=(share + 0.05, target - 0.15),
+            arrowprops={"arrowstyle": "->", "color": "#333333"},
+        )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(bottom=0)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(f"share of customers (ranked by {_label(value)})")
+    ax.set_ylabel("cumulative share")
+    ax.legend(loc="lower right")
+    return ax
+
+
+def whale_plot(data: pd.DataFrame, *, value: str | None = None, ax: Axes | None = None) -> Axes:
+    """Whale curve: cumulative profit of customers ranked from most to least profitable.
+
+    The peak is marked and annotated; the horizontal line is the total profit, so the height
+    of the hump above it is the profit that loss-making customers give away.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Customer metrics with ``customer_id`` and ``value``.
+    value : str, optional
+        "gross_profit" or "contribution"; by default contribution (after cost to serve) when
+        the data have it, else gross profit.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    if value is None:
+        has_contribution = "contribution" in data.columns and data["contribution"].notna().any()
+        value = "contribution" if has_contribution else "gross_profit"
+    if value not in data.columns or data[value].notna().sum() == 0:
+        return _no_data(ax, f"{_label(value)} not available")
+    curve = whale_curve(data, value=value)
+    if curve.empty:
+        return _no_data(ax, f"no {_label(value)}")
+    x = np.r_[0.0, curve["customer_share"].to_numpy()]
+    y = np.r_[0.0, curve["cumulative_value"].to_numpy()]
+    total = y[-1]
+    ax.plot(x, y, color=TIER_COLOURS["key"], label=f"cumulative {_label(value)}")
+    ax.axhline(total, **REFERENCE_STYLE, label="total")
+    peak = curve[curve["is_peak"]].iloc[0]
+    ax.plot([peak["customer_share"]], [peak["cumulative_value"]], marker="o", color=TIER_COLOURS["review"])
+    share_of_total = f" ({peak['cumulative_value'] / total:.0%} of the total)" if total > 0 else ""
+    text = f"peak: {peak['customer_share']:.0%} of customers make {_money(peak['cumulative_value'])}"
+    ax.annotate(
+        text + share_of_total,
+        xy=(peak["customer_share"], peak["cumulative_value"]),
+        xytext=(0.35, 0.25),
+        textcoords="axes fraction",
+        arrowprops={"arrowstyle": "->", "color": "#333333"},
+    )
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(money_formatter)
+    ax.set_xlabel(f"share of customers (ranked by {_label(value)})")
+    ax.set_ylabel(f"cumulative {_label(value)}")
+    ax.legend(loc="lower right")
+    return ax
+
+
+def quadrant_plot(
+    data: pd.DataFrame,
+    *,
+    x: str = "sales",
+    y: str = "margin_pct",
+    size: str | None = "gross_profit",
+    tier: str = "tier",
+    label: str = "name",
+    highlight: str = "key",
+    max_labels: int = 15,
+    ax: Axes | None = None,
+) -> Axes:
+    """Sales against margin, one point per customer, with median lines as quadrants.
+
+    Sales are on a log axis; points are sized by gross profit (loss-making customers get the
+    smallest size) and coloured by tier; customers of the ``highlight`` tier are outlined and
+    labelled with their name (the ``max_labels`` largest). Only customers with positive sales
+    and a known margin are drawn.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Screened customers: ``x``, ``y``, and optionally ``size``, ``tier``, ``label``.
+    x, y, size, tier, label : str
+        Columns for position, point size, colour and name.
+    highlight : str
+        Tier whose customers are labelled.
+    max_labels : int
+        Most names written.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    frame = data[(data[x] > 0) & data[y].notna()] if y in data.columns else data.iloc[0:0]
+    if frame.empty:
+        return _no_data(ax, f"{_label(y)} not available")
+    tiers = frame[tier].astype("str") if tier in frame.columns else pd.Series("maintain", index=frame.index)
+    if size and size in frame.columns and frame[size].notna().any():
+        weight = frame[size].fillna(0).clip(lower=0).to_numpy(dtype="float64")
+        top = weight.max()
+        sizes = 15 + 285 * np.sqrt(weight / top) if top > 0 else np.full(len(frame), 40.0)
+    else:
+        sizes = np.full(len(frame), 40.0)
+    order = [t for t in TIERS if t != highlight and t in set(tiers)] + sorted(set(tiers) - set(TIERS))
+    order += [highlight] if highlight in set(tiers) else []
+    for name in order:
+        mask = (tiers == name).to_numpy()
+        edge = "black" if name == highlight else "white"
+        ax.scatter(
+            frame.loc[mask, x],
+            frame.loc[mask, y],
+            s=sizes[mask],
+            color=_colour(name),
+            edgecolors=edge,
+            linewidths=0.6,
+            alpha=0.8,
+            label=name,
+        )
+    ax.set_xscale("log")
+    ax.axvline(frame[x].median(), **REFERENCE_STYLE)
+    ax.axhline(frame[y].median(), **REFERENCE_STYLE)
+    chosen = frame[(tiers == highlight).to_numpy()].nlargest(max_labels, x)
+    names = chosen[label] if label in chosen.columns else chosen["customer_id"]
+    for (_, row), text in zip(chosen.iterrows(), names, strict=True):
+        ax.annotate(str(text), (row[x], row[y]), xytext=(4, 4), textcoords="offset points", fontsize=8)
+    ax.xaxis.set_major_formatter(money_formatter)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(f"{_label(x)} (log scale)")
+    ax.set_ylabel(f"{_label(y)} %" if y.endswith("_pct") else _label(y))
+    ax.legend(title=tier, loc="best", markerscale=0.6)
+    return ax
+
+
+def transition_heatmap(
+    transitions: pd.DataFrame, *, drop_empty: bool = True, cmap: str = "Blues", ax: Axes | None = None
+) -> Axes:
+    """Heatmap of the tier transition matrix, counts written in the cells.
+
+    Parameters
+    ----------
+    transitions : pandas.DataFrame
+        Output of :func:`kamtools.screening.tier_transitions`.
+    drop_empty : bool
+        Leave out rows and columns without any customer.
+    cmap : str
+        Colour map.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    matrix = transitions
+    if drop_empty:
+        matrix = matrix.loc[matrix.sum(axis=1) > 0, matrix.sum(axis=0) > 0]
+    if matrix.empty:
+        return _no_data(ax, "no customers in either screening")
+    sns.heatmap(matrix, annot=True, fmt=",d", cmap=cmap, cbar=False, linewidths=0.5, ax=ax)
+    ax.set_xlabel("current screening")
+    ax.set_ylabel("previous screening")
+    ax.tick_params(axis="y", rotation=0)
+    return ax
+
+
+def _band(x0: float, x1: float, top0: float, bottom0: float, top1: float, bottom1: float) -> Path:
+    """A band from the slice [bottom0, top0] at x0 to [bottom1, top1] at x1, with S-shaped edges."""
+    mid = (x0 + x1) / 2
+    vertices = [
+        (x0, top0),
+        (mid, top0),
+        (mid, top1),
+        (x1, top1),
+        (x1, bottom1),
+        (mid, bottom1),
+        (mid, bottom0),
+        (x0, bottom0),
+        (x0, top0),
+    ]
+    codes = [Path.MOVETO, *[Path.CURVE4] * 3, Path.LINETO, *[Path.CURVE4] * 3, Path.CLOSEPOLY]
+    return Path(vertices, codes)
+
+
+def tier_flow_plot(
+    transitions: pd.DataFrame, *, gap: float = 0.02, width: float = 0.06, ax: Axes | None = None
+) -> Axes:
+    """Alluvial flow from the previous tiers (left) to the current tiers (right).
+
+    Each tier is a block whose height is proportional to its customers; each band joins a
+    previous tier to a current one with a width proportional to the customers that moved
+    that way, coloured as the tier they came from.
+
+    Parameters
+    ----------
+    transitions : pandas.DataFrame
+        Output of :func:`kamtools.screening.tier_transitions`.
+    gap : float
+        Vertical space between blocks, as a share of the height.
+    width : float
+        Width of the blocks, as a share of the width.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Draws one :class:`~matplotlib.patches.Rectangle` per non-empty tier on each side and one
+        :class:`~matplotlib.patches.PathPatch` per non-empty transition.
+    """
+    ax = _axes(ax)
+    counts = transitions.loc[transitions.sum(axis=1) > 0, transitions.sum(axis=0) > 0]
+    total = float(counts.to_numpy().sum())
+    if total == 0:
+        return _no_data(ax, "no customers in either screening")
+    left_x, right_x = 0.0, 1.0 - width
+
+    def blocks(totals: pd.Series) -> dict[str, float]:
+        scale = (1 - gap * (len(totals) - 1)) / total
+        tops, top = {}, 1.0
+        for name, value in totals.items():
+            tops[name] = top
+            top -= value * scale + gap
+        return tops
+
+    scale_left = (1 - gap * (len(counts.index) - 1)) / total
+    scale_right = (1 - gap * (len(counts.columns) - 1)) / total
+    left_tops = blocks(counts.sum(axis=1))
+    right_tops = blocks(counts.sum(axis=0))
+    for side, tops, scale, x, align, offset in (
+        ("left", left_tops, scale_left, left_x, "right", -0.01),
+        ("right", right_tops, scale_right, right_x, "left", width + 0.01),
+    ):
+        sizes = counts.sum(axis=1) if side == "left" else counts.sum(axis=0)
+        for name, top in tops.items():
+            height = sizes[name] * scale
+            ax.add_patch(Rectangle((x, top - height), width, height, color=_colour(str(name)), linewidth=0))
+            ax.text(
+                x + offset, top - height / 2, f"{name} ({sizes[name]:,})", ha=align, va="center", fontsize=9
+            )
+    left_cursor = dict(left_tops)
+    right_cursor = dict(right_tops)
+    for source in counts.index:
+        for target in counts.columns:
+            n = counts.loc[source, target]
+            if n <= 0:
+                continue
+            top0, top1 = left_cursor[source], right_cursor[target]
+            bottom0, bottom1 = top0 - n * scale_left, top1 - n * scale_right
+            path = _band(left_x + width, right_x, top0, bottom0, top1, bottom1)
+            ax.add_patch(PathPatch(path, facecolor=_colour(str(source)), alpha=0.45, edgecolor="none"))
+            left_cursor[source], right_cursor[target] = bottom0, bottom1
+    ax.set_xlim(-0.25, 1.25)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_axis_off()
+    ax.text(left_x + width / 2, 1.04, "previous", ha="center", va="bottom", fontweight="bold")
+    ax.text(right_x + width / 2, 1.04, "current", ha="center", va="bottom", fontweight="bold")
+    return ax
+
+
+def sensitivity_plot(sensitivity: pd.DataFrame, *, max_customers: int = 40, ax: Axes | None = None) -> Axes:
+    """Share of weight variants that keep each customer key, coloured "stable key"/"borderline".
+
+    Parameters
+    ----------
+    sensitivity : pandas.DataFrame
+        Output of :func:`kamtools.screening.weight_sensitivity`.
+    max_customers : int
+        Most customers shown (most stable first).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One bar per customer shown.
+    """
+    ax = _axes(ax)
+    if sensitivity.empty:
+        return _no_data(ax, "no key accounts")
+    shown = sensitivity.head(max_customers)
+    names = (shown["name"] if "name" in shown.columns else shown["customer_id"]).astype("str").to_numpy()
+    positions = np.arange(len(shown))
+    colours = [LABEL_COLOURS.get(label, OTHER_COLOUR) for label in shown["label"]]
+    ax.barh(positions, shown["share_key"], color=colours)
+    ax.set_yticks(positions, labels=names)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("share of weight variants where the customer is key")
+    handles = [Rectangle((0, 0), 1, 1, color=c) for c in LABEL_COLOURS.values()]
+    ax.legend(handles, list(LABEL_COLOURS), loc="lower right")
+    return ax

@@ -1,0 +1,195 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python (kamtools)
+#     language: python
+#     name: kamtools
+# ---
+
+# %% tags=["parameters"]
+workspace_dir = ""
+period = 0
+output_dir = ""
+
+# %% tags=["remove-cell"]
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from IPython.display import HTML, display
+
+from kamtools import __version__, plots, report, runner, screening, tables, workshop
+from kamtools.workspace import load_overrides, open_client
+
+report.configure_report_figures()
+client = open_client(workspace_dir, period=period)
+config = client.config
+settings = screening.ScreeningSettings.from_mapping(config.screening)
+result = screening.screen_client(
+    client.tables,
+    start_month=config.fiscal_year_start_month,
+    period=config.current_period,
+    settings=settings,
+    overrides=load_overrides(client.root),
+)
+current = result.current
+money = config.currency
+
+# %% [markdown]
+# ## What we looked at
+#
+# A key account is not simply the biggest buyer. A large customer with a thin margin, or a
+# profitable customer who buys very little, is not what a dealer needs to build on. This screening
+# ranks every customer on several criteria at once: sales and share of your sales, gross profit
+# and margin, payment behaviour, purchase history (how recently, how often and how broadly
+# they buy, and whether their purchases are rising) and, where the workshop scored them,
+# management maturity. Customers who fail a hard rule (for example a loss-making margin or
+# chronic late payment) cannot be key accounts whatever their score. Key accounts move from
+# year to year, so the screening also compares this period with the previous one.
+
+# %% [markdown]
+# ## Key findings
+
+# %%
+display(HTML(report.findings_html(result.findings(currency=money))))
+
+# %% [markdown]
+# ## How concentrated your business is
+#
+# The curve ranks customers from the largest to the smallest and shows which share of your sales
+# (and of your gross profit) the largest customers make. The dotted line marks the 80/20 rule of thumb.
+
+# %%
+fig, ax = plt.subplots(figsize=(7.5, 4.5))
+plots.pareto_plot(current.metrics, ax=ax)
+report.show_figure(fig, caption="Concentration of sales and gross profit (Pareto curve)")
+
+# %% [markdown]
+# The whale curve ranks customers by the profit they bring (after the cost of serving them, where
+# it is known). It rises above 100% where the
+# most profitable customers earn more than the whole business, and falls back as loss-making
+# customers give part of it away.
+
+# %%
+fig, ax = plt.subplots(figsize=(7.5, 4.5))
+plots.whale_plot(current.scored, ax=ax)
+report.show_figure(fig, caption="Whale curve: cumulative profit by customers ranked by profit")
+
+# %% [markdown]
+# Customers fall into A, B and C classes twice: with the fixed 80/15/5 cut of the rule of thumb,
+# and with a cut computed from the shape of your own sales curve (computed ABC analysis, Ultsch and
+# Lötsch 2015), which finds where the few important customers end and the many small ones begin.
+
+# %%
+display(tables.format_table(result.abc_summary, currency=money, money=["sales"], percent=["share of customers", "share of sales"], integer=["customers"], caption="ABC classes: fixed cut and computed cut"))
+
+# %% [markdown]
+# ## Your key accounts
+#
+# The ranked list below shows the key accounts with the criteria behind each. The score runs from
+# 0 to 100: each criterion is the customer's rank among all buying customers, weighted as set out
+# in the assumptions at the end of this report.
+
+# %%
+display(tables.format_table(result.key_account_table(), currency=money, money=["sales", "gross profit"], percent=["share of sales", "margin", "growth"], decimals={"score": 0, "days late": 0}, caption="Key accounts, best first"))
+
+# %%
+display(HTML(report.notes_html(result.capacity_notes())))
+
+# %% [markdown]
+# ### Accounts that could grow into key accounts
+#
+# These customers are not key accounts yet but show a strong signal: fast growth, a large part of
+# their purchases still going to competitors, or strong scores in the workshop.
+
+# %%
+display(tables.format_table(result.growth_account_table(), currency=money, money=["sales"], percent=["growth", "headroom"], max_rows=25, caption="Growth accounts"))
+
+# %% [markdown]
+# ## Sales and margin
+#
+# Each point is a customer: further right means more sales, higher means a better margin, a larger
+# point more gross profit. Key accounts are outlined and named. The lines mark the median customer.
+
+# %%
+fig, ax = plt.subplots(figsize=(8, 5.5))
+plots.quadrant_plot(current.scored, ax=ax)
+report.show_figure(fig, caption="Sales against margin, key accounts named")
+
+# %% [markdown]
+# ## How the key accounts moved since last year
+#
+# The same screening was applied to the previous period (on the same months, when this period is
+# not complete). The matrix counts customers by their tier last year (rows) and this year (columns).
+
+# %%
+if result.previous is not None:
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), gridspec_kw={"width_ratios": [1.1, 1]})
+    plots.transition_heatmap(result.transitions, ax=axes[0])
+    plots.tier_flow_plot(result.transitions, ax=axes[1])
+    report.show_figure(fig, caption="Tiers last year (rows, left) and this year (columns, right)")
+display(HTML(report.notes_html(result.movement_notes())))
+
+# %%
+display(tables.format_table(result.movers_table(), currency=money, money=["sales", "previous sales"], percent=["growth"], max_rows=40, caption="Customers who entered or left the key list"))
+
+# %% [markdown]
+# ## How robust the list is
+#
+# Weights are a judgement. To see how much the list depends on them, each weight was moved up and
+# down by 20% and the customers re-ranked. "Stable key" accounts are key accounts under every
+# variation; "borderline" ones enter or leave the list when a weight changes, and deserve a closer
+# look in the workshop.
+
+# %%
+fig, ax = plt.subplots(figsize=(8, 5.5))
+plots.sensitivity_plot(result.sensitivity, ax=ax)
+report.show_figure(fig, caption="Share of weight variations under which each account stays key")
+
+# %%
+display(tables.format_table(result.sensitivity_table(), integer=["variants key", "variants"], percent=["share key"], decimals={"score": 0}, currency=money, max_rows=30, caption="Robustness of the key list to ±20% weight changes"))
+
+# %% tags=["remove-cell"]
+# Workshop mode (JupyterLab only): move the sliders to re-rank, then save the settings.
+panel = workshop.ScreeningWorkshop(
+    current,
+    settings=settings,
+    market=client.tables.get("market"),
+    cost_to_serve=client.tables.get("cost_to_serve"),
+    workspace=client.root,
+)
+display(panel.widget())
+
+# %% [markdown]
+# ## Assumptions and inputs
+#
+# The screening settings below come from the client's configuration; criteria the data cannot
+# support are left out and the other weights scaled up.
+
+# %%
+display(tables.format_table(result.weights_table(), percent=["weight set", "weight used"], currency=money, caption="Criteria and weights"))
+display(tables.format_table(result.settings_table(), currency=money, caption="Screening rules"))
+display(tables.format_table(result.overrides, currency=money, caption="Consultant overrides"))
+
+# %%
+display(tables.format_table(client.intake.sources_table(), integer=["rows_read", "rows_kept"], currency=money, caption="Input files"))
+display(tables.format_table(client.intake.quality_table(), integer=["rows", "rows set aside"], currency=money, caption="Data quality: repairs and rows set aside"))
+display(HTML(report.notes_html(client.intake.notes + [f"Report produced with kamtools {__version__}."])))
+
+# %% tags=["remove-cell"]
+if output_dir:
+    runner.write_stage_table(result.key_accounts_output(), Path(output_dir), "key_accounts")
+    runner.write_stage_table(current.scored, Path(output_dir), "customer_tiers")
+    runner.write_stage_summary(Path(output_dir), "screening", result.summary(currency=money))
+
+# %% tags=["remove-cell"]
+# Provenance: kept in the executed notebook for the audit trail, never shown to the client.
+{"kamtools": __version__, "parameters": {"workspace_dir": workspace_dir, "period": period},
+ "period": config.current_period, "inputs": client.intake.sources_table().to_dict("records")}

@@ -1,0 +1,138 @@
+"""Stage notebooks: house rules, and every notebook executed end to end into a report pack."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pandas as pd
+import papermill
+import pytest
+
+from kamtools.cli import main
+from kamtools.report import CONTENT_SECURITY_POLICY, external_references
+from kamtools.runner import NOTEBOOKS_DIR, STAGES, available_stages
+
+from .conftest import SHARED_DATA
+
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+RUNNER_PARAMETERS = {"workspace_dir", "period", "output_dir"}
+MAX_REPORT_BYTES = 3 * 1024 * 1024
+
+
+def test_every_stage_notebook_is_known_to_the_runner():
+    assert NOTEBOOKS, "no stage notebook found"
+    assert {nb.stem for nb in NOTEBOOKS} == {STAGES[s].basename for s in available_stages()}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_house_rules(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), "stored outputs"
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged parameters"
+    for statement in ast.parse(tagged[0].source).body:
+        assert isinstance(statement, ast.Assign | ast.AnnAssign), "parameters cell holds assignments only"
+        ast.literal_eval(statement.value)  # literals only
+    for cell in code:
+        for node in ast.walk(ast.parse(cell.source)):
+            assert not isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Lambda | ast.AsyncFunctionDef), (
+                "logic belongs in kamtools, not in a notebook"
+            )
+    assert nb.metadata.kernelspec.name == "kamtools"
+    assert set(papermill.inspect_notebook(str(path))) == RUNNER_PARAMETERS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_and_its_paired_script_agree(path):
+    script = jupytext.read(path.with_suffix(".py"))
+    notebook = nbformat.read(path, as_version=4)
+    assert [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in script.cells] == [
+        (c.cell_type, c.source, c.metadata.get("tags", [])) for c in notebook.cells
+    ], "run `jupytext --sync` on the notebook"
+
+
+@pytest.fixture(scope="module")
+def demo_pack(demo_workspace, tmp_path_factory) -> Path:
+    """The demo's report pack, rendered once by `kam run` for all stages that exist."""
+    reports = tmp_path_factory.mktemp("reports")
+    code = main(
+        ["--clients-dir", str(demo_workspace.parent), "run", "demo", "--quiet", "--reports-dir", str(reports)]
+    )
+    assert code == 0
+    [run_dir] = [p for p in (reports / "demo" / "2026").iterdir() if p.name != "latest"]
+    return run_dir
+
+
+def test_the_pack_links_every_stage_from_its_cover(demo_pack):
+    index = (demo_pack / "index.html").read_text(encoding="utf-8")
+    for stage in available_stages():
+        assert f'href="{STAGES[stage].basename}.html"' in index
+        assert (demo_pack / f"{STAGES[stage].basename}.html").exists()
+        assert (demo_pack / f"{STAGES[stage].basename}.ipynb").exists()
+    assert "Northwind Building Supplies" in index
+    manifest = json.loads((demo_pack / "run.json").read_text(encoding="utf-8"))
+    assert all(s["status"] == "done" and s["summary"] for s in manifest["stages"])
+
+
+@pytest.mark.parametrize("stage", available_stages())
+def test_stage_reports_are_client_ready(demo_pack, stage):
+    page = (demo_pack / f"{STAGES[stage].basename}.html").read_text(encoding="utf-8")
+    assert len(page.encode("utf-8")) < MAX_REPORT_BYTES
+    assert CONTENT_SECURITY_POLICY in page and "<script" not in page.lower()
+    assert external_references(page) == []
+    for marker in (
+        "Northwind Building Supplies",
+        "Period: 2026",
+        "Confidential: prepared for",
+        STAGES[stage].title,
+    ):
+        assert marker in page
+    for code_marker in (
+        'class="jp-InputArea',
+        "import ",
+        "open_client(",
+        "Traceback",
+        str(Path.home()),
+        "/tmp/",
+    ):
+        assert code_marker not in page
+    assert "Assumptions and inputs" in page and "Data quality" in page
+
+
+def test_screening_report_shows_its_findings_charts_and_tables(demo_pack):
+    page = (demo_pack / "01_screening.html").read_text(encoding="utf-8")
+    assert page.count('src="data:image/png;base64') >= 5  # Pareto, whale, quadrant, movement, robustness
+    for caption in (
+        "Key accounts, best first",
+        "Growth accounts",
+        "ABC classes",
+        "Customers who entered or left",
+        "Robustness of the key list",
+        "Criteria and weights",
+        "Input files",
+    ):
+        assert caption in page
+    assert "key accounts out of 1," in page and "make 80% of sales" in page
+    key_accounts = pd.read_csv(demo_pack / "key_accounts.csv", dtype={"customer_id": str})
+    assert {"customer_id", "name", "tier", "composite", "reason"} <= set(key_accounts.columns)
+    assert key_accounts["tier"].isin(["key", "growth"]).all() and (key_accounts["tier"] == "key").sum() >= 10
+    executed = nbformat.read(demo_pack / "01_screening.ipynb", as_version=4)
+    assert executed.metadata.papermill.parameters["period"] == 2026
+    provenance = executed.cells[-1]
+    assert "remove-cell" in provenance.metadata.tags and "kamtools" in str(provenance.outputs)
+
+
+@pytest.mark.skipif(not SHARED_DATA.exists(), reason="needs ../shared/data beside the project")
+def test_screening_runs_on_the_real_wholesaler_export(tmp_path):
+    example = Path(__file__).resolve().parents[1] / "examples" / "online_retail"
+    code = main(["run", str(example), "--stage", "screening", "--quiet", "--reports-dir", str(tmp_path)])
+    assert code == 0
+    page = (tmp_path / "online-retail" / "2011" / "latest" / "01_screening.html").read_text(encoding="utf-8")
+    assert "No cost of goods was provided" in page
+    assert "left out" in page  # margin criteria dropped, said in the weights table
+    assert external_references(page) == []

@@ -1,0 +1,1122 @@
+"""Stage 1 screening on tiny literal frames, each expected value worked out by hand."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kamtools import screening as sc
+from kamtools.periods import ComparisonWindow, comparison_window
+
+T = pd.Timestamp
+NAN = np.nan
+
+# Calendar fiscal years; 2025 is screened against 2024, both whole years.
+WINDOW = ComparisonWindow(
+    current_start=T("2025-01-01"),
+    current_end=T("2025-12-31"),
+    previous_start=T("2024-01-01"),
+    previous_end=T("2024-12-31"),
+    like_for_like=False,
+    months_compared="January to December",
+    current=2025,
+    previous=2024,
+)
+
+
+def ns(*values: str | None) -> pd.Series:
+    return pd.Series(pd.to_datetime(list(values))).astype("datetime64[ns]")
+
+
+SALES_COLUMNS = ["invoice_date", "customer_id", "net_sales", "cost", "invoice_id", "category"]
+SALES_ROWS = [
+    # A: grows from 1,000 to 1,500 at a 40 % margin.
+    ("2024-01-10", "A", 600.0, 360.0, "I01", "tools"),
+    ("2024-07-10", "A", 400.0, 240.0, "I02", "paint"),
+    ("2025-01-15", "A", 500.0, 300.0, "I03", "tools"),
+    ("2025-06-15", "A", 500.0, 300.0, "I04", "paint"),
+    ("2025-06-15", "A", 100.0, 60.0, "I04", "paint"),
+    ("2025-12-31", "A", 400.0, 240.0, "I05", "garden"),
+    # B: a thin 5 % margin. C: bought last year only (lost). D: new this year.
+    ("2024-03-01", "B", 500.0, 450.0, "I06", "tools"),
+    ("2025-03-01", "B", 800.0, 760.0, "I07", "tools"),
+    ("2024-05-01", "C", 300.0, 150.0, "I08", "paint"),
+    ("2025-08-01", "D", 200.0, 120.0, "I09", "tools"),
+    # E: only a credit note. F (in the master) bought nothing.
+    ("2025-09-01", "E", -50.0, -30.0, "I10", "tools"),
+]
+
+
+def frame(rows: list[tuple], columns: list[str], dates: tuple[str, ...]) -> pd.DataFrame:
+    """A literal frame whose ``dates`` columns become ``datetime64[ns]``."""
+    out = pd.DataFrame(rows, columns=columns)
+    return out.assign(**{c: pd.to_datetime(out[c]).astype("datetime64[ns]") for c in dates})
+
+
+@pytest.fixture
+def sales() -> pd.DataFrame:
+    return frame(SALES_ROWS, SALES_COLUMNS, ("invoice_date",))
+
+
+@pytest.fixture
+def customers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C", "D", "E", "F"],
+            "name": ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Phi"],
+            "credit_limit": [500.0, 0.0, NAN, NAN, NAN, NAN],
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# customer_metrics
+
+
+def test_customer_metrics_literal(sales, customers):
+    result = sc.customer_metrics(sales, customers=customers, window=WINDOW)
+    total = 2450.0
+    expected = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "D", "C", "F", "E"],
+            "name": ["Alpha", "Beta", "Delta", "Gamma", "Phi", "Epsilon"],
+            "status": ["active", "active", "new", "lost", "inactive", "inactive"],
+            "sales": [1500.0, 800, 200, 0, 0, -50],
+            "sales_share": [1500 / total, 800 / total, 200 / total, 0, 0, -50 / total],
+            "cumulative_share": [1500 / total, 2300 / total, 2500 / total, 2500 / total, 2500 / total, 1.0],
+            "gross_profit": [600.0, 40, 80, 0, 0, -20],
+            "margin_pct": [0.4, 0.05, 0.4, NAN, NAN, NAN],
+            "previous_sales": [1000.0, 500, 0, 300, 0, 0],
+            "previous_gross_profit": [400.0, 50, 0, 150, 0, 0],
+            "growth_pct": [0.5, 0.6, NAN, -1.0, NAN, NAN],
+            "first_purchase": ns("2024-01-10", "2024-03-01", "2025-08-01", "2024-05-01", None, None),
+            "last_purchase": ns("2025-12-31", "2025-03-01", "2025-08-01", "2024-05-01", None, None),
+            "recency_days": [0.0, 305, 152, 609, NAN, NAN],
+            "frequency": np.array([3, 1, 1, 0, 0, 0], dtype="int64"),
+            "variety": [3.0, 1, 1, 0, 0, 0],
+            "avg_order_size": [500.0, 800, 200, NAN, NAN, NAN],
+            # Least-squares slope over months 0..11 (sum of squares 143) / mean monthly sales.
+            "trend": [
+                (-5.5 * 500 - 0.5 * 600 + 5.5 * 400) / 143 / (1500 / 12),
+                (-3.5 * 800) / 143 / (800 / 12),
+                (1.5 * 200) / 143 / (200 / 12),
+                NAN,
+                NAN,
+                NAN,
+            ],
+        }
+    )
+    pd.testing.assert_frame_equal(result, expected)
+
+
+def test_customer_metrics_without_cost_gives_nan_margins(sales):
+    result = sc.customer_metrics(sales.drop(columns="cost"), window=WINDOW)
+    assert result["gross_profit"].isna().all()
+    assert result["margin_pct"].isna().all()
+    assert result["previous_gross_profit"].isna().all()
+    # Without a master the name is the id and master-only customers are absent.
+    assert result["name"].tolist() == ["A", "B", "D", "C", "E"]
+
+
+def test_a_line_without_cost_makes_gross_profit_unknown(sales):
+    partial = sales.assign(cost=sales["cost"].where(sales["invoice_id"] != "I07"))
+    result = sc.customer_metrics(partial, window=WINDOW).set_index("customer_id")
+    assert np.isnan(result.loc["B", "gross_profit"])
+    assert result.loc["A", "gross_profit"] == 600.0
+
+
+def test_frequency_counts_invoice_dates_without_invoice_id():
+    lines = pd.DataFrame(
+        {
+            "invoice_date": ns("2025-02-01", "2025-02-01", "2025-03-01"),
+            "customer_id": ["A", "A", "A"],
+            "net_sales": [10.0, 20.0, 30.0],
+            "invoice_id": ["X1", "X2", "X3"],
+            "product": ["p1", "p2", "p1"],
+        }
+    )
+    with_ids = sc.customer_metrics(lines, window=WINDOW)
+    without = sc.customer_metrics(lines.drop(columns="invoice_id"), window=WINDOW)
+    assert with_ids.loc[0, "frequency"] == 3
+    assert without.loc[0, "frequency"] == 2
+    assert without.loc[0, "avg_order_size"] == 30.0
+    assert with_ids.loc[0, "variety"] == 2.0  # distinct products when there is no category
+
+
+def test_variety_is_nan_without_category_or_product(sales):
+    result = sc.customer_metrics(sales.drop(columns="category"), window=WINDOW)
+    assert result["variety"].isna().all()
+
+
+def test_single_customer_and_credit_note_only():
+    lines = pd.DataFrame(
+        {"invoice_date": ns("2025-04-01"), "customer_id": ["Z"], "net_sales": [-80.0], "cost": [-50.0]}
+    )
+    result = sc.customer_metrics(lines, window=WINDOW)
+    row = result.iloc[0]
+    assert (row["status"], row["sales"], row["gross_profit"], row["frequency"]) == (
+        "inactive",
+        -80.0,
+        -30.0,
+        0,
+    )
+    assert np.isnan(row["margin_pct"]) and np.isnan(row["cumulative_share"])
+    with pytest.warns(UserWarning, match="no customer bought"):
+        scored = sc.score_customers(result)
+    assert (scored.loc[0, "tier"], scored.loc[0, "reason"]) == (
+        "inactive",
+        "no purchases in the compared windows",
+    )
+
+
+def test_like_for_like_window_compares_the_same_months():
+    lines = pd.DataFrame(
+        {
+            "invoice_date": ns("2024-01-10", "2024-11-10", "2025-02-20", "2025-06-30"),
+            "customer_id": ["A", "A", "A", "A"],
+            "net_sales": [100.0, 900.0, 150.0, 50.0],
+        }
+    )
+    window = comparison_window(lines["invoice_date"], current=2025, previous=2024, start_month=1)
+    assert window.like_for_like and window.previous_end == T("2024-06-30")
+    result = sc.customer_metrics(lines, window=window)
+    assert result.loc[0, "sales"] == 200.0
+    assert result.loc[0, "previous_sales"] == 100.0  # November 2024 is outside the compared months
+    assert result.loc[0, "growth_pct"] == 1.0
+    assert result.loc[0, "recency_days"] == 0.0
+
+
+def test_new_versus_lost_versus_returning():
+    lines = pd.DataFrame(
+        {
+            "invoice_date": ns("2023-05-01", "2025-05-01", "2024-05-01", "2025-05-01"),
+            "customer_id": ["R", "R", "L", "N"],
+            "net_sales": [10.0, 10.0, 10.0, 10.0],
+        }
+    )
+    result = sc.customer_metrics(lines, window=WINDOW).set_index("customer_id")
+    # R bought in 2023 and again now: active, not new. L bought only last year: lost.
+    assert result["status"].to_dict() == {"N": "new", "R": "active", "L": "lost"}
+
+
+def test_customer_metrics_names_missing_columns(sales):
+    with pytest.raises(sc.ScreeningInputError, match="'net_sales'"):
+        sc.customer_metrics(sales.drop(columns="net_sales"), window=WINDOW)
+
+
+# --------------------------------------------------------------------------------------------
+# payment_behaviour, qualitative_scores
+
+
+@pytest.fixture
+def receivables() -> pd.DataFrame:
+    rows = [
+        ("A", "2025-02-01", "2025-03-01", "2025-03-03", 100.0),  # 2 days late: within grace
+        ("A", "2025-05-01", "2025-06-01", "2025-07-01", 300.0),  # 30 days late
+        ("A", "2025-11-01", "2025-12-01", None, 50.0),  # open, 30 days overdue
+        ("A", "2025-12-20", "2026-01-30", None, 200.0),  # open, not due yet
+        ("B", "2025-04-01", "2025-05-01", "2025-04-20", 80.0),  # paid early
+        ("B", "2025-10-01", "2025-11-01", "2026-01-15", 20.0),  # paid after as_of
+    ]
+    columns = ["customer_id", "invoice_date", "due_date", "paid_date", "amount"]
+    return frame(rows, columns, ("invoice_date", "due_date", "paid_date"))
+
+
+def test_payment_behaviour_literal(receivables, customers):
+    result = sc.payment_behaviour(receivables, as_of=T("2025-12-31"), customers=customers)
+    expected = pd.DataFrame(
+        {
+            "customer_id": ["A", "B"],
+            # A: the invoice not yet due is not judged. B: paid after as_of counts as open.
+            "invoices": np.array([3, 2], dtype="int64"),
+            "paid_invoices": np.array([2, 1], dtype="int64"),
+            "avg_days_late": [(100 * 2 + 300 * 30) / 400, 0.0],
+            "late_share": [2 / 3, 1 / 2],
+            "open_amount": [250.0, 20.0],
+            "open_overdue_amount": [50.0, 20.0],
+            "credit_use": [0.5, NAN],
+        }
+    )
+    pd.testing.assert_frame_equal(result, expected)
+
+
+def test_payment_behaviour_since_limits_the_judged_invoices(receivables):
+    result = sc.payment_behaviour(receivables, as_of=T("2025-12-31"), since=T("2025-04-15"))
+    a = result.set_index("customer_id").loc["A"]
+    assert (a["invoices"], a["avg_days_late"], a["late_share"]) == (2, 30.0, 1.0)
+    assert a["open_amount"] == 250.0  # open amounts ignore ``since``
+
+
+@pytest.mark.parametrize("receivables", [None, pd.DataFrame()], ids=["none", "empty"])
+def test_missing_receivables_give_an_empty_frame(receivables):
+    result = sc.payment_behaviour(receivables, as_of=T("2025-12-31"))
+    assert list(result.columns) == list(sc.PAYMENT_COLUMNS)
+    assert result.empty
+    assert not sc.payment_data_available(result)
+    assert not sc.payment_data_available(None)
+
+
+def test_qualitative_scores_wide():
+    assessments = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "A", "B"],
+            "indicator": ["management_maturity", "management_maturity", "openness", "management_maturity"],
+            "score": [4, 5, 3, 2],
+        }
+    )
+    expected = pd.DataFrame(
+        {
+            "customer_id": ["A", "B"],
+            "management_maturity": [4.5, 2.0],
+            "openness": [3.0, NAN],
+            "qualitative_mean": [3.75, 2.0],
+        }
+    )
+    pd.testing.assert_frame_equal(sc.qualitative_scores(assessments), expected)
+    only = sc.qualitative_scores(assessments, indicators=["openness"])
+    pd.testing.assert_frame_equal(
+        only, pd.DataFrame({"customer_id": ["A"], "openness": [3.0], "qualitative_mean": [3.0]})
+    )
+
+
+def test_qualitative_scores_reject_out_of_scale():
+    assessments = pd.DataFrame({"customer_id": ["A"], "indicator": ["x"], "score": [7]})
+    with pytest.raises(sc.ScreeningInputError, match="1 to 5"):
+        sc.qualitative_scores(assessments)
+
+
+def test_qualitative_scores_none():
+    result = sc.qualitative_scores(None, indicators=["management_maturity"])
+    assert list(result.columns) == ["customer_id", "management_maturity", "qualitative_mean"]
+    assert result.empty
+
+
+# --------------------------------------------------------------------------------------------
+# Settings
+
+
+def test_settings_defaults_and_round_trip():
+    settings = sc.ScreeningSettings.from_mapping(None)
+    assert settings == sc.ScreeningSettings()
+    assert settings.weights == dict(sc.DEFAULT_WEIGHTS)
+    assert sum(settings.normalised_weights.values()) == pytest.approx(1.0)
+    mapping = settings.to_mapping()
+    assert (
+        mapping["max_avg_days_late"] == 30.0
+        and mapping["max_late_share"] is None
+        and mapping["manager_load"] == 9
+    )
+    assert sc.ScreeningSettings.from_mapping(mapping) == settings
+
+
+def test_settings_partial_weights_keep_the_other_defaults():
+    settings = sc.ScreeningSettings.from_mapping(
+        {"weights": {"sales": 0.5}, "key_accounts": 5, "qualitative_indicators": ["management_maturity"]}
+    )
+    assert settings.weights["sales"] == 0.5
+    assert settings.weights["margin"] == 0.10
+    assert settings.key_accounts == 5
+    assert settings.qualitative_indicators == ("management_maturity",)
+
+
+def test_settings_unknown_key_names_it_and_the_allowed_ones():
+    with pytest.raises(ValueError, match=r"unknown screening setting\(s\) 'max_days'; allowed: weights, "):
+        sc.ScreeningSettings.from_mapping({"max_days": 30})
+
+
+def test_settings_unknown_weight():
+    with pytest.raises(sc.SettingsError, match=r"'volume'.*allowed: sales, gross_profit"):
+        sc.ScreeningSettings.from_mapping({"weights": {"volume": 0.2}})
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        pytest.param({"weights": {"sales": -1}}, id="negative-weight"),
+        pytest.param({"weights": dict.fromkeys(sc.CRITERIA, 0)}, id="all-zero"),
+        pytest.param({"key_share": 0}, id="key-share"),
+        pytest.param({"key_min": 20, "key_max": 10}, id="key-bounds"),
+    ],
+)
+def test_settings_out_of_range(mapping):
+    with pytest.raises(sc.SettingsError):
+        sc.ScreeningSettings.from_mapping(mapping)
+
+
+@pytest.mark.parametrize(
+    ("active", "mapping", "expected"),
+    [
+        pytest.param(2000, {}, 40, id="two-percent"),
+        pytest.param(100, {}, 10, id="at-least-ten"),
+        pytest.param(10000, {}, 60, id="at-most-sixty"),
+        pytest.param(5, {}, 5, id="never-more-than-active"),
+        pytest.param(100, {"key_accounts": 7}, 7, id="fixed"),
+        pytest.param(0, {}, 0, id="none-active"),
+    ],
+)
+def test_key_account_count(active, mapping, expected):
+    settings = sc.ScreeningSettings.from_mapping(mapping)
+    assert sc.key_account_count(active, settings=settings) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# score_customers
+
+
+@pytest.fixture
+def metrics() -> pd.DataFrame:
+    """Four buying customers and a lost one, with round numbers."""
+    return pd.DataFrame(
+        {
+            "customer_id": ["W", "X", "Y", "Z", "L"],
+            "name": ["Wolf", "Xeno", "Yard", "Zinc", "Lost"],
+            "status": ["active", "active", "active", "new", "lost"],
+            "sales": [1000.0, 500, 500, 100, 0],
+            "gross_profit": [300.0, 150, -50, 40, 0],
+            "margin_pct": [0.3, 0.3, -0.1, 0.4, NAN],
+            "previous_sales": [800.0, 500, 250, 0, 300],
+            "growth_pct": [0.25, 0.0, 1.0, NAN, -1.0],
+            "last_purchase": ns("2025-12-21", "2025-12-11", "2025-12-01", "2025-12-26", "2024-06-01"),
+            "recency_days": [10.0, 20, 30, 5, 578],
+            "frequency": [10, 5, 5, 1, 0],
+            "variety": [3.0, 2, 1, 1, 0],
+            "trend": [0.1, 0.0, -0.1, NAN, NAN],
+        }
+    )
+
+
+# The hand-computed expectations below use these weights, whatever the defaults become.
+WEIGHTS = {
+    "sales": 0.30,
+    "gross_profit": 0.20,
+    "margin": 0.10,
+    "payment": 0.15,
+    "growth": 0.05,
+    "purchase_history": 0.10,
+    "management": 0.10,
+}
+KEY1 = sc.ScreeningSettings(key_accounts=1, weights=WEIGHTS)
+
+
+def test_score_customers_literal_scores(metrics):
+    scored = sc.score_customers(metrics, settings=KEY1)
+    # No receivables, no workshop scores: payment and management are dropped, the other
+    # weights (0.30, 0.20, 0.10, 0.05, 0.10) are divided by their sum 0.75.
+    assert scored.attrs["dropped_criteria"] == {
+        "payment": "no receivables to judge payment behaviour",
+        "management": "no workshop scores",
+    }
+    assert scored.attrs["weights"] == pytest.approx(
+        {
+            "sales": 0.4,
+            "gross_profit": 0.2 / 0.75,
+            "margin": 0.1 / 0.75,
+            "growth": 0.05 / 0.75,
+            "purchase_history": 0.1 / 0.75,
+        }
+    )
+    s = scored.set_index("customer_id")
+    # Size scores: up to the median (500) ranked to 0.5 (100 has rank 1 of 2.5), above it on a
+    # log scale to 1; gross profit: median 150, 40 has rank 1 of 2, the loss scores 0.
+    assert s.loc[["W", "X", "Y", "Z"], "score_sales"].tolist() == [1.0, 0.5, 0.5, 0.2]
+    assert s.loc[["W", "X", "Y", "Z"], "score_gross_profit"].tolist() == pytest.approx([1, 0.5, 0, 0.25])
+    assert s.loc[["W", "X", "Y", "Z"], "score_margin"].tolist() == [0.5, 0.5, 0.0, 1.0]
+    # Growth among W, X, Y; the new customer Z gets the mean, 0.5.
+    assert s.loc[["W", "X", "Y", "Z"], "score_growth"].tolist() == [0.5, 0.0, 1.0, 0.5]
+    # Mean of frequency, inverted recency, variety and trend ranks (Z has no trend).
+    assert s.loc[["W", "X", "Y", "Z"], "score_purchase_history"].tolist() == pytest.approx(
+        [11 / 12, 1 / 2, 1 / 6, 7 / 18]
+    )
+    assert s[["score_payment", "score_management"]].isna().all().all()
+    expected = {
+        "W": (0.3 * 1 + 0.2 * 1 + 0.1 * 0.5 + 0.05 * 0.5 + 0.1 * 11 / 12) / 0.75 * 100,
+        "X": (0.3 * 0.5 + 0.2 * 0.5 + 0.1 * 0.5 + 0.05 * 0 + 0.1 * 1 / 2) / 0.75 * 100,
+        "Y": (0.3 * 0.5 + 0.2 * 0 + 0.1 * 0 + 0.05 * 1 + 0.1 * 1 / 6) / 0.75 * 100,
+        "Z": (0.3 * 0.2 + 0.2 * 0.25 + 0.1 * 1 + 0.05 * 0.5 + 0.1 * 7 / 18) / 0.75 * 100,
+    }
+    assert s.loc[list(expected), "composite"].tolist() == pytest.approx(list(expected.values()))
+    assert np.isnan(s.loc["L", "composite"])
+
+
+def test_score_customers_tiers_gates_and_reasons(metrics):
+    scored = sc.score_customers(metrics, settings=KEY1).set_index("customer_id")
+    assert scored["tier"].to_dict() == {
+        "W": "key",
+        "X": "maintain",
+        "Y": "review",
+        "Z": "maintain",
+        "L": "inactive",
+    }
+    assert scored["rank"].tolist() == [1, 2, 4, 3, pd.NA]
+    assert scored["eligible"].tolist() == [True, True, False, True, False]
+    assert scored["exclusion"].to_dict() == {
+        "W": "",
+        "X": "",
+        "Y": "loss-making (−10% margin)",
+        "Z": "",
+        "L": "",
+    }
+    assert scored["reason"].to_dict() == {
+        "W": "top 25% of sales, 30% margin",
+        "X": "rank 2 by score; top 50% of sales, 30% margin",
+        "Y": "excluded: loss-making (−10% margin)",
+        "Z": "rank 3 by score; bottom 25% of sales, 40% margin, new customer",
+        "L": "lost: bought 300 in the previous window, nothing since",
+    }
+
+
+@pytest.fixture
+def payments() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["W", "X", "Y"],
+            "invoices": [10, 5, 2],
+            "paid_invoices": [10, 5, 2],
+            "avg_days_late": [2.0, 62.0, 90.0],
+            "late_share": [0.0, 0.8, 1.0],
+            "open_amount": [0.0, 100.0, 0.0],
+            "open_overdue_amount": [0.0, 100.0, 0.0],
+            "credit_use": [NAN, 1.5, NAN],
+        }
+    )
+
+
+def test_payment_gates_and_neutral_payment_score(metrics, payments):
+    settings = sc.ScreeningSettings(key_accounts=1, max_credit_use=1.0, max_late_share=0.6)
+    scored = sc.score_customers(metrics, settings=settings, payments=payments).set_index("customer_id")
+    assert "payment" in scored.attrs["weights"]
+    assert scored.loc["X", "tier"] == "review"
+    assert scored.loc["X", "reason"] == (
+        "excluded: pays on average 62 days late; 80% of invoices paid late; uses 150% of its credit limit"
+    )
+    # Y has only two invoices: too few for the payment gates, still excluded for its margin.
+    assert scored.loc["Y", "exclusion"] == "loss-making (−10% margin)"
+    # Payment score: mean of inverted ranks of days late and late share; Z without invoices
+    # gets the mean of the others, so it is neither punished nor rewarded.
+    assert scored.loc[["W", "X", "Y"], "score_payment"].tolist() == [1.0, 0.5, 0.0]
+    assert scored.loc["Z", "score_payment"] == 0.5
+    assert scored.loc["W", "reason"] == "top 25% of sales, 30% margin, pays on time"
+
+
+def test_growth_tier_signals(metrics):
+    qualitative = pd.DataFrame({"customer_id": ["X"], "qualitative_mean": [4.5]})
+    market = pd.DataFrame({"customer_id": ["Z"], "wallet": [10000.0]})
+    settings = sc.ScreeningSettings(key_accounts=1)
+    scored = sc.score_customers(metrics, settings=settings, qualitative=qualitative, market=market)
+    s = scored.set_index("customer_id")
+    assert s.loc["X", "tier"] == "growth"
+    assert s.loc["X", "reason"].startswith(
+        "growth potential: strong workshop scores (4.5/5) — rank 2 by score"
+    )
+    # Z buys 100 of a 10,000 wallet: 99 % headroom, and the wallet is above the sales floor
+    # (median sales of buying customers, 500).
+    assert s.loc["Z", "share_of_wallet"] == 0.01 and s.loc["Z", "headroom_share"] == 0.99
+    assert s.loc["Z", "tier"] == "growth"
+    assert "1% share of wallet (10,000 wallet)" in s.loc["Z", "reason"]
+    assert scored.attrs["sales_floor"] == 500.0
+    # Only X is assessed: the others get the mean management score instead of zero.
+    assert s.loc[["W", "Y", "Z"], "score_management"].tolist() == [0.5, 0.5, 0.5]
+
+
+def test_growth_rule_needs_sales_above_the_floor(metrics):
+    grown = metrics.assign(growth_pct=[0.25, 0.35, 1.0, NAN, -1.0])
+    scored = sc.score_customers(grown, settings=KEY1).set_index("customer_id")
+    assert scored.loc["X", "tier"] == "growth"
+    assert "sales +35% vs previous window" in scored.loc["X", "reason"]
+    small = metrics.assign(sales=[1000.0, 500, 500, 100, 0], growth_pct=[0.25, 0.0, 1.0, 0.9, -1.0])
+    scored = sc.score_customers(small, settings=KEY1).set_index("customer_id")
+    assert scored.loc["Z", "tier"] == "maintain"  # grew 90 % but sells below the median
+
+
+def test_cost_to_serve_gives_contribution_and_a_gate(metrics):
+    cost = pd.DataFrame(
+        {"customer_id": ["W", "X", "X"], "period": [2025, 2025, 2024], "cost_amount": [100.0, 200.0, 10.0]}
+    )
+    scored = sc.score_customers(metrics, settings=KEY1, window=WINDOW, cost_to_serve=cost).set_index(
+        "customer_id"
+    )
+    assert scored.loc["W", "contribution"] == 200.0
+    assert scored.loc["X", "contribution"] == -50.0
+    assert scored.loc["X", "tier"] == "review"
+    assert scored.loc["X", "reason"] == "excluded: costs more to serve than it earns (contribution −50)"
+    assert np.isnan(scored.loc["Z", "contribution"])
+
+
+def test_cost_to_serve_from_drivers(metrics):
+    cost = pd.DataFrame({"customer_id": ["W"], "period": [2025], "orders": [10.0], "visits": [2.0]})
+    settings = sc.ScreeningSettings(key_accounts=1, cost_driver_rates={"orders": 5.0, "visits": 100.0})
+    scored = sc.score_customers(metrics, settings=settings, window=WINDOW, cost_to_serve=cost)
+    assert scored.set_index("customer_id").loc["W", "cost_to_serve"] == 250.0
+
+
+def test_missing_cost_drops_margin_and_gross_profit(metrics):
+    no_cost = metrics.assign(gross_profit=NAN, margin_pct=NAN)
+    scored = sc.score_customers(no_cost, settings=KEY1)
+    assert set(scored.attrs["dropped_criteria"]) == {"gross_profit", "margin", "payment", "management"}
+    assert scored.attrs["weights"] == pytest.approx(
+        {"sales": 0.3 / 0.45, "growth": 0.05 / 0.45, "purchase_history": 0.1 / 0.45}
+    )
+    # Without costs nobody is excluded as loss-making, and no margin appears in the reasons.
+    assert (scored["tier"] != "review").all()
+    assert scored.loc[0, "reason"] == "top 25% of sales"
+    assert scored[["score_gross_profit", "score_margin"]].isna().all().all()
+
+
+def test_ties_get_equal_scores_and_a_stable_order():
+    tied = pd.DataFrame(
+        {
+            "customer_id": ["B", "A"],
+            "status": ["active", "active"],
+            "sales": [100.0, 100.0],
+            "gross_profit": [20.0, 20.0],
+            "margin_pct": [0.2, 0.2],
+            "previous_sales": [100.0, 100.0],
+            "growth_pct": [0.0, 0.0],
+            "last_purchase": ns("2025-12-01", "2025-12-01"),
+            "recency_days": [30.0, 30.0],
+            "frequency": [2, 2],
+            "variety": [1.0, 1.0],
+            "trend": [0.0, 0.0],
+        }
+    )
+    scored = sc.score_customers(tied, settings=KEY1)
+    assert scored["composite"].tolist() == [50.0, 50.0]
+    # Equal scores and sales: the key place goes to the first id.
+    assert scored["tier"].tolist() == ["maintain", "key"]
+    assert scored["rank"].tolist() == [2, 1]
+
+
+def test_single_customer_is_the_key_account(sales):
+    one = sales[sales["customer_id"] == "A"]
+    metrics = sc.customer_metrics(one, window=WINDOW)
+    scored = sc.score_customers(metrics)
+    # One customer: every percentile rank is 0.5, so the composite is 50 whatever the weights.
+    assert scored.loc[0, "composite"] == pytest.approx(50.0)
+    assert scored.loc[0, "tier"] == "key"
+    assert scored.loc[0, "reason"] == "the only buying customer, 40% margin"
+
+
+def test_credit_note_only_customer_scores_without_error(sales, customers):
+    metrics = sc.customer_metrics(sales, customers=customers, window=WINDOW)
+    scored = sc.score_customers(metrics, settings=sc.ScreeningSettings(key_accounts=1)).set_index(
+        "customer_id"
+    )
+    assert scored.loc["E", "tier"] == "inactive"
+    assert scored.loc["E", "reason"] == "no purchases in the compared windows"
+    assert scored.loc["F", "reason"] == "no purchases in the compared windows"
+    assert scored.loc["C", "reason"] == "lost: bought 300 in the previous window, nothing since"
+    assert scored.loc["A", "tier"] == "key"
+
+
+def test_too_few_eligible_customers_warns(metrics):
+    with pytest.warns(UserWarning, match="only 3 customers pass the gates for 4"):
+        sc.score_customers(metrics, settings=sc.ScreeningSettings())
+
+
+def test_score_customers_names_missing_columns(metrics):
+    with pytest.raises(sc.ScreeningInputError, match="'frequency'"):
+        sc.score_customers(metrics.drop(columns="frequency"))
+
+
+# --------------------------------------------------------------------------------------------
+# Overrides
+
+
+@pytest.fixture
+def screened(metrics) -> pd.DataFrame:
+    return sc.score_customers(metrics, settings=KEY1)
+
+
+def overrides(*rows: tuple[str, str, str, str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["customer_id", "tier", "reason", "decided_by"])
+
+
+def test_apply_overrides(screened):
+    result = sc.apply_overrides(
+        screened, overrides(("Z", "key", "strategic new account", "J. Smith")), max_overrides=10
+    )
+    z = result.set_index("customer_id").loc["Z"]
+    assert (z["tier"], z["screened_tier"], z["overridden"]) == ("key", "maintain", True)
+    assert z["reason"] == (
+        "rank 3 by score; bottom 25% of sales, 40% margin, new customer"
+        " (override by J. Smith: strategic new account)"
+    )
+    assert result["overridden"].sum() == 1
+
+
+def test_no_overrides_changes_nothing(screened):
+    result = sc.apply_overrides(screened, None, max_overrides=10)
+    assert result["tier"].tolist() == screened["tier"].tolist()
+    assert not result["overridden"].any()
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        pytest.param(
+            [("W", "growth", "r", "a"), ("X", "key", "r", "a"), ("Z", "key", "r", "a")],
+            "3 overrides, but at most 2",
+            id="too-many",
+        ),
+        pytest.param([("Q", "key", "r", "a")], "unknown customer id.*Q", id="unknown-customer"),
+        pytest.param([("W", "platinum", "r", "a")], "unknown tier.*'platinum'", id="unknown-tier"),
+        pytest.param([("W", "key", "r", "a"), ("W", "growth", "r", "a")], "more than once: W", id="twice"),
+    ],
+)
+def test_bad_overrides(screened, rows, message):
+    with pytest.raises(sc.OverrideError, match=message):
+        sc.apply_overrides(screened, overrides(*rows), max_overrides=2)
+
+
+# --------------------------------------------------------------------------------------------
+# Concentration
+
+
+def test_pareto_table_and_share(metrics):
+    table = sc.pareto_table(metrics)
+    expected = pd.DataFrame(
+        {
+            "rank": np.array([1, 2, 3, 4], dtype="int64"),
+            "customer_id": ["W", "X", "Y", "Z"],
+            "name": ["Wolf", "Xeno", "Yard", "Zinc"],
+            "sales": [1000.0, 500, 500, 100],
+            "customer_share": [0.25, 0.5, 0.75, 1.0],
+            "cumulative_value": [1000.0, 1500, 2000, 2100],
+            "cumulative_share": [1000 / 2100, 1500 / 2100, 2000 / 2100, 1.0],
+        }
+    )
+    pd.testing.assert_frame_equal(table, expected)
+    assert sc.pareto_share(metrics, target=0.8) == 0.75
+    assert sc.pareto_share(metrics, target=0.4) == 0.25
+
+
+def test_whale_curve_peak(metrics):
+    curve = sc.whale_curve(metrics)
+    assert curve["customer_id"].tolist() == ["W", "X", "Z", "Y"]
+    assert curve["cumulative_value"].tolist() == [300.0, 450.0, 490.0, 440.0]
+    assert curve["is_peak"].tolist() == [False, False, True, False]
+    assert curve["cumulative_share"].tolist() == pytest.approx([300 / 440, 450 / 440, 490 / 440, 1.0])
+
+
+def test_whale_curve_without_cost_warns(metrics):
+    with pytest.warns(UserWarning, match="no gross_profit available"):
+        curve = sc.whale_curve(metrics.assign(gross_profit=NAN))
+    assert curve.empty and "is_peak" in curve.columns
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        pytest.param([5.0, 5.0, 5.0, 5.0], 0.0, id="equal"),
+        pytest.param([0.0, 0.0, 0.0, 1.0], 0.75, id="one-has-all"),
+        pytest.param([1.0, 2.0, 3.0, 4.0], 0.25, id="ramp"),
+        pytest.param([7.0], 0.0, id="single"),
+    ],
+)
+def test_gini(values, expected):
+    assert sc.gini(values) == pytest.approx(expected)
+
+
+def test_gini_thin_data_warns():
+    with pytest.warns(UserWarning, match="negative values clipped"):
+        assert sc.gini([-1.0, 1.0]) == pytest.approx(0.5)
+    with pytest.warns(UserWarning, match="no positive values"):
+        assert np.isnan(sc.gini([0.0, 0.0]))
+
+
+def test_abc_classes_fixed_cut():
+    frame = pd.DataFrame({"customer_id": list("abcdefg"), "sales": [50.0, 30, 10, 5, 3, 2, 0]})
+    result = sc.abc_classes(frame)
+    # Cumulative share before each customer: 0, .5, .8, .9, .95, .98 -> A, A, B, B, C, C; zero is C.
+    assert result["abc"].tolist() == ["A", "A", "B", "B", "C", "C", "C"]
+    assert result["cumulative_share"].tolist() == pytest.approx([0.5, 0.8, 0.9, 0.95, 0.98, 1.0, 1.0])
+
+
+def test_abc_classes_ties_share_the_better_class():
+    frame = pd.DataFrame({"customer_id": list("abcd"), "sales": [40.0, 40, 10, 10]})
+    # Before d the cumulative share is 0.9 (B), but c has the same value and is B too.
+    assert sc.abc_classes(frame, cuts=(0.5, 0.85))["abc"].tolist() == ["A", "A", "B", "B"]
+
+
+def test_computed_abc_known_vector():
+    values = pd.Series([5.0, 100, 3, 20, 1, 50, 10, 5, 4, 2], index=list("abcdefghij"))
+    result = sc.computed_abc(values)
+    # Sorted 100, 50, 20, 10, 5, 5, 4, 3, 2, 1 (sum 200, mean 20). Pareto point: nearest to
+    # (0, 1) is (0.2, 0.75). Break-even: slope x_k / mean = 1 at the third item, (0.3, 0.85).
+    # Submarginal point: nearest to (0.3, 1) is (0.4, 0.9).
+    assert result.pareto_point == pytest.approx((0.2, 0.75))
+    assert result.break_even_point == pytest.approx((0.3, 0.85))
+    assert result.ab_limit == pytest.approx((0.2, 0.75))
+    assert result.bc_limit == pytest.approx((0.4, 0.9))
+    assert not result.ab_exchanged
+    assert result.classes.to_dict() == {
+        "a": "C", "b": "A", "c": "C", "d": "B", "e": "C", "f": "A", "g": "B", "h": "C", "i": "C", "j": "C",
+    }  # fmt: skip
+    assert result.curve["yield"].iloc[-1] == 1.0 and len(result.curve) == 11
+
+
+def test_computed_abc_exchanges_limits_when_break_even_comes_first():
+    # Sorted 7, 4, 3, 3, 3, 3, 3 (sum 26, mean 26/7): slopes 1.88, 1.08, 0.81, ... -> the
+    # break-even point is after the second item, (2/7, 11/26). The Pareto point comes later,
+    # (3/7, 14/26), so the break-even point limits A and B_x = 3/7; nearest to (3/7, 1) is
+    # (5/7, 20/26). The five equal 3s share the better class, B.
+    result = sc.computed_abc([3.0, 7, 3, 4, 3, 3, 3])
+    assert result.ab_exchanged
+    assert result.break_even_point == pytest.approx((2 / 7, 11 / 26))
+    assert result.pareto_point == pytest.approx((3 / 7, 14 / 26))
+    assert result.ab_limit == pytest.approx((2 / 7, 11 / 26))
+    assert result.bc_limit == pytest.approx((5 / 7, 20 / 26))
+    assert result.classes.tolist() == ["B", "A", "B", "A", "B", "B", "B"]
+
+
+def test_computed_abc_thin_data_falls_back():
+    with pytest.warns(UserWarning, match="at least three positive values"):
+        result = sc.computed_abc([10.0, 0.0])
+    assert result.classes.tolist() == ["A", "C"]
+
+
+def test_abc_classes_computed(metrics):
+    result = sc.abc_classes(metrics, method="computed")
+    # Sorted 1000, 500, 500, 100: Pareto point after two items, break-even after three
+    # (500 is nearest the mean 525), submarginal point after three: A, A, A(tie), C; L is C.
+    assert result["abc"].tolist() == ["A", "A", "A", "C", "C"]
+
+
+# --------------------------------------------------------------------------------------------
+# Movement
+
+
+PREVIOUS = pd.Series({"A": "key", "B": "key", "C": "growth", "D": "maintain", "E": "key"})
+CURRENT = pd.DataFrame(
+    {
+        "customer_id": ["A", "B", "C", "D", "F"],
+        "name": ["Alpha", "Beta", "Gamma", "Delta", "Phi"],
+        "tier": ["key", "review", "key", "maintain", "growth"],
+    }
+)
+
+
+def test_tier_transitions():
+    table = sc.tier_transitions(PREVIOUS, CURRENT)
+    assert list(table.index) == ["key", "growth", "maintain", "review", "inactive", "new"]
+    assert list(table.columns) == ["key", "growth", "maintain", "review", "inactive", "lost"]
+    assert table.to_numpy().sum() == 6
+    assert table.loc["key", "key"] == 1
+    assert table.loc["key", "review"] == 1
+    assert table.loc["key", "lost"] == 1
+    assert table.loc["growth", "key"] == 1
+    assert table.loc["maintain", "maintain"] == 1
+    assert table.loc["new", "growth"] == 1
+
+
+def test_key_account_retention():
+    assert sc.key_account_retention(PREVIOUS, CURRENT) == pytest.approx(1 / 3)
+    with pytest.warns(UserWarning, match="retention undefined"):
+        assert np.isnan(sc.key_account_retention(pd.Series({"A": "growth"}), CURRENT))
+
+
+def test_movers():
+    expected = pd.DataFrame(
+        {
+            "customer_id": ["C", "B", "E"],
+            "name": ["Gamma", "Beta", "E"],
+            "movement": ["riser", "faller", "faller"],
+            "previous_tier": ["growth", "key", "key"],
+            "current_tier": ["key", "review", "lost"],
+        }
+    )
+    pd.testing.assert_frame_equal(sc.movers(PREVIOUS, CURRENT), expected)
+
+
+def test_migration_warning():
+    settings = sc.ScreeningSettings()
+    text = sc.migration_warning(PREVIOUS, CURRENT, settings=settings)
+    assert text.startswith("The key list changed a lot: 2 of 3 previous key accounts (67%) left it")
+    same = sc.migration_warning(PREVIOUS, PREVIOUS, settings=settings)
+    assert same is None
+
+
+# --------------------------------------------------------------------------------------------
+# Robustness and capacity
+
+
+def test_weight_sensitivity_labels():
+    screened = pd.DataFrame(
+        {
+            "customer_id": ["S", "P", "Q", "R"],
+            "name": ["Steady", "Pick", "Queue", "Rest"],
+            "status": ["active"] * 4,
+            "sales": [400.0, 300, 200, 100],
+            "eligible": [True, True, True, True],
+            "composite": [100.0, 50, 50, 0],
+            "score_sales": [1.0, 1.0, 0.0, 0.0],
+            "score_margin": [1.0, 0.0, 1.0, 0.0],
+        }
+    )
+    weights = {c: 0.0 for c in sc.CRITERIA} | {"sales": 0.5, "margin": 0.5}
+    settings = sc.ScreeningSettings(weights=weights, key_accounts=2)
+    result = sc.weight_sensitivity(screened, settings=settings, step=0.2)
+    # Five variants: base, sales x0.8, sales x1.2, margin x0.8, margin x1.2. P and Q tie in
+    # the base (P wins on sales); P is key when sales weigh more, Q when margin does.
+    expected = pd.DataFrame(
+        {
+            "customer_id": ["S", "P", "Q"],
+            "name": ["Steady", "Pick", "Queue"],
+            "composite": [100.0, 50, 50],
+            "key_in_base": [True, True, False],
+            "variants_key": np.array([5, 3, 2], dtype="int64"),
+            "variants": np.array([5, 5, 5], dtype="int64"),
+            "share_key": [1.0, 0.6, 0.4],
+            "label": ["stable key", "borderline", "borderline"],
+        }
+    )
+    pd.testing.assert_frame_equal(result, expected)
+
+
+def test_weight_sensitivity_on_a_screening(metrics):
+    scored = sc.score_customers(metrics, settings=KEY1)
+    result = sc.weight_sensitivity(scored, settings=KEY1)
+    assert result["customer_id"].tolist() == ["W"]
+    assert result.loc[0, "label"] == "stable key"
+    assert result.loc[0, "variants"] == 11  # base + 2 x 5 criteria used
+
+
+def test_team_capacity_and_warning():
+    team = pd.DataFrame(
+        {
+            "member": ["Ann", "Bob", "Cy", "Ann"],
+            "role": ["Account Manager", "key  account manager ", "inside sales", "account manager"],
+        }
+    )
+    assert sc.team_capacity(team) == 18
+    assert sc.team_capacity(team, manager_load=5) == 10
+    assert sc.capacity_warning(18, 18) is None
+    assert sc.capacity_warning(20, None) is None
+    assert sc.capacity_warning(20, 18).startswith("20 key accounts but the team can serve about 18")
+
+
+# --------------------------------------------------------------------------------------------
+# One period end to end, and the previous one on the same months
+
+
+def test_screen_period_twice(sales, customers, receivables):
+    tables = {"sales": sales, "customers": customers, "receivables": receivables, "assessments": None}
+    settings = sc.ScreeningSettings(key_accounts=1, max_late_share=0.6, weights=WEIGHTS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        now = sc.screen_period(tables, period=2025, start_month=1, settings=settings)
+        before = sc.screen_period(tables, window=now.window.shifted(1), start_month=1, settings=settings)
+    assert now.window == WINDOW
+    assert before.window.current == 2024 and before.window.current_end == T("2024-12-31")
+    # A sells most but paid 2 of its 3 invoices late (limit 60 %): excluded, so B is key.
+    scored = now.scored.set_index("customer_id")
+    assert scored.loc["A", "reason"] == "excluded: 67% of invoices paid late"
+    assert now.key_accounts["customer_id"].tolist() == ["B"]
+    assert "management" in now.dropped and "payment" in now.weights
+    assert before.scored.set_index("customer_id").loc["C", "status"] == "new"
+    # In 2024 A paid nothing late yet (as of the end of 2024 none of its invoices existed).
+    assert before.key_accounts["customer_id"].tolist() == ["A"]
+    transitions = sc.tier_transitions(before.scored, now.scored)
+    assert transitions.loc["key", "review"] == 1
+    assert transitions.loc["maintain", "key"] == 1
+    with pytest.raises(ValueError, match="exactly one of period and window"):
+        sc.screen_period(tables, start_month=1)
+
+
+# --------------------------------------------------------------------------------------------
+# No function changes its inputs
+
+
+def test_inputs_are_not_mutated(sales, customers, receivables, metrics, payments):
+    market = pd.DataFrame({"customer_id": ["Z", "Z"], "wallet": [10000.0, 20000.0]})
+    cost = pd.DataFrame({"customer_id": ["W"], "period": [2025], "cost_amount": [100.0]})
+    qualitative = pd.DataFrame({"customer_id": ["X"], "qualitative_mean": [4.5]})
+    inputs = {
+        "sales": sales,
+        "customers": customers,
+        "receivables": receivables,
+        "metrics": metrics,
+        "payments": payments,
+        "market": market,
+        "cost": cost,
+        "qualitative": qualitative,
+    }
+    originals = {name: frame.copy(deep=True) for name, frame in inputs.items()}
+    sc.customer_metrics(sales, customers=customers, window=WINDOW)
+    sc.payment_behaviour(receivables, as_of=T("2025-12-31"), customers=customers)
+    scored = sc.score_customers(
+        metrics,
+        settings=KEY1,
+        window=WINDOW,
+        payments=payments,
+        qualitative=qualitative,
+        market=market,
+        cost_to_serve=cost,
+    )
+    inputs["scored"], originals["scored"] = scored, scored.copy(deep=True)
+    sc.apply_overrides(scored, overrides(("Z", "key", "r", "a")), max_overrides=1)
+    sc.weight_sensitivity(scored, settings=KEY1)
+    sc.pareto_table(metrics)
+    sc.whale_curve(metrics)
+    sc.abc_classes(metrics, method="computed")
+    sc.tier_transitions(scored, scored)
+    sc.movers(scored, scored)
+    for name, frame in inputs.items():
+        pd.testing.assert_frame_equal(frame, originals[name], obj=name)
+
+
+# --------------------------------------------------------------------------------------------
+# The whole stage for the report
+
+
+@pytest.fixture
+def result(sales, customers, receivables) -> sc.ScreeningResult:
+    tables = {
+        "sales": sales,
+        "customers": customers,
+        "receivables": receivables,
+        "team": pd.DataFrame({"member": ["Ann"], "role": ["account manager"]}),
+    }
+    settings = sc.ScreeningSettings(key_accounts=1, manager_load=1, max_late_share=0.6, weights=WEIGHTS)
+    return sc.screen_client(
+        tables,
+        start_month=1,
+        period=2025,
+        settings=settings,
+        overrides=overrides(("D", "key", "strategic", "J. Smith")),
+    )
+
+
+def test_screen_client_tiers_and_movement(result):
+    tiers = result.current.scored.set_index("customer_id")[["screened_tier", "tier"]]
+    assert tiers.loc[["A", "B", "D"]].to_numpy().tolist() == [
+        ["review", "review"],
+        ["key", "key"],
+        ["maintain", "key"],
+    ]
+    assert result.previous.window.current == 2024
+    assert result.transitions.loc["key", "review"] == 1  # A: key last year, pays late now
+    assert result.transitions.loc["inactive", "key"] == 1  # D: new this year, key by override
+    assert result.capacity == 1
+    # With one key account, B and D swap places when a weight moves: both are borderline.
+    assert result.sensitivity[["customer_id", "label"]].to_numpy().tolist() == [
+        ["B", "borderline"],
+        ["D", "borderline"],
+    ]
+
+
+def test_screen_client_sentences(result):
+    assert result.findings(currency="EUR") == [
+        "2 key accounts out of 3 buying customers make 40% of sales and 17% of gross profit (€1k).",
+        "67% of the buying customers make 80% of sales (Gini coefficient 0.35).",
+        "Rules keep 1 buying customer off the key list: 1 paying too many invoices late.",
+        "0% of last period's key accounts are key again; 2 customers entered the key list.",
+        "Some criteria were left out because the data cannot support them (management: no workshop scores).",
+        "1 tier was changed by the consultant's overrides (listed at the end).",
+    ]
+    assert result.capacity_notes() == [
+        "2 key accounts but the team can serve about 1: add account managers, lower the number of key"
+        " accounts, or serve some of them with a lighter plan."
+    ]
+    assert result.movement_notes()[0] == "0% of the key accounts of 2024 are key accounts again in 2025."
+    assert result.movement_notes()[1].startswith("The key list changed a lot: 1 of 1 previous key accounts")
+    assert result.summary(currency="EUR") == "2 key accounts (€1k sales), 0 growth accounts, 1 to review"
+
+
+def test_screen_client_tables(result):
+    expected_abc = pd.DataFrame(
+        {
+            "method": ["fixed 80/15/5 cut"] * 3 + ["computed cut"] * 3,
+            "class": ["A", "B", "C"] * 2,
+            "customers": np.array([2, 1, 0, 1, 1, 1], dtype="int64"),
+            "share of customers": [2 / 3, 1 / 3, 0, 1 / 3, 1 / 3, 1 / 3],
+            "sales": [2300.0, 200, 0, 1500, 800, 200],
+            "share of sales": [0.92, 0.08, 0, 0.6, 0.32, 0.08],
+        }
+    )
+    pd.testing.assert_frame_equal(result.abc_summary, expected_abc)
+    key = result.key_account_table()
+    assert key["customer"].tolist() == ["B", "D"]
+    assert key[["sales", "share of sales", "margin"]].to_numpy().tolist() == [
+        [800.0, 0.32, 0.05],
+        [200.0, 0.08, 0.4],
+    ]
+    movers = result.movers_table()
+    assert movers[["customer", "movement", "previous tier", "current tier"]].to_numpy().tolist() == [
+        ["B", "riser", "maintain", "key"],
+        ["D", "riser", "inactive", "key"],
+        ["A", "faller", "key", "review"],
+    ]
+    assert movers["previous sales"].tolist() == [500.0, 0.0, 1000.0]
+    weights = result.weights_table().set_index("criterion")
+    assert weights.loc["sales", "weight used"] == pytest.approx(0.3 / 0.9)
+    assert weights.loc["management", "note"] == "left out: no workshop scores"
+    rules = result.settings_table().set_index("rule")["value"]
+    assert rules["Number of key accounts"] == "1"
+    assert rules["Largest use of the credit limit"] == "no rule"
+    assert rules["Most days paid late on average"] == "30 days"
+    output = result.key_accounts_output()
+    assert output[["customer_id", "overridden"]].to_numpy().tolist() == [["B", False], ["D", True]]
+
+
+def test_screen_client_tables_fit_the_report_formatter(result):
+    """The report formats these tables with these column lists (notebooks/01_screening.py)."""
+    from kamtools.tables import format_table
+
+    abc = {"money": ["sales"], "percent": ["share of customers", "share of sales"], "integer": ["customers"]}
+    key = {
+        "money": ["sales", "gross profit"],
+        "percent": ["share of sales", "margin", "growth"],
+        "decimals": {"score": 0, "days late": 0},
+    }
+    sensitivity = {
+        "integer": ["variants key", "variants"],
+        "percent": ["share key"],
+        "decimals": {"score": 0},
+    }
+    calls = [
+        (result.abc_summary, abc),
+        (result.key_account_table(), key),
+        (result.growth_account_table(), {"money": ["sales"], "percent": ["growth", "headroom"]}),
+        (result.movers_table(), {"money": ["sales", "previous sales"], "percent": ["growth"]}),
+        (result.sensitivity_table(), sensitivity),
+        (result.weights_table(), {"percent": ["weight set", "weight used"]}),
+        (result.settings_table(), {}),
+        (result.overrides, {}),
+    ]
+    for table, options in calls:
+        assert "<table" in format_table(table, currency="EUR", **options).to_html()
+
+
+def test_screen_client_without_previous_data(sales, customers):
+    this_year = sales[sales["invoice_date"] >= T("2025-01-01")]
+    with pytest.warns(UserWarning, match="previous sales are incomplete"):
+        result = sc.screen_client(
+            {"sales": this_year, "customers": customers}, start_month=1, period=2025, settings=KEY1
+        )
+    assert result.previous is None and result.transitions is None
+    assert result.movers_table().empty
+    assert list(result.movers_table().columns) == [
+        "customer", "name", "movement", "previous tier", "current tier", "previous sales", "sales", "growth",
+    ]  # fmt: skip
+    assert result.movement_notes() == [
+        "The data do not cover the previous period, so movement between years is not shown."
+    ]
+    assert result.capacity is None
+    assert result.capacity_notes() == [
+        "Without a team table the team's capacity to serve the key accounts was not checked."
+    ]
+    assert result.overrides.empty
+
+
+def test_size_score_keeps_the_largest_customers_apart():
+    sales = pd.Series([6_000_000.0, 600_000.0, 60_000.0, 6_000.0, 600.0, 0.0, -50.0, np.nan])
+    scores = sc.size_score(sales)
+    # Median of the positive values is 60,000: above it each tenfold step is worth the same,
+    # below it the three smallest positive values are ranked up to 0.5.
+    assert scores.tolist()[:7] == pytest.approx([1.0, 0.75, 0.5, 1 / 3, 1 / 6, 0.0, 0.0])
+    assert np.isnan(scores.iloc[7])
+    assert sc.size_score(pd.Series([5.0])).tolist() == [0.5]
