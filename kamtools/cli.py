@@ -177,6 +177,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         with_code=args.with_code,
         progress=not args.quiet,
         notify=notify,
+        validated=workspace,
     )
     index = result.run_dir / "index.html"
     for stage in result.stages:

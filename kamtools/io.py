@@ -275,3 +275,23 @@ def read_output_table(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise InputFileError(path.name, "not found in the run folder; run the earlier stage first")
     return pd.read_csv(path, encoding="utf-8-sig", dtype={"customer_id": str})
+
+
+def stage_summary_file(stage: str) -> str:
+    """Name of the file a stage notebook writes its one-line summary into, for the pack's cover."""
+    return f".{stage}.summary.txt"
+
+
+def write_stage_summary(output_dir: Path, stage: str, summary: str) -> None:
+    """Hand a stage's one-line summary to the runner (it shows on the report pack's cover)."""
+    write_text_atomic(output_dir / stage_summary_file(stage), summary)
+
+
+def write_stage_table(
+    frame: pd.DataFrame, output_dir: Path, name: str, *, formats: tuple[str, ...] = ("csv", "xlsx")
+) -> list[Path]:
+    """Write a stage output table into the run folder for clients to reuse (CSV and XLSX)."""
+    paths = [output_dir / f"{name}.{suffix}" for suffix in formats]
+    for path in paths:
+        write_table(frame, path)
+    return paths

@@ -143,60 +143,6 @@ class StageSummary:
 
 
 # --------------------------------------------------------------------------------------------
-# Figures
-
-
-def configure_report_figures(*, screen_dpi: int = 110, print_dpi: int = 150) -> None:
-    """Set matplotlib and seaborn up for report figures; call once at the top of a notebook.
-
-    Figures are embedded as PNG at ``print_dpi`` so the printed A4 report stays sharp while the
-    page scales them to the column width on screen. The seaborn theme is clean (white grid, no
-    top/right spines) and ``svg.hashsalt`` is fixed so any SVG output is reproducible.
-
-    Parameters
-    ----------
-    screen_dpi : int
-        ``figure.dpi``: size of figures drawn interactively.
-    print_dpi : int
-        ``savefig.dpi`` and the inline backend's PNG resolution.
-
-    Notes
-    -----
-    This changes global matplotlib state on purpose (it is the notebook's set-up step). Inside
-    IPython it also makes the inline backend emit PNG only, at ``print_dpi``.
-    """
-    import matplotlib as mpl
-    import matplotlib.pyplot  # activates the backend before rcParams are set
-    import seaborn as sns
-
-    sns.set_theme(context="notebook", style="whitegrid", palette="deep")
-    mpl.rcParams.update(
-        {
-            "figure.dpi": screen_dpi,
-            "savefig.dpi": print_dpi,
-            "savefig.bbox": "tight",
-            "figure.figsize": (7.0, 4.0),
-            "figure.facecolor": "white",
-            "savefig.facecolor": "white",
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.titleweight": "bold",
-            "axes.titlelocation": "left",
-            "svg.hashsalt": "kamtools",
-            "svg.fonttype": "none",
-        }
-    )
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with ipykernel
-        return
-    if get_ipython() is not None:
-        from matplotlib_inline.backend_inline import set_matplotlib_formats
-
-        set_matplotlib_formats("png", dpi=print_dpi, metadata={"Software": None})
-
-
-# --------------------------------------------------------------------------------------------
 # Stage reports
 
 
@@ -833,31 +779,3 @@ class _ReferenceCollector(HTMLParser):
         for match in _CSS_REFERENCE.finditer(css):
             url = next((group for group in match.groups() if group is not None), "")
             self.references.append((tag, "css", url))
-
-
-def findings_html(sentences: Sequence[str]) -> str:
-    """Key findings as an HTML list; every sentence is escaped (it may quote client data)."""
-    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences if s)
-    return f'<ul class="kam-findings">{items}</ul>' if items else ""
-
-
-def notes_html(notes: Sequence[str]) -> str:
-    """Warnings and notes as escaped paragraphs, for the report's running text."""
-    return "".join(f'<p class="kam-note">{html.escape(n)}</p>' for n in notes if n)
-
-
-def show_figure(fig: Any, *, caption: str) -> None:
-    """Show a matplotlib figure in the notebook as a PNG with a caption for the report.
-
-    The report numbers it ("Figure 3: caption"). The figure is closed afterwards so that the
-    inline backend does not show it a second time.
-    """
-    import io as _bytes_io
-
-    import matplotlib.pyplot as plt
-    from IPython.display import Image, display
-
-    buffer = _bytes_io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    display(Image(data=buffer.getvalue(), format="png"), metadata={"image/png": {"caption": caption}})

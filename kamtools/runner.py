@@ -38,6 +38,7 @@ import nbformat
 
 from kamtools import __version__, io, report
 from kamtools.validation import Problem
+from kamtools.workspace import INTAKE_CACHE_DIR, Workspace, save_intake_cache
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
@@ -405,6 +406,7 @@ def run_stages(
     notify: Callable[[str], None] = print,
     now: dt.datetime | None = None,
     notebooks_dir: Path = NOTEBOOKS_DIR,
+    validated: Workspace | None = None,
 ) -> RunResult:
     """Execute stages for a validated client and file the report pack; see the module doc.
 
@@ -418,6 +420,9 @@ def run_stages(
     from_run
         Run id of an earlier run of the same client and period whose stage outputs the
         requested stages read (for re-running one stage).
+    validated
+        The workspace as the caller validated it; its tables are cached in the work folder so
+        the stage notebooks do not read and check the client's files again.
     """
     order = _stage_order(stages)
     for stage in order:
@@ -439,6 +444,8 @@ def run_stages(
         for output in earlier.glob("*.xlsx"):
             shutil.copy2(output, work_dir / output.name)
 
+    if validated is not None:
+        save_intake_cache(validated, work_dir)
     kernel = ensure_kernel()
     assert kernel == KERNEL_NAME
     results: dict[str, StageResult] = {}
@@ -503,6 +510,7 @@ def run_stages(
     (work_dir / "run.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     for leftover in work_dir.glob(".*.result.json"):
         leftover.unlink()
+    shutil.rmtree(work_dir / INTAKE_CACHE_DIR, ignore_errors=True)
     final_dir = period_dir / run_id
     os.replace(work_dir, final_dir)
     _point_latest(period_dir, run_id)
@@ -551,7 +559,7 @@ def _run_batch(
                 cell_timeout=cell_timeout,
                 progress=progress and len(batch) == 1,
                 result_file=str(work_dir / f".{stage.key}.result.json"),
-                summary_file=str(work_dir / stage_summary_file(stage.key)),
+                summary_file=str(work_dir / io.stage_summary_file(stage.key)),
             )
         )
         notify(f"[{stage.number}/{len(STAGES)}] {stage.title} ...")
@@ -578,21 +586,3 @@ def _point_latest(period_dir: Path, run_id: str) -> None:
         tmp.unlink()
     tmp.symlink_to(run_id, target_is_directory=True)
     os.replace(tmp, link)
-
-
-def stage_summary_file(stage: str) -> str:
-    """Name of the file a stage notebook writes its one-line summary into, for the pack's cover."""
-    return f".{stage}.summary.txt"
-
-
-def write_stage_summary(output_dir: Path, stage: str, summary: str) -> None:
-    """Hand a stage's one-line summary to the runner (it shows on the report pack's cover)."""
-    io.write_text_atomic(output_dir / stage_summary_file(stage), summary)
-
-
-def write_stage_table(frame: Any, output_dir: Path, name: str) -> list[Path]:
-    """Write a stage output table as CSV and XLSX into the run folder for clients to reuse."""
-    paths = [output_dir / f"{name}.csv", output_dir / f"{name}.xlsx"]
-    for path in paths:
-        io.write_table(frame, path)
-    return paths

@@ -274,3 +274,14 @@ def _is_missing(value: object) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, Real) and math.isnan(float(value))
+
+
+def findings_html(sentences: Sequence[str]) -> str:
+    """Key findings as an HTML list; every sentence is escaped (it may quote client data)."""
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences if s)
+    return f'<ul class="kam-findings">{items}</ul>' if items else ""
+
+
+def notes_html(notes: Sequence[str]) -> str:
+    """Warnings and notes as escaped paragraphs, for the report's running text."""
+    return "".join(f'<p class="kam-note">{html.escape(n)}</p>' for n in notes if n)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -363,17 +363,91 @@ def write_input_templates(folder: Path) -> list[Path]:
 DEMO_WORKSPACE = DEFAULT_CLIENTS_DIR / "demo"
 
 
-def open_client(workspace_dir: str = "", *, period: int = 0) -> Workspace:
+INTAKE_CACHE_DIR = ".intake"
+
+
+def save_intake_cache(workspace: Workspace, folder: Path) -> Path:
+    """Keep a validated intake in a run's work folder so the stage notebooks need not re-read it.
+
+    ``kam run`` validates the data once; every stage notebook then opens the cached tables
+    (Parquet keeps their types) instead of reading and checking the client's files again. The
+    cache records the settings and the input fingerprints it was made from; a change to either
+    makes :func:`open_client` ignore it.
+    """
+    import json
+
+    cache = folder / INTAKE_CACHE_DIR
+    cache.mkdir(parents=True, exist_ok=True)
+    for name, frame in workspace.tables.items():
+        frame.to_parquet(cache / f"{name}.parquet", index=False)
+    intake = workspace.intake
+    record = {
+        "workspace": str(workspace.root.resolve()),
+        "config": workspace.config.raw,
+        "period": workspace.config.current_period,
+        "problems": [asdict(p) for p in intake.problems],
+        "repairs": [asdict(r) for r in intake.repairs],
+        "sources": [asdict(s) for s in intake.sources],
+        "notes": intake.notes,
+    }
+    io.write_text_atomic(cache / "intake.json", json.dumps(record, default=str))
+    return cache
+
+
+def _cached_workspace(cache: Path, root: Path, config: ClientConfig) -> Workspace | None:
+    import json
+
+    from kamtools.validation import Repair, SourceSummary
+
+    record_file = cache / "intake.json"
+    if not record_file.exists():
+        return None
+    record = json.loads(record_file.read_text(encoding="utf-8"))
+    if record["workspace"] != str(root.resolve()) or record["period"] != config.current_period:
+        return None
+    if json.loads(json.dumps(config.raw, default=str)) != record["config"]:
+        return None
+    sources = [SourceSummary(**s) for s in record["sources"]]
+    for source in sources:
+        path = _input_path(root, str(config.inputs[source.table]["file"]))
+        if not path.exists() or io.file_fingerprint(path) != source.fingerprint:
+            return None
+    tables = {s.table: pd.read_parquet(cache / f"{s.table}.parquet") for s in sources}
+    if (cache / "customers.parquet").exists():
+        tables.setdefault("customers", pd.read_parquet(cache / "customers.parquet"))
+    intake = Intake(
+        tables=tables,
+        problems=[
+            Problem(**{**p, "rows": tuple(p["rows"]), "values": tuple(p["values"])})
+            for p in record["problems"]
+        ],
+        repairs=[Repair(**{**r, "example_rows": tuple(r["example_rows"])}) for r in record["repairs"]],
+        sources=sources,
+        notes=list(record["notes"]),
+    )
+    return Workspace(root=root, config=config, intake=intake)
+
+
+def open_client(workspace_dir: str = "", *, period: int = 0, cache_dir: str = "") -> Workspace:
     """The workspace a stage notebook analyses: the given folder, or the demo when empty.
 
     This is the notebooks' single entry point to the data. ``period`` 0 keeps the current
-    period of ``client.yml``. Data problems stop the notebook with the full list, so a notebook
+    period of ``client.yml``. ``cache_dir`` is the run's work folder, where ``kam run`` left
+    the intake it validated (:func:`save_intake_cache`); without a usable cache the files are
+    read and validated here. Data problems stop the notebook with the full list, so a notebook
     never analyses data that ``kam validate`` would reject.
     """
     root = Path(workspace_dir) if workspace_dir else DEMO_WORKSPACE
     if not workspace_dir and not (root / CONFIG_FILE).exists():
         write_demo_workspace(root)
-    workspace = load_workspace(root, period=period or None)
+    workspace = None
+    if cache_dir:
+        config = load_config(root)
+        if period:
+            config = with_current_period(config, period)
+        workspace = _cached_workspace(Path(cache_dir) / INTAKE_CACHE_DIR, root, config)
+    if workspace is None:
+        workspace = load_workspace(root, period=period or None)
     if workspace.intake.problems:
         listed = "\n".join(f"- {p}" for p in workspace.intake.problems)
         raise ConfigError(f"the client's data has {len(workspace.intake.problems)} problem(s):\n{listed}")

@@ -25,11 +25,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from IPython.display import HTML, display
 
-from kamtools import __version__, plots, report, runner, screening, tables, workshop
+from kamtools import __version__, io, plots, screening, tables, workshop
 from kamtools.workspace import load_overrides, open_client
 
-report.configure_report_figures()
-client = open_client(workspace_dir, period=period)
+plots.configure_report_figures()
+client = open_client(workspace_dir, period=period, cache_dir=output_dir)
 config = client.config
 settings = screening.ScreeningSettings.from_mapping(config.screening)
 result = screening.screen_client(
@@ -58,7 +58,7 @@ money = config.currency
 # ## Key findings
 
 # %%
-display(HTML(report.findings_html(result.findings(currency=money))))
+display(HTML(tables.findings_html(result.findings(currency=money))))
 
 # %% [markdown]
 # ## How concentrated your business is
@@ -69,7 +69,7 @@ display(HTML(report.findings_html(result.findings(currency=money))))
 # %%
 fig, ax = plt.subplots(figsize=(7.5, 4.5))
 plots.pareto_plot(current.metrics, ax=ax)
-report.show_figure(fig, caption="Concentration of sales and gross profit (Pareto curve)")
+plots.show_figure(fig, caption="Concentration of sales and gross profit (Pareto curve)")
 
 # %% [markdown]
 # The whale curve ranks customers by the profit they bring (after the cost of serving them, where
@@ -80,7 +80,7 @@ report.show_figure(fig, caption="Concentration of sales and gross profit (Pareto
 # %%
 fig, ax = plt.subplots(figsize=(7.5, 4.5))
 plots.whale_plot(current.scored, ax=ax)
-report.show_figure(fig, caption="Whale curve: cumulative profit by customers ranked by profit")
+plots.show_figure(fig, caption="Whale curve: cumulative profit by customers ranked by profit")
 
 # %% [markdown]
 # Customers fall into A, B and C classes twice: with the fixed 80/15/5 cut of the rule of thumb,
@@ -101,7 +101,7 @@ display(tables.format_table(result.abc_summary, currency=money, money=["sales"],
 display(tables.format_table(result.key_account_table(), currency=money, money=["sales", "gross profit"], percent=["share of sales", "margin", "growth"], decimals={"score": 0, "days late": 0}, caption="Key accounts, best first"))
 
 # %%
-display(HTML(report.notes_html(result.capacity_notes())))
+display(HTML(tables.notes_html(result.capacity_notes())))
 
 # %% [markdown]
 # ### Accounts that could grow into key accounts
@@ -121,7 +121,7 @@ display(tables.format_table(result.growth_account_table(), currency=money, money
 # %%
 fig, ax = plt.subplots(figsize=(8, 5.5))
 plots.quadrant_plot(current.scored, ax=ax)
-report.show_figure(fig, caption="Sales against margin, key accounts named")
+plots.show_figure(fig, caption="Sales against margin, key accounts named")
 
 # %% [markdown]
 # ## How the key accounts moved since last year
@@ -134,8 +134,8 @@ if result.previous is not None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), gridspec_kw={"width_ratios": [1.1, 1]})
     plots.transition_heatmap(result.transitions, ax=axes[0])
     plots.tier_flow_plot(result.transitions, ax=axes[1])
-    report.show_figure(fig, caption="Tiers last year (rows, left) and this year (columns, right)")
-display(HTML(report.notes_html(result.movement_notes())))
+    plots.show_figure(fig, caption="Tiers last year (rows, left) and this year (columns, right)")
+display(HTML(tables.notes_html(result.movement_notes())))
 
 # %%
 display(tables.format_table(result.movers_table(), currency=money, money=["sales", "previous sales"], percent=["growth"], max_rows=40, caption="Customers who entered or left the key list"))
@@ -151,7 +151,7 @@ display(tables.format_table(result.movers_table(), currency=money, money=["sales
 # %%
 fig, ax = plt.subplots(figsize=(8, 5.5))
 plots.sensitivity_plot(result.sensitivity, ax=ax)
-report.show_figure(fig, caption="Share of weight variations under which each account stays key")
+plots.show_figure(fig, caption="Share of weight variations under which each account stays key")
 
 # %%
 display(tables.format_table(result.sensitivity_table(), integer=["variants key", "variants"], percent=["share key"], decimals={"score": 0}, currency=money, max_rows=30, caption="Robustness of the key list to ±20% weight changes"))
@@ -181,13 +181,13 @@ display(tables.format_table(result.overrides, currency=money, caption="Consultan
 # %%
 display(tables.format_table(client.intake.sources_table(), integer=["rows_read", "rows_kept"], currency=money, caption="Input files"))
 display(tables.format_table(client.intake.quality_table(), integer=["rows", "rows set aside"], currency=money, caption="Data quality: repairs and rows set aside"))
-display(HTML(report.notes_html(client.intake.notes + [f"Report produced with kamtools {__version__}."])))
+display(HTML(tables.notes_html(client.intake.notes + [f"Report produced with kamtools {__version__}."])))
 
 # %% tags=["remove-cell"]
 if output_dir:
-    runner.write_stage_table(result.key_accounts_output(), Path(output_dir), "key_accounts")
-    runner.write_stage_table(current.scored, Path(output_dir), "customer_tiers")
-    runner.write_stage_summary(Path(output_dir), "screening", result.summary(currency=money))
+    io.write_stage_table(result.key_accounts_output(), Path(output_dir), "key_accounts")
+    io.write_stage_table(current.scored, Path(output_dir), "customer_tiers", formats=("csv",))
+    io.write_stage_summary(Path(output_dir), "screening", result.summary(currency=money))
 
 # %% tags=["remove-cell"]
 # Provenance: kept in the executed notebook for the audit trail, never shown to the client.

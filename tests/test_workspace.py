@@ -147,3 +147,43 @@ def test_demo_workspace_validates_cleanly(demo_workspace):
     kept = workspace.intake.sources_table().set_index("table")
     assert (kept["rows_read"] == kept["rows_kept"]).all()
     assert (demo_workspace / "inputs" / "team.xlsx").exists()
+
+
+def test_intake_cache_is_used_until_an_input_changes(tmp_path):
+    from kamtools.workspace import open_client, save_intake_cache
+
+    root = write_workspace(
+        tmp_path / "acme",
+        {
+            "customers.csv": "customer_id,name\nC1,Alpha\nC2,Beta\n",
+            "sales.csv": 'invoice_date,customer_id,net_sales\n2025-05-01, C1,"1,200"\n2025-06-01,C2,50\n',
+        },
+        CONFIG,
+    )
+    validated = load_workspace(root)
+    cache = save_intake_cache(validated, tmp_path / "run")
+    cached = open_client(str(root), cache_dir=str(tmp_path / "run"))
+    for name, frame in validated.tables.items():
+        pd.testing.assert_frame_equal(cached.tables[name], frame, check_dtype=False)
+    assert cached.intake.repairs == validated.intake.repairs
+    # The cache, not the files, answers while the inputs are unchanged ...
+    marked = validated.tables["sales"].assign(net_sales=[1.0, 2.0])
+    marked.to_parquet(cache / "sales.parquet", index=False)
+    assert open_client(str(root), cache_dir=str(tmp_path / "run")).tables["sales"]["net_sales"].tolist() == [
+        1,
+        2,
+    ]
+    # ... and is ignored as soon as an input file changes.
+    (root / "inputs" / "sales.csv").write_text(
+        "invoice_date,customer_id,net_sales\n2025-05-01,C1,7\n", encoding="utf-8"
+    )
+    fresh = open_client(str(root), cache_dir=str(tmp_path / "run"))
+    assert fresh.tables["sales"]["net_sales"].tolist() == [7.0]
+
+
+def test_open_client_stops_on_data_problems(tmp_path):
+    from kamtools.workspace import open_client
+
+    root = write_workspace(tmp_path / "acme", {"customers.csv": "customer_id,name\nC1,A\n"}, CONFIG)
+    with pytest.raises(ConfigError, match=r"1 problem\(s\):\n- sales.csv: file not found"):
+        open_client(str(root))
