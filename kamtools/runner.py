@@ -44,6 +44,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
 KERNEL_NAME = "kamtools"
+KERNEL_LOG_FLAG = "--log-level=ERROR"
 KERNEL_START_ATTEMPTS = 3
 DEFAULT_CELL_TIMEOUT = 600
 DEFAULT_STAGE_TIMEOUT = 1800
@@ -193,25 +194,32 @@ def ensure_kernel() -> str:
 
     The kernelspec lives in the environment (``sys.prefix``), so it never points at another
     Python, and it sets ``MPLBACKEND`` to the inline backend: an inherited ``Agg`` would
-    silently drop every chart from the reports.
+    silently drop every chart from the reports. The kernel logs errors only: its start-up
+    warnings would otherwise fill the consultant's terminal on every stage.
     """
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     manager = KernelSpecManager()
     try:
         spec = manager.get_kernel_spec(KERNEL_NAME)
-        if Path(spec.argv[0]).absolute() == Path(sys.executable).absolute():
+        if Path(spec.argv[0]).absolute() == Path(sys.executable).absolute() and KERNEL_LOG_FLAG in spec.argv:
             return KERNEL_NAME
     except NoSuchKernel:
         pass
     from ipykernel.kernelspec import install
 
-    install(
-        kernel_name=KERNEL_NAME,
-        display_name="Python (kamtools)",
-        prefix=sys.prefix,
-        env={"MPLBACKEND": "module://matplotlib_inline.backend_inline"},
+    folder = Path(
+        install(
+            kernel_name=KERNEL_NAME,
+            display_name="Python (kamtools)",
+            prefix=sys.prefix,
+            env={"MPLBACKEND": "module://matplotlib_inline.backend_inline"},
+        )
     )
+    spec_file = folder / "kernel.json"
+    kernel_json = json.loads(spec_file.read_text(encoding="utf-8"))
+    kernel_json["argv"].append(KERNEL_LOG_FLAG)
+    io.write_text_atomic(spec_file, json.dumps(kernel_json, indent=1))
     return KERNEL_NAME
 
 

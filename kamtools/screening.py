@@ -2067,9 +2067,10 @@ class ScreeningResult:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 concentration = gini(buying["sales"])
+            makers = round(share * len(buying))
             out.append(
-                f"{percent_text(share)} of the buying customers make 80% of sales"
-                f" (Gini coefficient {concentration:.2f})."
+                f"{makers:,} of your {len(buying):,} buying customers ({percent_text(share)}) make 80% of"
+                f" your sales, against 20% by the 80/20 rule of thumb (Gini coefficient {concentration:.2f})."
             )
         review = self._tier("review")
         if len(review):

@@ -84,3 +84,27 @@ def test_validate_real_wholesaler_export_accounts_for_every_row(capsys):
     set_aside = intake.quality_table()["rows set aside"].sum()
     [source] = intake.sources
     assert source.rows_read - set_aside == source.rows_kept
+
+
+def test_run_stops_on_data_problems_before_any_notebook(tmp_path, capsys):
+    root = write_workspace(tmp_path / "broken", {"customers.csv": "customer_id,name\nC1,A\n"}, BROKEN)
+    reports = tmp_path / "reports"
+    assert main(["run", str(root), "--reports-dir", str(reports), "--quiet"]) == 2
+    assert "sales.xlsx: file not found" in capsys.readouterr().err
+    assert not reports.exists()
+
+
+def test_run_rejects_an_unknown_stage(demo_workspace, tmp_path, capsys):
+    code = main(
+        [
+            "--clients-dir",
+            str(demo_workspace.parent),
+            "run",
+            "demo",
+            "--stage",
+            "screenin",
+            "--reports-dir",
+            str(tmp_path),
+        ]
+    )
+    assert code == 2 and "unknown stage(s) ['screenin']" in capsys.readouterr().err

@@ -1011,7 +1011,8 @@ def test_screen_client_tiers_and_movement(result):
 def test_screen_client_sentences(result):
     assert result.findings(currency="EUR") == [
         "2 key accounts out of 3 buying customers make 40% of sales and 17% of gross profit (€1k).",
-        "67% of the buying customers make 80% of sales (Gini coefficient 0.35).",
+        "2 of your 3 buying customers (67%) make 80% of your sales, against 20% by the 80/20 rule of thumb"
+        " (Gini coefficient 0.35).",
         "Rules keep 1 buying customer off the key list: 1 paying too many invoices late.",
         "0% of last period's key accounts are key again; 2 customers entered the key list.",
         "Some criteria were left out because the data cannot support them (management: no workshop scores).",
