@@ -19,7 +19,15 @@ from pathlib import Path
 
 from kamtools import __version__
 from kamtools.io import InputFileError
-from kamtools.workspace import DEFAULT_CLIENTS_DIR, ConfigError, Workspace, load_workspace, new_workspace
+from kamtools.periods import period_bounds
+from kamtools.workspace import (
+    DEFAULT_CLIENTS_DIR,
+    ClientConfig,
+    ConfigError,
+    Workspace,
+    load_workspace,
+    new_workspace,
+)
 
 EXIT_OK, EXIT_STAGE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DEMO_SLUG = "demo"
@@ -69,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument("--open", action="store_true", help="open the report pack in a browser")
     return parser
+
+
+def period_label(config: ClientConfig) -> str:
+    """The period as reports name it: "2026 (April 2025 to March 2026)"."""
+    start, end = period_bounds(config.current_period, start_month=config.fiscal_year_start_month)
+    return f"{config.current_period} ({start:%B %Y} to {end:%B %Y})"
 
 
 def resolve_workspace(client: str, clients_dir: Path) -> Path:
@@ -178,6 +192,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         notify=notify,
         validated=workspace,
+        period_label=period_label(workspace.config),
     )
     index = result.run_dir / "index.html"
     for stage in result.stages:

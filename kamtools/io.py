@@ -112,7 +112,9 @@ def detect_delimiter(text_sample: str) -> str:
         return best if counts[best] else ","
 
 
-def read_raw_table(path: Path, *, options: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def read_raw_table(
+    path: Path, *, options: Mapping[str, Any] | None = None, nrows: int | None = None
+) -> pd.DataFrame:
     """Read an input file into a frame of text cells, exactly as the user typed them.
 
     Parameters
@@ -121,6 +123,8 @@ def read_raw_table(path: Path, *, options: Mapping[str, Any] | None = None) -> p
         CSV (optionally ``.gz``), XLSX or Parquet file.
     options
         Reading options from ``client.yml``: ``encoding``, ``delimiter``, ``sheet``.
+    nrows
+        Read only this many data rows (``0``: just the header), e.g. to propose a mapping.
 
     Returns
     -------
@@ -141,13 +145,16 @@ def read_raw_table(path: Path, *, options: Mapping[str, Any] | None = None) -> p
     suffix = _suffix(path)
     try:
         if suffix in CSV_SUFFIXES:
-            return _read_csv_text(path, options)
+            return _read_csv_text(path, options, nrows=nrows)
         if suffix in EXCEL_SUFFIXES:
             sheet = options.get("sheet", 0)
-            frame = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False, engine="openpyxl")
+            frame = pd.read_excel(
+                path, sheet_name=sheet, dtype=str, keep_default_na=False, engine="openpyxl", nrows=nrows
+            )
             return frame.fillna("")
         if suffix in PARQUET_SUFFIXES:
-            return pd.read_parquet(path)
+            frame = pd.read_parquet(path)
+            return frame if nrows is None else frame.head(nrows)
     except InputFileError:
         raise
     except (UnicodeDecodeError, ValueError, OSError, pd.errors.ParserError) as exc:
@@ -155,7 +162,7 @@ def read_raw_table(path: Path, *, options: Mapping[str, Any] | None = None) -> p
     raise InputFileError(label, f"unsupported file type {suffix!r}; use CSV, XLSX or Parquet")
 
 
-def _read_csv_text(path: Path, options: Mapping[str, Any]) -> pd.DataFrame:
+def _read_csv_text(path: Path, options: Mapping[str, Any], *, nrows: int | None = None) -> pd.DataFrame:
     sample = _head_bytes(path)
     if not sample.strip():
         return pd.DataFrame()
@@ -170,6 +177,7 @@ def _read_csv_text(path: Path, options: Mapping[str, Any]) -> pd.DataFrame:
         na_filter=False,
         skip_blank_lines=True,
         engine="c",
+        nrows=nrows,
     )
     # A BOM decoded by a non-sig codec ends up glued to the first header.
     frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]

@@ -415,6 +415,7 @@ def run_stages(
     now: dt.datetime | None = None,
     notebooks_dir: Path = NOTEBOOKS_DIR,
     validated: Workspace | None = None,
+    period_label: str | None = None,
 ) -> RunResult:
     """Execute stages for a validated client and file the report pack; see the module doc.
 
@@ -428,6 +429,8 @@ def run_stages(
     from_run
         Run id of an earlier run of the same client and period whose stage outputs the
         requested stages read (for re-running one stage).
+    period_label
+        How the reports name the period (e.g. "2026 (April 2025 to March 2026)").
     validated
         The workspace as the caller validated it; its tables are cached in the work folder so
         the stage notebooks do not read and check the client's files again.
@@ -454,8 +457,7 @@ def run_stages(
 
     if validated is not None:
         save_intake_cache(validated, work_dir)
-    kernel = ensure_kernel()
-    assert kernel == KERNEL_NAME
+    ensure_kernel()
     results: dict[str, StageResult] = {}
     pending = list(order)
     report_date = now.date().isoformat()
@@ -478,6 +480,7 @@ def run_stages(
                 results,
                 client_name=client_name,
                 period=period,
+                period_label=period_label or str(period),
                 workspace_dir=workspace_dir,
                 report_date=report_date,
                 with_code=with_code,
@@ -500,7 +503,7 @@ def run_stages(
     ]
     index = report.render_index_html(
         client_name=client_name,
-        period=str(period),
+        period=period_label or str(period),
         report_date=now.date(),
         kamtools_version=__version__,
         stages=summaries,
@@ -532,6 +535,7 @@ def _run_batch(
     *,
     client_name: str,
     period: int,
+    period_label: str,
     workspace_dir: Path,
     report_date: str,
     with_code: bool,
@@ -561,7 +565,7 @@ def _run_batch(
                 html=str(work_dir / f"{stage.basename}.html"),
                 parameters=parameters,
                 client_name=client_name,
-                period=str(period),
+                period=period_label or str(period),
                 report_date=report_date,
                 with_code=with_code,
                 cell_timeout=cell_timeout,

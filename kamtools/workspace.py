@@ -263,7 +263,7 @@ def new_workspace(workspace: Path, *, name: str, from_file: Path | None = None) 
         written.append(target)
     sales_mapping = None
     if from_file is not None:
-        header = io.read_raw_table(from_file).columns
+        header = io.read_raw_table(from_file, nrows=0).columns
         sales_mapping = {"file": f"inputs/{from_file.name}", **propose_mapping(list(header))}
         target = inputs / from_file.name
         target.write_bytes(from_file.read_bytes())
@@ -271,7 +271,6 @@ def new_workspace(workspace: Path, *, name: str, from_file: Path | None = None) 
     config = blank_config(name, slug=workspace.name, sales_mapping=sales_mapping)
     if from_file is not None:
         # A single export usually has no customer master: derive it from the lines.
-        del config["inputs"]["customers"]
         config["inputs"] = {"sales": config["inputs"]["sales"]}
     io.write_yaml(workspace / CONFIG_FILE, config, keep_previous=False)
     written.append(workspace / CONFIG_FILE)
