@@ -24,7 +24,14 @@ import pandas as pd
 from kamtools import io
 from kamtools.contract import TABLES
 from kamtools.periods import fiscal_period, period_bounds
-from kamtools.validation import Intake, PeriodSpan, Problem, spec_from_mapping, validate_tables
+from kamtools.validation import (
+    Intake,
+    PeriodSpan,
+    Problem,
+    check_overrides,
+    spec_from_mapping,
+    validate_tables,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -200,12 +207,35 @@ def load_workspace(workspace: Path, *, period: int | None = None) -> Workspace:
         raw_tables, specs, span=PeriodSpan(start, end, out_of_period), fingerprints=fingerprints
     )
     intake.problems[:0] = unreadable
+    intake.problems.extend(_override_problems(workspace, config, intake))
     return Workspace(root=workspace, config=config, intake=intake)
 
 
 def _input_path(workspace: Path, file: str) -> Path:
     path = Path(file).expanduser()
     return path if path.is_absolute() else workspace / path
+
+
+def _override_problems(workspace: Path, config: ClientConfig, intake: Intake) -> list[Problem]:
+    from kamtools.screening import TIERS, ScreeningSettings, SettingsError
+
+    try:
+        settings = ScreeningSettings.from_mapping(config.screening)
+    except SettingsError as exc:
+        return [Problem("settings", CONFIG_FILE, "screening", str(exc))]
+    try:
+        overrides = load_overrides(workspace)
+    except (ConfigError, io.InputFileError) as exc:
+        return [Problem("overrides", Path(OVERRIDES_FILE).name, None, str(exc))]
+    customers = intake.tables.get("customers")
+    known = pd.Index([]) if customers is None else pd.Index(customers["customer_id"])
+    return check_overrides(
+        overrides,
+        file=Path(OVERRIDES_FILE).name,
+        known_customers=known,
+        tiers=TIERS,
+        max_overrides=settings.max_overrides,
+    )
 
 
 def load_overrides(workspace: Path) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 from pathlib import Path
 
 import jupytext
@@ -56,13 +57,30 @@ def test_notebook_and_its_paired_script_agree(path):
     ], "run `jupytext --sync` on the notebook"
 
 
+OVERRIDE_REASON = "Strategic partner <b>& new showroom</b>"
+
+
 @pytest.fixture(scope="module")
 def demo_pack(demo_workspace, tmp_path_factory) -> Path:
-    """The demo's report pack, rendered once by `kam run` for all stages that exist."""
+    """The demo's report pack, rendered once by `kam run` for all stages that exist.
+
+    The workshop has forced one small customer into the key list, so the pack also shows how
+    an override reaches the report.
+    """
+    clients = tmp_path_factory.mktemp("clients")
+    shutil.copytree(demo_workspace, clients / "demo")
+    pd.DataFrame(
+        [
+            {
+                "customer_id": "C00007",
+                "tier": "key",
+                "reason": OVERRIDE_REASON,
+                "decided_by": "Workshop 2026-11",
+            }
+        ]
+    ).to_csv(clients / "demo" / "workshop" / "screening_overrides.csv", index=False)
     reports = tmp_path_factory.mktemp("reports")
-    code = main(
-        ["--clients-dir", str(demo_workspace.parent), "run", "demo", "--quiet", "--reports-dir", str(reports)]
-    )
+    code = main(["--clients-dir", str(clients), "run", "demo", "--quiet", "--reports-dir", str(reports)])
     assert code == 0
     [run_dir] = [p for p in (reports / "demo" / "2026").iterdir() if p.name != "latest"]
     return run_dir
@@ -121,6 +139,8 @@ def test_screening_report_shows_its_findings_charts_and_tables(demo_pack):
     key_accounts = pd.read_csv(demo_pack / "key_accounts.csv", dtype={"customer_id": str})
     assert {"customer_id", "name", "tier", "composite", "reason"} <= set(key_accounts.columns)
     assert key_accounts["tier"].isin(["key", "growth"]).all() and (key_accounts["tier"] == "key").sum() >= 10
+    assert "Strategic partner &lt;b&gt;&amp; new showroom&lt;/b&gt;" in page and OVERRIDE_REASON not in page
+    assert key_accounts.set_index("customer_id").loc["C00007", "tier"] == "key"
     executed = nbformat.read(demo_pack / "01_screening.ipynb", as_version=4)
     assert executed.metadata.papermill.parameters["period"] == 2026
     provenance = executed.cells[-1]
