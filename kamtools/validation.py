@@ -265,17 +265,31 @@ def parse_numbers(text: pd.Series, *, decimal: str = "auto") -> tuple[pd.Series,
     empty = raw == ""
     if decimal == "auto":
         decimal = _detect_decimal(raw)
-    cleaned = raw.str.replace(CURRENCY_PATTERN, "", regex=True).str.replace(SPACE_PATTERN, "", regex=True)
-    negative = cleaned.str.startswith("(") & cleaned.str.endswith(")") | cleaned.str.endswith("-")
-    cleaned = cleaned.str.strip("()").str.rstrip("-").where(~negative, "-" + cleaned.str.strip("()-"))
-    if decimal == ",":
-        cleaned = cleaned.str.replace(r"[.']", "", regex=True).str.replace(",", ".", regex=False)
-    else:
-        cleaned = cleaned.str.replace(r"[,']", "", regex=True)
-    values = pd.to_numeric(cleaned, errors="coerce")
+    values = pd.Series(np.nan, index=raw.index, dtype="float64")
+    todo = ~empty
+    if decimal == ".":
+        # Most cells of a real export are plain numbers: read them directly, clean only the rest.
+        plain = pd.to_numeric(raw.where(~empty), errors="coerce").astype("float64")
+        values = plain.where(np.isfinite(plain))
+        todo = ~empty & values.isna()
+    repaired = pd.Series(False, index=raw.index)
+    if todo.any():
+        typed = raw[todo]
+        cleaned = typed.str.replace(CURRENCY_PATTERN, "", regex=True).str.replace(
+            SPACE_PATTERN, "", regex=True
+        )
+        negative = cleaned.str.startswith("(") & cleaned.str.endswith(")") | cleaned.str.endswith("-")
+        cleaned = cleaned.str.strip("()").str.rstrip("-").where(~negative, "-" + cleaned.str.strip("()-"))
+        if decimal == ",":
+            cleaned = cleaned.str.replace(r"[.']", "", regex=True).str.replace(",", ".", regex=False)
+        else:
+            cleaned = cleaned.str.replace(r"[,']", "", regex=True)
+        parsed = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+        parsed = parsed.where(np.isfinite(parsed))
+        values.loc[todo] = parsed
+        repaired.loc[todo] = parsed.notna() & ~typed.str.fullmatch(r"-?\d+(\.\d+)?")
     unreadable = values.isna() & ~empty
-    repaired = (cleaned != raw) & ~unreadable & ~empty & ~raw.str.fullmatch(r"-?\d+(\.\d+)?")
-    return values.astype(float), repaired, unreadable
+    return values, repaired, unreadable
 
 
 def parse_dates(
