@@ -370,13 +370,13 @@ def _mark_unfinished(path: Path, reason: str) -> None:
 
 
 def _process_context() -> multiprocessing.context.BaseContext:
-    """Fork where the system has it: a stage process then starts with papermill and nbconvert
-    already imported (about two seconds a stage); elsewhere spawn a fresh interpreter.
+    """Fork on Linux: a stage process then starts with papermill and nbconvert already imported
+    (about two seconds a stage); elsewhere (macOS system libraries dislike fork) spawn.
 
     Forking is safe here because the runner starts its stage processes from its main thread
-    and holds no other threads or kernel connections at that moment.
+    and holds no kernel connections at that moment.
     """
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
     return multiprocessing.get_context(method)
 
 
