@@ -45,6 +45,9 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
 KERNEL_NAME = "kamtools"
 KERNEL_LOG_FLAG = "--log-level=ERROR"
+AUDIT_DIR = "audit"
+"""Run subfolder of the executed notebooks: the analyst's audit trail, not for the client
+(their parameters name folders of the analyst's machine)."""
 KERNEL_START_ATTEMPTS = 3
 DEFAULT_CELL_TIMEOUT = 600
 DEFAULT_STAGE_TIMEOUT = 1800
@@ -464,6 +467,7 @@ def run_stages(
     run_id = new_run_id(period_dir, now=now)
     work_dir = period_dir / f".work-{run_id}"
     work_dir.mkdir()
+    (work_dir / AUDIT_DIR).mkdir()
     if from_run:
         earlier = period_dir / from_run
         if not earlier.is_dir():
@@ -578,7 +582,7 @@ def _run_batch(
             StageJob(
                 stage=stage.key,
                 notebook=str(stage.notebook(notebooks_dir)),
-                executed=str(work_dir / f"{stage.basename}.ipynb"),
+                executed=str(work_dir / AUDIT_DIR / f"{stage.basename}.ipynb"),
                 html=str(work_dir / f"{stage.basename}.html"),
                 parameters=parameters,
                 client_name=client_name,

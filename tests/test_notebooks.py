@@ -91,7 +91,7 @@ def test_the_pack_links_every_stage_from_its_cover(demo_pack):
     for stage in available_stages():
         assert f'href="{STAGES[stage].basename}.html"' in index
         assert (demo_pack / f"{STAGES[stage].basename}.html").exists()
-        assert (demo_pack / f"{STAGES[stage].basename}.ipynb").exists()
+        assert (demo_pack / "audit" / f"{STAGES[stage].basename}.ipynb").exists()
     assert "Northwind Building Supplies" in index
     manifest = json.loads((demo_pack / "run.json").read_text(encoding="utf-8"))
     assert all(s["status"] == "done" and s["summary"] for s in manifest["stages"])
@@ -141,7 +141,7 @@ def test_screening_report_shows_its_findings_charts_and_tables(demo_pack):
     assert key_accounts["tier"].isin(["key", "growth"]).all() and (key_accounts["tier"] == "key").sum() >= 10
     assert "Strategic partner &lt;b&gt;&amp; new showroom&lt;/b&gt;" in page and OVERRIDE_REASON not in page
     assert key_accounts.set_index("customer_id").loc["C00007", "tier"] == "key"
-    executed = nbformat.read(demo_pack / "01_screening.ipynb", as_version=4)
+    executed = nbformat.read(demo_pack / "audit" / "01_screening.ipynb", as_version=4)
     assert executed.metadata.papermill.parameters["period"] == 2026
     provenance = executed.cells[-1]
     assert "remove-cell" in provenance.metadata.tags and "kamtools" in str(provenance.outputs)

@@ -100,7 +100,7 @@ def test_run_files_a_report_pack_with_the_environments_kernel(notebooks, tmp_pat
     assert run_dir.parent == tmp_path / "reports" / "acme" / "2025"
     assert sorted(p.name for p in run_dir.iterdir()) == [
         "01_screening.html",
-        "01_screening.ipynb",
+        "audit",
         "facts.json",
         "index.html",
         "key_accounts.csv",
@@ -115,7 +115,7 @@ def test_run_files_a_report_pack_with_the_environments_kernel(notebooks, tmp_pat
     assert "facts = {" not in html
     index = (run_dir / "index.html").read_text(encoding="utf-8")
     assert 'href="01_screening.html"' in index
-    executed = nbformat.read(run_dir / "01_screening.ipynb", as_version=4)
+    executed = nbformat.read(run_dir / "audit" / "01_screening.ipynb", as_version=4)
     assert executed.metadata["papermill"]["parameters"]["period"] == 2025
     assert (tmp_path / "reports" / "acme" / "2025" / "latest").resolve() == run_dir.resolve()
 
@@ -147,7 +147,7 @@ def test_a_failing_stage_gives_an_error_page_and_skips_what_depends_on_it(tmp_pa
     page = (result.run_dir / "01_screening.html").read_text(encoding="utf-8")
     assert "Concentration of sales" in page
     assert "Traceback" not in page and "secret" not in page and "/home/analyst" not in page
-    executed = nbformat.read(result.run_dir / "01_screening.ipynb", as_version=4)
+    executed = nbformat.read(result.run_dir / "audit" / "01_screening.ipynb", as_version=4)
     assert any(o.get("ename") == "ValueError" for c in executed.cells for o in c.get("outputs", []))
     assert not list((tmp_path / "reports" / "acme" / "2025").glob(".work-*"))
 
@@ -157,7 +157,7 @@ def test_a_cell_timeout_is_a_failed_stage_with_a_marked_notebook(tmp_path):
     write_notebook(folder / "01_screening.ipynb", "import time\ntime.sleep(30)", markdown="## Slow part")
     result = run(folder, tmp_path / "reports", cell_timeout=2)
     assert [s.status for s in result.stages] == ["failed"]
-    executed = nbformat.read(result.run_dir / "01_screening.ipynb", as_version=4)
+    executed = nbformat.read(result.run_dir / "audit" / "01_screening.ipynb", as_version=4)
     assert any(o.get("ename") == "StageInterrupted" for c in executed.cells for o in c.get("outputs", []))
 
 
