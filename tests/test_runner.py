@@ -123,10 +123,10 @@ def test_run_files_a_report_pack_with_the_environments_kernel(notebooks, tmp_pat
 def test_a_second_run_never_touches_the_first(notebooks, tmp_path):
     now = dt.datetime(2026, 11, 23, 9, 0, 0)
     first = run(notebooks, tmp_path / "reports", now=now)
-    before = {p.name: p.read_bytes() for p in first.run_dir.iterdir()}
+    before = {p: p.read_bytes() for p in first.run_dir.rglob("*") if p.is_file()}
     second = run(notebooks, tmp_path / "reports", now=now)
     assert second.run_dir != first.run_dir and second.run_dir.name == "20261123-090000-2"
-    assert {p.name: p.read_bytes() for p in first.run_dir.iterdir()} == before
+    assert {p: p.read_bytes() for p in first.run_dir.rglob("*") if p.is_file()} == before
     assert (tmp_path / "reports" / "acme" / "2025" / "latest").resolve() == second.run_dir.resolve()
     first_html = (first.run_dir / "01_screening.html").read_text(encoding="utf-8")
     assert first_html == (second.run_dir / "01_screening.html").read_text(encoding="utf-8")
