@@ -16,6 +16,7 @@ import html
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
@@ -285,3 +286,23 @@ def findings_html(sentences: Sequence[str]) -> str:
 def notes_html(notes: Sequence[str]) -> str:
     """Warnings and notes as escaped paragraphs, for the report's running text."""
     return "".join(f'<p class="kam-note">{html.escape(n)}</p>' for n in notes if n)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A sentence shown where a table has no rows ("No overrides were made."), escaped."""
+
+    text: str
+
+    def _repr_html_(self) -> str:
+        return notes_html([self.text])
+
+
+def table_or_note(data: pd.DataFrame, *, empty_note: str, **options: Any) -> Styler | Note:
+    """:func:`format_table` of ``data``, or ``empty_note`` when it has no rows.
+
+    An empty table with only its header row tells the reader nothing; a sentence does.
+    """
+    if data.empty:
+        return Note(empty_note)
+    return format_table(data, **options)

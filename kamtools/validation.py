@@ -179,7 +179,8 @@ class Intake:
             [vars(s) for s in self.sources],
             columns=["table", "file", "rows_read", "rows_kept", "fingerprint"],
         )
-        return frame.astype({"rows_read": "int64", "rows_kept": "int64"})
+        frame = frame.astype({"rows_read": "int64", "rows_kept": "int64"})
+        return frame.rename(columns={"rows_read": "rows read", "rows_kept": "rows kept"})
 
 
 class _TableCheck:

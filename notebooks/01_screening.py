@@ -98,7 +98,7 @@ display(tables.format_table(result.abc_summary, currency=money, money=["sales"],
 # in the assumptions at the end of this report.
 
 # %%
-display(tables.format_table(result.key_account_table(), currency=money, money=["sales", "gross profit"], percent=["share of sales", "margin", "growth"], decimals={"score": 0, "days late": 0}, caption="Key accounts, best first"))
+display(tables.format_table(result.key_account_table().drop(columns=["customer"]), currency=money, money=["sales", "gross profit"], percent=["share of sales", "margin", "growth"], decimals={"score": 0, "days late": 0}, caption="Key accounts, best first"))
 
 # %%
 display(HTML(tables.notes_html(result.capacity_notes())))
@@ -110,7 +110,7 @@ display(HTML(tables.notes_html(result.capacity_notes())))
 # their purchases still going to competitors, or strong scores in the workshop.
 
 # %%
-display(tables.format_table(result.growth_account_table(), currency=money, money=["sales"], percent=["growth", "headroom"], max_rows=25, caption="Growth accounts"))
+display(tables.table_or_note(result.growth_account_table(), empty_note="No customer shows a growth signal strong enough yet.", currency=money, money=["sales"], percent=["growth", "headroom"], max_rows=25, caption="Growth accounts"))
 
 # %% [markdown]
 # ## Sales and margin
@@ -138,7 +138,7 @@ if result.previous is not None:
 display(HTML(tables.notes_html(result.movement_notes())))
 
 # %%
-display(tables.format_table(result.movers_table(), currency=money, money=["sales", "previous sales"], percent=["growth"], max_rows=40, caption="Customers who entered or left the key list"))
+display(tables.table_or_note(result.movers_table(), empty_note="No customer entered or left the key list.", currency=money, money=["sales", "previous sales"], percent=["growth"], max_rows=40, caption="Customers who entered or left the key list"))
 
 # %% [markdown]
 # ## How robust the list is
@@ -176,11 +176,11 @@ display(panel.widget())
 # %%
 display(tables.format_table(result.weights_table(), percent=["weight set", "weight used"], currency=money, caption="Criteria and weights"))
 display(tables.format_table(result.settings_table(), currency=money, caption="Screening rules"))
-display(tables.format_table(result.overrides, currency=money, caption="Consultant overrides"))
+display(tables.table_or_note(result.overrides, empty_note="No tier was overridden by the consultant.", currency=money, caption="Consultant overrides"))
 
 # %%
-display(tables.format_table(client.intake.sources_table(), integer=["rows_read", "rows_kept"], currency=money, caption="Input files"))
-display(tables.format_table(client.intake.quality_table(), integer=["rows", "rows set aside"], currency=money, caption="Data quality: repairs and rows set aside"))
+display(tables.format_table(client.intake.sources_table(), integer=["rows read", "rows kept"], currency=money, caption="Input files, with a fingerprint of their contents"))
+display(tables.table_or_note(client.intake.quality_table(), empty_note="Data quality: every row of every file was read as given; nothing needed a repair and no row was set aside.", integer=["rows", "rows set aside"], currency=money, caption="Data quality: repairs and rows set aside"))
 display(HTML(tables.notes_html(client.intake.notes + [f"Report produced with kamtools {__version__}."])))
 
 # %% tags=["remove-cell"]

@@ -209,3 +209,13 @@ def test_format_table_handles_an_empty_table() -> None:
 
     assert "<caption>No sales</caption>" in html
     assert "<td" not in html
+
+
+def test_an_empty_table_becomes_a_sentence():
+    from kamtools.tables import Note, table_or_note
+
+    note = table_or_note(pd.DataFrame(columns=["a"]), empty_note="No <b>overrides</b>.", currency="EUR")
+    assert isinstance(note, Note)
+    assert note._repr_html_() == '<p class="kam-note">No &lt;b&gt;overrides&lt;/b&gt;.</p>'
+    table = table_or_note(pd.DataFrame({"a": [1]}), empty_note="none", currency="EUR", integer=["a"])
+    assert "<table" in table.to_html()

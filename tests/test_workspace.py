@@ -145,7 +145,7 @@ def test_demo_workspace_validates_cleanly(demo_workspace):
         "team",
     }
     kept = workspace.intake.sources_table().set_index("table")
-    assert (kept["rows_read"] == kept["rows_kept"]).all()
+    assert (kept["rows read"] == kept["rows kept"]).all()
     assert (demo_workspace / "inputs" / "team.xlsx").exists()
 
 
