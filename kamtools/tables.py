@@ -33,6 +33,9 @@ DEFAULT_DECIMALS = {"money": 0, "percent": 1, "integer": 0, "number": 2}
 """Decimals per kind of column unless ``decimals`` names the column."""
 
 _RIGHT = "text-align: right;"
+_PROSE = "white-space: normal; min-width: 18rem; max-width: 28rem;"
+PROSE_LENGTH = 40
+"""Text columns with longer values than this wrap (reasons, notes); shorter ones do not."""
 
 
 def money_text(amount: float, currency: str) -> str:
@@ -168,6 +171,16 @@ def format_table(
                 for column in right
             },
             overwrite=False,
+        )
+    prose = [
+        column
+        for column in shown.columns
+        if column not in kinds and shown[column].astype("str").str.len().max(skipna=True) > PROSE_LENGTH
+    ]
+    if prose:
+        # Reasons and notes wrap in a readable width; everything else stays on one line.
+        styler = styler.set_table_styles(
+            {column: [{"selector": "td", "props": _PROSE}] for column in prose}, overwrite=False
         )
     if text:
         styler = styler.set_caption(html.escape(text))
