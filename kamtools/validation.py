@@ -200,7 +200,7 @@ class _TableCheck:
                 column,
                 message,
                 tuple(int(r) for r in rows),
-                tuple(str(v) for v in list(values)[:3]),
+                tuple(str(v) for v in list(dict.fromkeys(values))[:3]),
             )
         )
 

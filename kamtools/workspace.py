@@ -155,7 +155,11 @@ def load_config(workspace: Path) -> ClientConfig:
 
 
 def with_current_period(config: ClientConfig, period: int) -> ClientConfig:
-    """The same settings analysing another fiscal year (``kam run --period``)."""
+    """The same settings analysing another fiscal year (``kam run --period``).
+
+    Looking back at an earlier year, the invoice lines of the later years are expected in the
+    files: they are set aside and counted rather than reported as errors.
+    """
     raw = dict(config.raw)
     shift = period - config.current_period
     raw["periods"] = {
@@ -163,6 +167,8 @@ def with_current_period(config: ClientConfig, period: int) -> ClientConfig:
         "previous": config.previous_period + shift,
         "first": min(config.first_period, config.previous_period + shift),
     }
+    if shift < 0 and "sales" in config.inputs:
+        raw["inputs"] = {**config.inputs, "sales": {**config.inputs["sales"], "out_of_period": "exclude"}}
     return parse_config(raw, slug=config.slug)
 
 

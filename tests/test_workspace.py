@@ -80,6 +80,7 @@ def test_config_periods_and_span(tmp_path):
     assert config.span == (pd.Timestamp("2024-04-01"), pd.Timestamp("2026-03-31"))
     shifted = with_current_period(config, 2025)
     assert (shifted.current_period, shifted.previous_period) == (2025, 2024)
+    assert shifted.inputs["sales"]["out_of_period"] == "exclude"  # later years are set aside, counted
 
 
 def test_unreadable_files_are_problems_not_exceptions(tmp_path):
