@@ -52,6 +52,9 @@ FAILED_STEP_SENTENCE = "This step could not be completed."
 OPENING_STEPS = "The opening steps, before the first section"
 """Step description when a notebook fails before its first heading."""
 
+OPENING_SECTIONS = 2
+"""Sections printed on the cover page; each later section starts a new page."""
+
 REMOVE_CELL_TAG = "remove-cell"
 REMOVE_INPUT_TAG = "remove-input"
 REMOVE_OUTPUT_TAG = "remove-output"
@@ -319,6 +322,8 @@ def _finish_report(page: str) -> str:
     if not isinstance(main, Tag):  # pragma: no cover - the template always writes it
         raise RuntimeError("kamtools template did not produce <main class='kam-content'>")
     headings = _unique_heading_ids(soup, main)
+    for heading in [h for h in headings if h.name == "h2"][OPENING_SECTIONS:]:
+        heading["class"] = [*heading.get("class", []), "kam-break"]
     if headings:
         main.insert_before(_table_of_contents(soup, headings))
     for number, figure in enumerate(main.select("figure.kam-figure"), start=1):

@@ -33,7 +33,7 @@ DEFAULT_DECIMALS = {"money": 0, "percent": 1, "integer": 0, "number": 2}
 """Decimals per kind of column unless ``decimals`` names the column."""
 
 _RIGHT = "text-align: right;"
-_PROSE = "white-space: normal; min-width: 18rem; max-width: 28rem;"
+PROSE_CLASS = "kam-prose"
 PROSE_LENGTH = 40
 """Text columns with longer values than this wrap (reasons, notes); shorter ones do not."""
 
@@ -178,10 +178,10 @@ def format_table(
         if column not in kinds and shown[column].astype("str").str.len().max(skipna=True) > PROSE_LENGTH
     ]
     if prose:
-        # Reasons and notes wrap in a readable width; everything else stays on one line.
-        styler = styler.set_table_styles(
-            {column: [{"selector": "td", "props": _PROSE}] for column in prose}, overwrite=False
-        )
+        # Reasons and notes wrap in a readable width (report.css); other cells stay on one line.
+        classes = pd.DataFrame("", index=shown.index, columns=shown.columns)
+        classes[prose] = PROSE_CLASS
+        styler = styler.set_td_classes(classes)
     if text:
         styler = styler.set_caption(html.escape(text))
     return styler.hide(axis="index")
