@@ -824,3 +824,18 @@ def test_template_is_found_from_the_package_location() -> None:
 
     assert Path(kamtools.__file__).resolve().parents[1] / "templates" / "nbconvert" == TEMPLATE_BASEDIR
     assert (TEMPLATE_BASEDIR / TEMPLATE_NAME / "conf.json").is_file()
+
+
+def test_sections_after_the_opening_ones_start_a_printed_page(png: str) -> None:
+    nb = stage_notebook(png)
+    nb.cells += [v4.new_markdown_cell(f"## Section {n}") for n in range(3)]
+
+    tree = soup(render_notebook_html(nb, **PAGE))
+
+    breaks = [
+        h.get_text(strip=True).rstrip("¶")
+        for h in tree.select("main h2")
+        if "kam-break" in h.get("class", [])
+    ]
+    headings = [h.get_text(strip=True).rstrip("¶") for h in tree.select("main h2")]
+    assert breaks == headings[2:] and len(headings) >= 4
