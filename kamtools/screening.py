@@ -252,6 +252,11 @@ class ScreeningSettings:
         Most overrides a workshop may make to the screened tiers.
     migration_warning_share : float
         Warn when more than this share of key accounts entered or left the list.
+    key_retention_band : float
+        Last period's key accounts stay key while they rank within the key count plus this
+        share (default 0.25: the 35 key places of last year are defended down to rank 44),
+        displacing the lowest-ranked newcomers. A key account relationship is an investment;
+        a screen that swaps accounts over a point of score is not trusted. 0 turns it off.
     """
 
     weights: Mapping[str, float] = field(default_factory=_default_weights)
@@ -275,6 +280,7 @@ class ScreeningSettings:
     manager_load: int = 9
     max_overrides: int = 10
     migration_warning_share: float = 0.30
+    key_retention_band: float = 0.25
 
     def __post_init__(self) -> None:
         weights = dict(self.weights)
@@ -306,6 +312,7 @@ class ScreeningSettings:
             ("manager_load", self.manager_load >= 1, "at least 1"),
             ("max_overrides", self.max_overrides >= 0, "at least 0"),
             ("migration_warning_share", 0 < self.migration_warning_share <= 1, "from 0 to 1"),
+            ("key_retention_band", 0 <= self.key_retention_band <= 1, "from 0 to 1"),
         ]
         for name, ok, rule in checks:
             if not ok:
@@ -1963,6 +1970,7 @@ SETTING_LABELS: Mapping[str, tuple[str, str]] = {
     "manager_load": ("Key accounts per account manager", "count"),
     "max_overrides": ("Most overrides of the screened tiers", "count"),
     "migration_warning_share": ("Warn when the key list changes by more than", "percent"),
+    "key_retention_band": ("Last period's key accounts stay key within the key count plus", "percent"),
 }
 """Readable label and kind of each rule of :class:`ScreeningSettings`, for the report."""
 
@@ -2090,8 +2098,15 @@ class ScreeningResult:
             retained = key_account_retention(before, scored) if (before["tier"] == "key").any() else np.nan
             if np.isfinite(retained):
                 entered = int((movers(before, scored)["movement"] == "riser").sum())
+                kept = int(scored["retained"].sum()) if "retained" in scored else 0
+                band = ""
+                if kept:
+                    band = (
+                        f" ({_count(kept, 'was', 'were')} kept because they rank just below the list,"
+                        f" within {percent_text(self.settings.key_retention_band)} of it)"
+                    )
                 out.append(
-                    f"{percent_text(retained)} of last period's key accounts are key again;"
+                    f"{percent_text(retained)} of last period's key accounts are key again{band};"
                     f" {_count(entered, 'customer', 'customers')} entered the key list."
                 )
         dropped = self.current.dropped
@@ -2278,6 +2293,68 @@ class ScreeningResult:
         return key[[c for c in columns if c in key.columns]].reset_index(drop=True)
 
 
+def retain_incumbents(
+    scored: pd.DataFrame, previous: pd.DataFrame | None, *, settings: ScreeningSettings
+) -> pd.DataFrame:
+    """Keep last period's key accounts on the list while they stay close to it.
+
+    An eligible customer that was key last period and ranks within the key count plus
+    ``settings.key_retention_band`` (among eligible customers, by composite) stays key; for
+    each one kept, the lowest-ranked newcomer to the key list steps down to "growth" (when it
+    has a growth signal) or "maintain", so the list keeps its size. Gates still apply: an
+    incumbent that fails one is not kept.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        Output of :func:`score_customers` for the current period.
+    previous : pandas.DataFrame or None
+        The previous period's scored frame (``customer_id``, ``tier``); None changes nothing.
+    settings : ScreeningSettings
+        ``key_retention_band`` (0 turns this off).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scored`` with tiers and reasons updated and a bool column ``retained`` (kept by the
+        band). The input is not modified.
+    """
+    out = scored.copy()
+    out["retained"] = False
+    if previous is None or settings.key_retention_band <= 0 or not (out["tier"] == "key").any():
+        return out
+    was_key = out["customer_id"].isin(previous.loc[previous["tier"] == "key", "customer_id"])
+    n_key = int((out["tier"] == "key").sum())
+    limit = int(np.ceil(n_key * (1 + settings.key_retention_band)))
+    eligible = out["eligible"].astype(bool) & _buying(out)
+    order = out.loc[eligible].sort_values(["composite", "sales"], ascending=False, kind="stable").index
+    band = pd.Series(False, index=out.index)
+    band.loc[order[:limit]] = True
+    kept = out.index[band & was_key & (out["tier"] != "key")]
+    newcomers = out.loc[(out["tier"] == "key") & ~was_key].sort_values(["composite", "sales"], kind="stable")
+    swaps = min(len(kept), len(newcomers))
+    if swaps == 0:
+        return out
+    kept = out.loc[kept].sort_values(["composite", "sales"], ascending=False, kind="stable").index[:swaps]
+    stepped_down = newcomers.index[:swaps]
+    share = _fmt_pct(settings.key_retention_band)
+    out.loc[kept, "tier"] = "key"
+    out.loc[kept, "retained"] = True
+    out.loc[kept, "reason"] = (
+        f"key last period and still within {share} of the key list (rank "
+        + out.loc[kept, "rank"].astype("str")
+        + "); "
+        + out.loc[kept, "reason"].astype("str")
+    )
+    signals = out.loc[stepped_down, "growth_signals"].fillna("").astype("str") != ""
+    out.loc[stepped_down, "tier"] = np.where(signals, "growth", "maintain")
+    out.loc[stepped_down, "reason"] = (
+        "ranked among the key accounts but gives way to last period's key accounts kept on the list; "
+        + out.loc[stepped_down, "reason"].astype("str")
+    )
+    return out
+
+
 def screen_client(
     tables: Mapping[str, pd.DataFrame | None],
     *,
@@ -2291,6 +2368,7 @@ def screen_client(
 
     Screens ``period`` (:func:`screen_period`), then the previous period on the window shifted
     back a year when the data cover it, measures the sensitivity of the key list to the weights,
+    keeps last period's key accounts that stay close to the list (:func:`retain_incumbents`),
     applies the workshop's overrides and checks the team's capacity.
 
     Parameters
@@ -2320,7 +2398,10 @@ def screen_client(
     if dates.between(before_window.current_start, before_window.current_end).any():
         previous = screen_period(tables, start_month=start_month, window=before_window, settings=settings)
     sensitivity = weight_sensitivity(current.scored, settings=settings, step=sensitivity_step)
-    applied = apply_overrides(current.scored, overrides, max_overrides=settings.max_overrides)
+    retained = retain_incumbents(
+        current.scored, previous.scored if previous is not None else None, settings=settings
+    )
+    applied = apply_overrides(retained, overrides, max_overrides=settings.max_overrides)
     applied.attrs = dict(current.scored.attrs)
     current = PeriodScreening(
         window=current.window,

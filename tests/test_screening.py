@@ -1121,3 +1121,31 @@ def test_size_score_keeps_the_largest_customers_apart():
     assert scores.tolist()[:7] == pytest.approx([1.0, 0.75, 0.5, 1 / 3, 1 / 6, 0.0, 0.0])
     assert np.isnan(scores.iloc[7])
     assert sc.size_score(pd.Series([5.0])).tolist() == [0.5]
+
+
+def test_last_periods_key_accounts_are_kept_within_the_band():
+    scored = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C", "D", "E", "F"],
+            "status": ["active"] * 6,
+            "sales": [900.0, 800, 700, 600, 500, 400],
+            "eligible": [True, True, True, True, False, True],
+            "composite": [90.0, 80, 70, 60, 95, 50],
+            "tier": ["key", "key", "growth", "maintain", "review", "maintain"],
+            "rank": pd.array([2, 3, 4, 5, 1, 6], dtype="Int64"),
+            "reason": ["r"] * 6,
+            "growth_signals": ["", "growth", "growth", "", "", ""],
+        }
+    )
+    previous = pd.DataFrame({"customer_id": ["C", "D", "E", "F"], "tier": ["key", "key", "key", "key"]})
+    before = scored.copy()
+    # Two key places plus 50%: the band reaches the third eligible customer (C), not D or F;
+    # E was key but fails a gate now.
+    kept = sc.retain_incumbents(scored, previous, settings=sc.ScreeningSettings(key_retention_band=0.5))
+    pd.testing.assert_frame_equal(scored, before)
+    assert kept["tier"].tolist() == ["key", "growth", "key", "maintain", "review", "maintain"]
+    assert kept["retained"].tolist() == [False, False, True, False, False, False]
+    assert kept.loc[2, "reason"].startswith("key last period and still within 50% of the key list (rank 4)")
+    assert kept.loc[1, "reason"].startswith("ranked among the key accounts but gives way")
+    unchanged = sc.retain_incumbents(scored, previous, settings=sc.ScreeningSettings(key_retention_band=0))
+    assert unchanged["tier"].tolist() == before["tier"].tolist()
