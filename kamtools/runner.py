@@ -468,85 +468,91 @@ def run_stages(
     work_dir = period_dir / f".work-{run_id}"
     work_dir.mkdir()
     (work_dir / AUDIT_DIR).mkdir()
-    if from_run:
-        earlier = period_dir / from_run
-        if not earlier.is_dir():
-            shutil.rmtree(work_dir)
-            raise RunError(f"no earlier run {from_run!r} for {client_slug} {period}")
-        for output in earlier.glob("*.csv"):
-            shutil.copy2(output, work_dir / output.name)
-        for output in earlier.glob("*.xlsx"):
-            shutil.copy2(output, work_dir / output.name)
+    try:
+        if from_run:
+            earlier = period_dir / from_run
+            if not earlier.is_dir():
+                raise RunError(f"no earlier run {from_run!r} for {client_slug} {period}")
+            for output in earlier.glob("*.csv"):
+                shutil.copy2(output, work_dir / output.name)
+            for output in earlier.glob("*.xlsx"):
+                shutil.copy2(output, work_dir / output.name)
 
-    if validated is not None:
-        save_intake_cache(validated, work_dir)
-    ensure_kernel()
-    results: dict[str, StageResult] = {}
-    pending = list(order)
-    report_date = now.date().isoformat()
-    while pending:
-        failed = {k for k, r in results.items() if r.status != "done"}
-        wave = [
-            s for s in pending if all(d in results or d not in {p.key for p in pending} for d in s.depends_on)
+        if validated is not None:
+            save_intake_cache(validated, work_dir)
+        ensure_kernel()
+        results: dict[str, StageResult] = {}
+        pending = list(order)
+        report_date = now.date().isoformat()
+        while pending:
+            failed = {k for k, r in results.items() if r.status != "done"}
+            wave = [
+                s
+                for s in pending
+                if all(d in results or d not in {p.key for p in pending} for d in s.depends_on)
+            ]
+            for stage in [s for s in wave if set(s.depends_on) & failed]:
+                results[stage.key] = StageResult(
+                    stage.key, "not run", summary="Not run because an earlier stage it needs failed."
+                )
+            runnable = [s for s in wave if s.key not in results]
+            pending = [s for s in pending if s not in wave]
+            for batch_start in range(0, len(runnable), max(1, jobs)):
+                batch = runnable[batch_start : batch_start + max(1, jobs)]
+                _run_batch(
+                    batch,
+                    work_dir,
+                    results,
+                    client_name=client_name,
+                    period=period,
+                    period_label=period_label or str(period),
+                    workspace_dir=workspace_dir,
+                    report_date=report_date,
+                    with_code=with_code,
+                    progress=progress,
+                    cell_timeout=cell_timeout,
+                    stage_timeout=stage_timeout,
+                    notify=notify,
+                    notebooks_dir=notebooks_dir,
+                )
+
+        summaries = [
+            report.StageSummary(
+                key=s.key,
+                title=s.title,
+                html_file=f"{s.basename}.html",
+                status=results[s.key].status,
+                summary=results[s.key].summary,
+            )
+            for s in order
         ]
-        for stage in [s for s in wave if set(s.depends_on) & failed]:
-            results[stage.key] = StageResult(
-                stage.key, "not run", summary="Not run because an earlier stage it needs failed."
-            )
-        runnable = [s for s in wave if s.key not in results]
-        pending = [s for s in pending if s not in wave]
-        for batch_start in range(0, len(runnable), max(1, jobs)):
-            batch = runnable[batch_start : batch_start + max(1, jobs)]
-            _run_batch(
-                batch,
-                work_dir,
-                results,
-                client_name=client_name,
-                period=period,
-                period_label=period_label or str(period),
-                workspace_dir=workspace_dir,
-                report_date=report_date,
-                with_code=with_code,
-                progress=progress,
-                cell_timeout=cell_timeout,
-                stage_timeout=stage_timeout,
-                notify=notify,
-                notebooks_dir=notebooks_dir,
-            )
-
-    summaries = [
-        report.StageSummary(
-            key=s.key,
-            title=s.title,
-            html_file=f"{s.basename}.html",
-            status=results[s.key].status,
-            summary=results[s.key].summary,
+        index = report.render_index_html(
+            client_name=client_name,
+            period=period_label or str(period),
+            report_date=now.date(),
+            kamtools_version=__version__,
+            stages=summaries,
         )
-        for s in order
-    ]
-    index = report.render_index_html(
-        client_name=client_name,
-        period=period_label or str(period),
-        report_date=now.date(),
-        kamtools_version=__version__,
-        stages=summaries,
-    )
-    (work_dir / "index.html").write_text(index, encoding="utf-8")
-    manifest = {
-        "run_id": run_id,
-        "client": client_slug,
-        "period": period,
-        "kamtools_version": __version__,
-        "started": now.isoformat(timespec="seconds"),
-        "from_run": from_run,
-        "stages": [asdict(r) for r in results.values()],
-    }
-    (work_dir / "run.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    for leftover in work_dir.glob(".*.result.json"):
-        leftover.unlink()
-    shutil.rmtree(work_dir / INTAKE_CACHE_DIR, ignore_errors=True)
-    final_dir = period_dir / run_id
-    os.replace(work_dir, final_dir)
+        (work_dir / "index.html").write_text(index, encoding="utf-8")
+        manifest = {
+            "run_id": run_id,
+            "client": client_slug,
+            "period": period,
+            "kamtools_version": __version__,
+            "started": now.isoformat(timespec="seconds"),
+            "from_run": from_run,
+            "stages": [asdict(r) for r in results.values()],
+        }
+        (work_dir / "run.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        for leftover in work_dir.glob(".*.result.json"):
+            leftover.unlink()
+        shutil.rmtree(work_dir / INTAKE_CACHE_DIR, ignore_errors=True)
+        final_dir = period_dir / run_id
+        os.replace(work_dir, final_dir)
+    except BaseException:
+        # An interrupted or refused run leaves nothing behind; earlier runs are untouched.
+        shutil.rmtree(work_dir, ignore_errors=True)
+        raise
     _point_latest(period_dir, run_id)
     return RunResult(run_dir=final_dir, stages=[results[s.key] for s in order])
 

@@ -168,6 +168,7 @@ def test_one_stage_reruns_on_an_earlier_runs_outputs(notebooks, tmp_path):
     assert (again.run_dir / "02_needs.html").exists()
     with pytest.raises(RunError, match="no earlier run"):
         run(notebooks, tmp_path / "reports", stages=("needs",), from_run="19990101-000000")
+    assert not list((tmp_path / "reports" / "acme" / "2025").glob(".work-*"))  # nothing left behind
 
 
 def test_kernelspec_points_at_this_environment():
