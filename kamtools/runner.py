@@ -249,6 +249,18 @@ def available_stages() -> list[str]:
 
 
 @dataclass(frozen=True)
+class RunOptions:
+    """What every stage of one run shares: its notebook parameters and how it is rendered."""
+
+    parameters: dict[str, Any]
+    client_name: str
+    period_label: str
+    report_date: str
+    with_code: bool
+    cell_timeout: int
+
+
+@dataclass(frozen=True)
 class StageJob:
     """Everything one child process needs to execute and render one stage."""
 
@@ -256,15 +268,26 @@ class StageJob:
     notebook: str
     executed: str
     html: str
-    parameters: dict[str, Any]
-    client_name: str
-    period: str
-    report_date: str
-    with_code: bool
-    cell_timeout: int
+    options: RunOptions
     progress: bool
     result_file: str
     summary_file: str
+
+    @classmethod
+    def for_stage(
+        cls, stage: Stage, *, work_dir: Path, notebooks_dir: Path, options: RunOptions, progress: bool
+    ) -> StageJob:
+        """The job of ``stage`` writing into the run's work folder."""
+        return cls(
+            stage=stage.key,
+            notebook=str(stage.notebook(notebooks_dir)),
+            executed=str(work_dir / AUDIT_DIR / f"{stage.basename}.ipynb"),
+            html=str(work_dir / f"{stage.basename}.html"),
+            options=options,
+            progress=progress,
+            result_file=str(work_dir / f".{stage.key}.result.json"),
+            summary_file=str(work_dir / io.stage_summary_file(stage.key)),
+        )
 
 
 def _execute_stage(job: StageJob) -> None:
@@ -281,10 +304,10 @@ def _execute_stage(job: StageJob) -> None:
             papermill.execute_notebook(
                 job.notebook,
                 job.executed,
-                parameters=job.parameters,
+                parameters=job.options.parameters,
                 kernel_name=KERNEL_NAME,
                 progress_bar=job.progress,
-                execution_timeout=job.cell_timeout,
+                execution_timeout=job.options.cell_timeout,
                 cwd=None,
                 start_timeout=120,
             )
@@ -301,17 +324,17 @@ def _execute_stage(job: StageJob) -> None:
             _mark_unfinished(Path(job.executed), str(result["reason"]))
             break
     nb = nbformat.read(job.executed, as_version=4) if Path(job.executed).exists() else None
-    report_date = dt.date.fromisoformat(job.report_date)
+    report_date = dt.date.fromisoformat(job.options.report_date)
     html = None
     if result["status"] == "done" and nb is not None:
         try:
             html = report.render_notebook_html(
                 nb,
-                client_name=job.client_name,
-                period=job.period,
+                client_name=job.options.client_name,
+                period=job.options.period_label,
                 stage_title=STAGES[job.stage].title,
                 report_date=report_date,
-                with_code=job.with_code,
+                with_code=job.options.with_code,
             )
         except report.ReportSafetyError as exc:
             # The page would load or run something: the client gets the error page instead.
@@ -329,8 +352,8 @@ def _execute_stage(job: StageJob) -> None:
         failed_step = failed_step or "starting the analysis"
         result["failed_step"] = failed_step
         html = report.render_error_html(
-            client_name=job.client_name,
-            period=job.period,
+            client_name=job.options.client_name,
+            period=job.options.period_label,
             stage_title=STAGES[job.stage].title,
             failed_step=failed_step,
             report_date=report_date,
@@ -458,6 +481,7 @@ def run_stages(
         the stage notebooks do not read and check the client's files again.
     """
     order = _stage_order(stages)
+    period_label = period_label or str(period)
     for stage in order:
         if not stage.notebook(notebooks_dir).exists():
             raise RunError(f"the {stage.key} stage has no notebook in this version of kamtools")
@@ -481,9 +505,18 @@ def run_stages(
         if validated is not None:
             save_intake_cache(validated, work_dir)
         ensure_kernel()
+        options = RunOptions(
+            parameters=check_parameter_values(
+                {"workspace_dir": workspace_dir.resolve(), "period": period, "output_dir": work_dir.resolve()}
+            ),
+            client_name=client_name,
+            period_label=period_label,
+            report_date=now.date().isoformat(),
+            with_code=with_code,
+            cell_timeout=cell_timeout,
+        )
         results: dict[str, StageResult] = {}
         pending = list(order)
-        report_date = now.date().isoformat()
         while pending:
             failed = {k for k, r in results.items() if r.status != "done"}
             wave = [
@@ -503,17 +536,11 @@ def run_stages(
                     batch,
                     work_dir,
                     results,
-                    client_name=client_name,
-                    period=period,
-                    period_label=period_label or str(period),
-                    workspace_dir=workspace_dir,
-                    report_date=report_date,
-                    with_code=with_code,
+                    options=options,
+                    notebooks_dir=notebooks_dir,
                     progress=progress,
-                    cell_timeout=cell_timeout,
                     stage_timeout=stage_timeout,
                     notify=notify,
-                    notebooks_dir=notebooks_dir,
                 )
 
         summaries = [
@@ -528,7 +555,7 @@ def run_stages(
         ]
         index = report.render_index_html(
             client_name=client_name,
-            period=period_label or str(period),
+            period=period_label,
             report_date=now.date(),
             kamtools_version=__version__,
             stages=summaries,
@@ -562,43 +589,23 @@ def _run_batch(
     work_dir: Path,
     results: dict[str, StageResult],
     *,
-    client_name: str,
-    period: int,
-    period_label: str,
-    workspace_dir: Path,
-    report_date: str,
-    with_code: bool,
+    options: RunOptions,
+    notebooks_dir: Path,
     progress: bool,
-    cell_timeout: int,
     stage_timeout: float,
     notify: Callable[[str], None],
-    notebooks_dir: Path,
 ) -> None:
     jobs = []
     for stage in batch:
-        parameters = check_parameter_values(
-            {
-                "workspace_dir": str(workspace_dir.resolve()),
-                "period": period,
-                "output_dir": str(work_dir.resolve()),
-            }
-        )
-        check_against_notebook(stage.notebook(notebooks_dir), parameters)
+        check_against_notebook(stage.notebook(notebooks_dir), options.parameters)
+        # One progress bar at a time: stages running side by side would garble each other's.
         jobs.append(
-            StageJob(
-                stage=stage.key,
-                notebook=str(stage.notebook(notebooks_dir)),
-                executed=str(work_dir / AUDIT_DIR / f"{stage.basename}.ipynb"),
-                html=str(work_dir / f"{stage.basename}.html"),
-                parameters=parameters,
-                client_name=client_name,
-                period=period_label or str(period),
-                report_date=report_date,
-                with_code=with_code,
-                cell_timeout=cell_timeout,
+            StageJob.for_stage(
+                stage,
+                work_dir=work_dir,
+                notebooks_dir=notebooks_dir,
+                options=options,
                 progress=progress and len(batch) == 1,
-                result_file=str(work_dir / f".{stage.key}.result.json"),
-                summary_file=str(work_dir / io.stage_summary_file(stage.key)),
             )
         )
         notify(f"[{stage.number}/{len(STAGES)}] {stage.title} ...")
