@@ -22,15 +22,16 @@ from kamtools.io import InputFileError
 from kamtools.periods import period_bounds
 from kamtools.workspace import (
     DEFAULT_CLIENTS_DIR,
+    DEMO_SLUG,
     ClientConfig,
     ConfigError,
     Workspace,
+    ensure_demo_workspace,
     load_workspace,
     new_workspace,
 )
 
 EXIT_OK, EXIT_STAGE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-DEMO_SLUG = "demo"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -117,18 +118,8 @@ def _print_quality(workspace: Workspace) -> None:
         print(f"Note: {note}")
 
 
-def ensure_demo(clients_dir: Path, *, force: bool = False) -> Path:
-    """Write the demo workspace unless it is already there."""
-    from kamtools.workspace import write_demo_workspace
-
-    target = clients_dir / DEMO_SLUG
-    if force or not (target / "client.yml").exists():
-        write_demo_workspace(target)
-    return target
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
-    target = ensure_demo(args.clients_dir, force=args.force)
+    target = ensure_demo_workspace(args.clients_dir / DEMO_SLUG, force=args.force)
     print(f"Demo client workspace ready: {target}")
     print("Next: kam validate demo, then kam run demo")
     return EXIT_OK
@@ -150,7 +141,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     if args.client == DEMO_SLUG:
-        ensure_demo(args.clients_dir)
+        ensure_demo_workspace(args.clients_dir / DEMO_SLUG)
     workspace = load_workspace(resolve_workspace(args.client, args.clients_dir), period=args.period)
     print(
         f"{workspace.config.name}: fiscal year {workspace.config.current_period}"
@@ -168,7 +159,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kamtools.runner import DEFAULT_REPORTS_DIR, STAGES, available_stages, run_stages
 
     if args.client == DEMO_SLUG:
-        ensure_demo(args.clients_dir)
+        ensure_demo_workspace(args.clients_dir / DEMO_SLUG)
     workspace = load_workspace(resolve_workspace(args.client, args.clients_dir), period=args.period)
     if workspace.intake.problems:
         _print_problems(workspace)

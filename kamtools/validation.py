@@ -119,6 +119,7 @@ class InputSpec:
     drop_rows_missing: Mapping[str, str] = field(default_factory=dict)
     drop_exact_duplicates: bool = True
     customer_columns: Mapping[str, str] = field(default_factory=dict)
+    out_of_period: str = "error"  # or "exclude": invoice lines outside the periods set aside
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,6 @@ class PeriodSpan:
 
     start: pd.Timestamp
     end: pd.Timestamp
-    out_of_period: str = "error"  # or "exclude"
 
 
 @dataclass(frozen=True)
@@ -568,7 +568,7 @@ def validate_tables(
         Reading instructions by table name (from ``client.yml``).
     span
         Dates the analysis covers; invoice lines outside it are an error, or set aside and
-        counted when ``span.out_of_period == "exclude"``.
+        counted when the sales spec says ``out_of_period="exclude"``.
     fingerprints
         File fingerprints by table name, recorded in the sources summary.
 
@@ -590,7 +590,7 @@ def validate_tables(
         if outside.any():
             check = checks["sales"]
             window = f"{span.start:%Y-%m-%d} to {span.end:%Y-%m-%d}"
-            if span.out_of_period == "exclude":
+            if specs["sales"].out_of_period == "exclude":
                 check.repair(
                     f"set aside: invoice date outside the analysed periods ({window})",
                     sales.loc[outside, ROW],
@@ -711,6 +711,9 @@ def spec_from_mapping(table: str, mapping: Mapping[str, Any]) -> InputSpec:
     drop_missing = mapping.get("drop_rows_missing") or {}
     if isinstance(drop_missing, list):
         drop_missing = {c: f"no {c}" for c in drop_missing}
+    out_of_period = str(mapping.get("out_of_period", "error"))
+    if out_of_period not in ("error", "exclude"):
+        raise ValueError(f"inputs.{table}.out_of_period: 'error' or 'exclude', not {out_of_period!r}")
     return InputSpec(
         table=table,
         file=str(mapping["file"]).replace("\\", "/").rsplit("/", 1)[-1],
@@ -723,6 +726,7 @@ def spec_from_mapping(table: str, mapping: Mapping[str, Any]) -> InputSpec:
         drop_rows_missing={str(k): str(v) for k, v in drop_missing.items()},
         drop_exact_duplicates=bool(mapping.get("drop_exact_duplicates", True)),
         customer_columns={str(k): str(v) for k, v in (mapping.get("customer_columns") or {}).items()},
+        out_of_period=out_of_period,
     )
 
 

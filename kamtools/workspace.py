@@ -208,10 +208,7 @@ def load_workspace(workspace: Path, *, period: int | None = None) -> Workspace:
         except io.InputFileError as exc:
             unreadable.append(Problem(table, spec.file, None, exc.message))
     start, end = config.span
-    out_of_period = str(config.inputs.get("sales", {}).get("out_of_period", "error"))
-    intake = validate_tables(
-        raw_tables, specs, span=PeriodSpan(start, end, out_of_period), fingerprints=fingerprints
-    )
+    intake = validate_tables(raw_tables, specs, span=PeriodSpan(start, end), fingerprints=fingerprints)
     intake.problems[:0] = unreadable
     intake.problems.extend(_override_problems(workspace, config, intake))
     return Workspace(root=workspace, config=config, intake=intake)
@@ -395,7 +392,15 @@ def write_input_templates(folder: Path) -> list[Path]:
     return written
 
 
-DEMO_WORKSPACE = DEFAULT_CLIENTS_DIR / "demo"
+DEMO_SLUG = "demo"
+DEMO_WORKSPACE = DEFAULT_CLIENTS_DIR / DEMO_SLUG
+
+
+def ensure_demo_workspace(workspace: Path = DEMO_WORKSPACE, *, force: bool = False) -> Path:
+    """The demo workspace, written first if it is not there yet (or when ``force``)."""
+    if force or not (workspace / CONFIG_FILE).exists():
+        write_demo_workspace(workspace)
+    return workspace
 
 
 INTAKE_CACHE_DIR = ".intake"
@@ -420,6 +425,7 @@ def save_intake_cache(workspace: Workspace, folder: Path) -> Path:
         "workspace": str(workspace.root.resolve()),
         "config": workspace.config.raw,
         "period": workspace.config.current_period,
+        "tables": list(workspace.tables),
         "problems": [asdict(p) for p in intake.problems],
         "repairs": [asdict(r) for r in intake.repairs],
         "sources": [asdict(s) for s in intake.sources],
@@ -447,9 +453,8 @@ def _cached_workspace(cache: Path, root: Path, config: ClientConfig) -> Workspac
         path = _input_path(root, str(config.inputs[source.table]["file"]))
         if not path.exists() or io.file_fingerprint(path) != source.fingerprint:
             return None
-    tables = {s.table: pd.read_parquet(cache / f"{s.table}.parquet") for s in sources}
-    if (cache / "customers.parquet").exists():
-        tables.setdefault("customers", pd.read_parquet(cache / "customers.parquet"))
+    # Every validated table, including a customer master derived from the invoice lines.
+    tables = {name: pd.read_parquet(cache / f"{name}.parquet") for name in record["tables"]}
     intake = Intake(
         tables=tables,
         problems=[
@@ -472,9 +477,7 @@ def open_client(workspace_dir: str = "", *, period: int = 0, cache_dir: str = ""
     read and validated here. Data problems stop the notebook with the full list, so a notebook
     never analyses data that ``kam validate`` would reject.
     """
-    root = Path(workspace_dir) if workspace_dir else DEMO_WORKSPACE
-    if not workspace_dir and not (root / CONFIG_FILE).exists():
-        write_demo_workspace(root)
+    root = Path(workspace_dir) if workspace_dir else ensure_demo_workspace()
     workspace = None
     if cache_dir:
         config = load_config(root)

@@ -213,8 +213,8 @@ def test_exclusion_rules_and_dropped_missing_ids_are_counted():
 
 def test_out_of_period_rows_can_be_set_aside():
     sales = SALES.assign(invoice_date=["2025-01-05", "2026-02-10", "2023-03-01"])
-    span = PeriodSpan(SPAN.start, SPAN.end, out_of_period="exclude")
-    intake = validate_tables({"customers": CUSTOMERS, "sales": sales}, specs(), span=span)
+    setting_aside = InputSpec("sales", "sales.csv", out_of_period="exclude")
+    intake = validate_tables({"customers": CUSTOMERS, "sales": sales}, specs(sales=setting_aside), span=SPAN)
     assert intake.ok
     [repair] = intake.repairs
     assert repair.rows == 2 and repair.example_rows == (3, 4)
