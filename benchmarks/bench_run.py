@@ -213,8 +213,8 @@ def time_workshop_rescore(workspace: Path, *, moves: int = 5) -> float:
     import statistics
     import warnings
 
-    from kamtools.screening import ScreeningSettings, screen_period
-    from kamtools.workshop import ScreeningWorkshop
+    from kamtools.stages.screening import ScreeningSettings, screen_period
+    from kamtools.stages.screening.workshop import ScreeningWorkshop
     from kamtools.workspace import load_workspace
 
     loaded = load_workspace(workspace)
@@ -373,8 +373,8 @@ def measure(client: str, *, repeat: int = 1, jobs: int = 1) -> Results | int:
         The figures, or the non-zero exit code of a failed run (its report pack is kept).
     """
     from kamtools import cli
+    from kamtools.paths import DEFAULT_CLIENTS_DIR
     from kamtools.runner import available_stages, ensure_kernel
-    from kamtools.workspace import DEFAULT_CLIENTS_DIR
 
     stages = available_stages()
     tmp = Path(tempfile.mkdtemp(prefix="kam-bench-"))

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from kamtools import __version__
 from kamtools.io import InputFileError
+from kamtools.paths import DEFAULT_CLIENTS_DIR, DEFAULT_REPORTS_DIR
 from kamtools.periods import period_bounds
 from kamtools.workspace import (
-    DEFAULT_CLIENTS_DIR,
     DEMO_SLUG,
     ClientConfig,
     ConfigError,
@@ -156,7 +156,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from kamtools.runner import DEFAULT_REPORTS_DIR, STAGES, available_stages, run_stages
+    from kamtools.runner import STAGES, available_stages, run_stages
 
     if args.client == DEMO_SLUG:
         ensure_demo_workspace(args.clients_dir / DEMO_SLUG)

@@ -11,8 +11,11 @@ generated from the same place.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
+
+import pandas as pd
 
 ColumnKind = Literal["id", "text", "number", "integer", "date", "score"]
 
@@ -201,3 +204,19 @@ TABLES: dict[str, Table] = {
     t.name: t for t in (CUSTOMERS, SALES, RECEIVABLES, COST_TO_SERVE, ASSESSMENTS, SURVEYS, MARKET, TEAM)
 }
 """Every table of the contract, by name, in the order a client fills them in."""
+
+
+def require_columns(
+    frame: pd.DataFrame, columns: Sequence[str], table: str, *, error: type[Exception] = ValueError
+) -> None:
+    """Raise ``error`` naming the columns of ``columns`` that ``frame`` lacks, and what it has.
+
+    The check analysis functions make on the frames they are given (an input table, or the output
+    of an earlier function), so that a missing column reads as a sentence, not a ``KeyError``.
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise error(
+            f"{table}: missing column(s) {', '.join(repr(c) for c in missing)};"
+            f" it has {', '.join(repr(c) for c in frame.columns) or 'no columns'}"
+        )

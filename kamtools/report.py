@@ -24,7 +24,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any, Literal, get_args
 
 import nbformat
@@ -37,8 +36,9 @@ from traitlets import Bool
 from traitlets.config import Config
 
 from kamtools import __version__
+from kamtools.paths import NBCONVERT_TEMPLATES_DIR
 
-TEMPLATE_BASEDIR = Path(__file__).resolve().parents[1] / "templates" / "nbconvert"
+TEMPLATE_BASEDIR = NBCONVERT_TEMPLATES_DIR
 """Folder holding nbconvert template directories; ``kamtools`` is the one used here."""
 
 TEMPLATE_NAME = "kamtools"

@@ -37,12 +37,10 @@ from typing import Any
 import nbformat
 
 from kamtools import __version__, io, report
+from kamtools.paths import DEFAULT_REPORTS_DIR, NOTEBOOKS_DIR
 from kamtools.validation import Problem
 from kamtools.workspace import INTAKE_CACHE_DIR, Workspace, save_intake_cache
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
-DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
 KERNEL_NAME = "kamtools"
 KERNEL_LOG_FLAG = "--log-level=ERROR"
 AUDIT_DIR = "audit"

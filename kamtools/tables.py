@@ -3,7 +3,7 @@
 :func:`format_table` turns a DataFrame into a pandas ``Styler`` that reads well in a report:
 money with the client's currency and thousands separators, percentages from fractions, numbers
 right-aligned, no index, "n/a" where a value is missing, every cell and header escaped, a
-caption. :func:`money_text` and :func:`percent_text` give the compact forms used in sentences
+caption. Numbers are written by :mod:`kamtools.formatting`, whose compact forms serve sentences
 ("Sales grew to €2.3m, 15% above plan").
 
 Missing values are shown as "n/a" because the reader must see "not available", never "nan".
@@ -13,21 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import html
-import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Real
 from typing import Any
 
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-NOT_AVAILABLE = "n/a"
-"""What a reader sees for a missing value."""
-
-CURRENCY_SYMBOLS: Mapping[str, str] = {"EUR": "€", "GBP": "£", "USD": "$"}
-"""Currencies written with a leading symbol; any other code follows the amount ("1,234 CHF")."""
+from kamtools.formatting import NOT_AVAILABLE, currency_code, money_text, number_text, percent_text
 
 DEFAULT_DECIMALS = {"money": 0, "percent": 1, "integer": 0, "number": 2}
 """Decimals per kind of column unless ``decimals`` names the column."""
@@ -36,60 +29,6 @@ _RIGHT = "text-align: right;"
 PROSE_CLASS = "kam-prose"
 PROSE_LENGTH = 40
 """Text columns with longer values than this wrap (reasons, notes); shorter ones do not."""
-
-
-def money_text(amount: float, currency: str) -> str:
-    """Write an amount compactly for a sentence: "€2.3m", "€450k", "€950", "1.5bn CHF".
-
-    Thousands, millions and billions get ``k``, ``m`` and ``bn``, with one decimal below 100
-    units of the suffix and none above ("€12.3m", "€123m"); amounts under a thousand are
-    whole. Rounding never leaves "1000k": it moves up to "€1m".
-
-    Parameters
-    ----------
-    amount : float
-        The amount in currency units; negative amounts get a leading "-".
-    currency : str
-        ISO 4217 code ("EUR", "GBP", "USD", "CHF", ...).
-
-    Returns
-    -------
-    str
-        The compact amount, or "n/a" for a missing amount.
-    """
-    code = _currency_code(currency)
-    if _is_missing(amount):
-        return NOT_AVAILABLE
-    size = abs(float(amount))
-    number = f"{round(size):,}"
-    if round(size) >= 1000:
-        for scale, suffix in ((1e3, "k"), (1e6, "m"), (1e9, "bn")):
-            value = size / scale
-            number = f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
-            if float(number.replace(",", "")) < 1000 or suffix == "bn":
-                number = number.removesuffix(".0") + suffix
-                break
-    return _with_currency(number, code, negative=amount < 0 and number != "0")
-
-
-def percent_text(fraction: float, decimals: int = 0) -> str:
-    """Write a fraction as a percentage for a sentence: 0.153 → "15%" (or "15.3%").
-
-    Parameters
-    ----------
-    fraction : float
-        The share as a fraction (0.153 means 15.3%).
-    decimals : int
-        Decimals after the point.
-
-    Returns
-    -------
-    str
-        The percentage, or "n/a" for a missing value. Never "-0%".
-    """
-    if _is_missing(fraction):
-        return NOT_AVAILABLE
-    return _percent(float(fraction), decimals)
 
 
 def format_table(
@@ -141,7 +80,7 @@ def format_table(
     TypeError
         If a money, percent or integer column is not numeric.
     """
-    code = _currency_code(currency)
+    code = currency_code(currency)
     decimals = dict(decimals or {})
     kinds = _column_kinds(data, money=money, percent=percent, integer=integer, decimals=decimals)
     if max_rows is not None and max_rows < 1:
@@ -235,12 +174,12 @@ def _column_kinds(
 def _formatter(kind: str, *, code: str, places: int) -> Callable[[Any], str]:
     """Cell formatter for one kind of column (missing values never reach it: na_rep)."""
     if kind == "money":
-        return lambda value: _money(float(value), code, places)
+        return lambda value: money_text(float(value), code, compact=False, places=places)
     if kind == "percent":
-        return lambda value: _percent(float(value), places)
+        return lambda value: percent_text(float(value), places)
     if kind == "date":
         return lambda value: value.strftime("%Y-%m-%d")
-    return lambda value: _unsigned_zero(f"{float(value):,.{places}f}")
+    return lambda value: number_text(float(value), places)
 
 
 def _caption(caption: str | None, *, shown: int, total: int) -> str:
@@ -255,39 +194,6 @@ def _stable_id(shown: pd.DataFrame, *parts: object) -> str:
     content = shown.to_json(orient="split", date_format="iso", default_handler=str)
     digest = hashlib.sha1((content + repr(parts)).encode("utf-8"), usedforsecurity=False)
     return "kam" + digest.hexdigest()[:10]
-
-
-def _currency_code(currency: str) -> str:
-    code = str(currency).strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", code):
-        raise ValueError(f"currency must be a three-letter ISO 4217 code such as 'EUR', got {currency!r}")
-    return code
-
-
-def _money(amount: float, code: str, places: int) -> str:
-    number = _unsigned_zero(f"{abs(amount):,.{places}f}")
-    return _with_currency(number, code, negative=amount < 0 and number.strip("0.,") != "")
-
-
-def _with_currency(number: str, code: str, *, negative: bool) -> str:
-    sign = "-" if negative else ""
-    symbol = CURRENCY_SYMBOLS.get(code)
-    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {code}"
-
-
-def _percent(fraction: float, places: int) -> str:
-    return _unsigned_zero(f"{fraction * 100:,.{places}f}") + "%"
-
-
-def _unsigned_zero(number: str) -> str:
-    """ "-0" or "-0.00" after rounding reads as a loss that is not there: drop the sign."""
-    return number[1:] if number.startswith("-") and number.strip("-0.,") == "" else number
-
-
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, Real) and math.isnan(float(value))
 
 
 def findings_html(sentences: Sequence[str]) -> str:

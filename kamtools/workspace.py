@@ -23,6 +23,7 @@ import pandas as pd
 
 from kamtools import io
 from kamtools.contract import TABLES
+from kamtools.paths import DEFAULT_CLIENTS_DIR, INPUT_TEMPLATES_DIR
 from kamtools.periods import fiscal_period, period_bounds
 from kamtools.validation import (
     Intake,
@@ -33,10 +34,6 @@ from kamtools.validation import (
     validate_tables,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-INPUT_TEMPLATES_DIR = TEMPLATES_DIR / "inputs"
-DEFAULT_CLIENTS_DIR = PROJECT_ROOT / "clients"
 CONFIG_FILE = "client.yml"
 OVERRIDES_FILE = "workshop/screening_overrides.csv"
 TOP_LEVEL_KEYS = ("client", "periods", "inputs", "screening")
@@ -220,7 +217,7 @@ def _input_path(workspace: Path, file: str) -> Path:
 
 
 def _override_problems(workspace: Path, config: ClientConfig, intake: Intake) -> list[Problem]:
-    from kamtools.screening import TIERS, ScreeningSettings, SettingsError
+    from kamtools.stages.screening import TIERS, ScreeningSettings, SettingsError
 
     try:
         settings = ScreeningSettings.from_mapping(config.screening)

@@ -25,10 +25,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from IPython.display import HTML, display
 
-from kamtools import __version__, io, plots, screening, tables, workshop
+from kamtools import __version__, figures, io, tables
+from kamtools.stages import screening
+from kamtools.stages.screening import plots, workshop
 from kamtools.workspace import load_overrides, open_client
 
-plots.configure_report_figures()
+figures.configure_report_figures()
 client = open_client(workspace_dir, period=period, cache_dir=output_dir)
 config = client.config
 settings = screening.ScreeningSettings.from_mapping(config.screening)
@@ -69,7 +71,7 @@ display(HTML(tables.findings_html(result.findings(currency=money))))
 # %%
 fig, ax = plt.subplots(figsize=(7.5, 4.5))
 plots.pareto_plot(current.metrics, ax=ax)
-plots.show_figure(fig, caption="Concentration of sales and gross profit (Pareto curve)")
+figures.show_figure(fig, caption="Concentration of sales and gross profit (Pareto curve)")
 
 # %% [markdown]
 # The whale curve ranks customers by the profit they bring (after the cost of serving them, where
@@ -80,7 +82,7 @@ plots.show_figure(fig, caption="Concentration of sales and gross profit (Pareto 
 # %%
 fig, ax = plt.subplots(figsize=(7.5, 4.5))
 plots.whale_plot(current.scored, ax=ax)
-plots.show_figure(fig, caption="Whale curve: cumulative profit by customers ranked by profit")
+figures.show_figure(fig, caption="Whale curve: cumulative profit by customers ranked by profit")
 
 # %% [markdown]
 # Customers fall into A, B and C classes twice: with the fixed 80/15/5 cut of the rule of thumb,
@@ -121,7 +123,7 @@ display(tables.table_or_note(result.growth_account_table(), empty_note="No custo
 # %%
 fig, ax = plt.subplots(figsize=(8, 5.5))
 plots.quadrant_plot(current.scored, ax=ax)
-plots.show_figure(fig, caption="Sales against margin, key accounts named")
+figures.show_figure(fig, caption="Sales against margin, key accounts named")
 
 # %% [markdown]
 # ## How the key accounts moved since last year
@@ -134,7 +136,7 @@ if result.previous is not None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), gridspec_kw={"width_ratios": [1.1, 1]})
     plots.transition_heatmap(result.transitions, ax=axes[0])
     plots.tier_flow_plot(result.transitions, ax=axes[1])
-    plots.show_figure(fig, caption="Tiers last year (rows, left) and this year (columns, right)")
+    figures.show_figure(fig, caption="Tiers last year (rows, left) and this year (columns, right)")
 display(HTML(tables.notes_html(result.movement_notes())))
 
 # %%
@@ -151,7 +153,7 @@ display(tables.table_or_note(result.movers_table(), empty_note="No customer ente
 # %%
 fig, ax = plt.subplots(figsize=(8, 5.5))
 plots.sensitivity_plot(result.sensitivity, ax=ax)
-plots.show_figure(fig, caption="Share of weight variations under which each account stays key")
+figures.show_figure(fig, caption="Share of weight variations under which each account stays key")
 
 # %%
 display(tables.format_table(result.sensitivity_table(), integer=["variants key", "variants"], percent=["share key"], decimals={"score": 0}, currency=money, max_rows=30, caption="Robustness of the key list to ±20% weight changes"))

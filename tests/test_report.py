@@ -22,7 +22,7 @@ from bs4 import BeautifulSoup
 from nbformat import v4
 
 import kamtools
-from kamtools.plots import configure_report_figures
+from kamtools.figures import configure_report_figures
 from kamtools.report import (
     CONTENT_SECURITY_POLICY,
     FAILED_STEP_SENTENCE,
@@ -451,7 +451,7 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
         v4.new_markdown_cell("# Account screening"),
         v4.new_markdown_cell("## Set-up"),
         v4.new_code_cell(
-            "import warnings\nfrom kamtools.plots import configure_report_figures\n"
+            "import warnings\nfrom kamtools.figures import configure_report_figures\n"
             "configure_report_figures()\nwarnings.warn('/home/analyst/acme/sales.csv has 2 blank rows')"
         ),
         v4.new_markdown_cell("## Revenue by account"),

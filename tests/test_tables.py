@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamtools.tables import format_table, money_text, percent_text
+from kamtools.formatting import money_text, percent_text
+from kamtools.tables import format_table
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import warnings
 import pytest
 
 from kamtools import io
-from kamtools.screening import ScreeningSettings, screen_period
-from kamtools.workshop import ScreeningWorkshop
+from kamtools.stages.screening import ScreeningSettings, screen_period
+from kamtools.stages.screening.workshop import ScreeningWorkshop
 from kamtools.workspace import load_workspace
 
 

@@ -1,28 +1,36 @@
 """Charts of the screening, seaborn-style: data first, options keyword-only, ``ax`` in and out.
 
 Each function draws on the Axes it is given (the current one when ``ax`` is None) and returns
-it, so a notebook can lay several charts out on one figure and a report can save them. Colours
-of tiers are data (:data:`TIER_COLOURS`), the same in every chart and report table.
+it, so a notebook can lay several charts out on one figure and a report can save them. Shared
+helpers (colours, money axes, the no-data note) come from :mod:`kamtools.figures`.
 """
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import PercentFormatter
 
-from kamtools.screening import TIERS, pareto_share, pareto_table, whale_curve
+from kamtools.analytics.concentration import pareto_share, pareto_table, whale_curve
+from kamtools.figures import (
+    OTHER_COLOUR,
+    REFERENCE_STYLE,
+    TIER_COLOURS,
+    axes_or_current,
+    axis_money,
+    column_label,
+    money_formatter,
+    no_data,
+    tier_colour,
+)
+from kamtools.stages.screening.settings import TIERS
 
 __all__ = [
     "LABEL_COLOURS",
-    "TIER_COLOURS",
-    "money_formatter",
     "pareto_plot",
     "quadrant_plot",
     "sensitivity_plot",
@@ -31,50 +39,8 @@ __all__ = [
     "whale_plot",
 ]
 
-TIER_COLOURS: dict[str, str] = {
-    "key": "#1f4e79",
-    "growth": "#2e8b57",
-    "maintain": "#8c9aa6",
-    "review": "#c0392b",
-    "inactive": "#d5d8dc",
-    "new": "#e69f00",
-    "lost": "#5d6d7e",
-}
-"""One colour per tier (and for "new"/"lost" in transitions), used by every chart."""
-
 LABEL_COLOURS: dict[str, str] = {"stable key": TIER_COLOURS["key"], "borderline": "#e69f00"}
-"""Colours of the labels of :func:`kamtools.screening.weight_sensitivity`."""
-
-REFERENCE_STYLE = {"color": "#7f7f7f", "linestyle": "--", "linewidth": 1}
-OTHER_COLOUR = "#999999"
-
-
-def _money(value: float, _position: object = None) -> str:
-    return f"{value:,.0f}".replace("-", "−")
-
-
-money_formatter = FuncFormatter(_money)
-"""Tick formatter for money axes: thousands separators, no decimals."""
-
-
-def _axes(ax: Axes | None) -> Axes:
-    return ax if ax is not None else plt.gca()
-
-
-def _label(column: str) -> str:
-    """Readable name of a column: "gross_profit" → "gross profit", "margin_pct" → "margin"."""
-    return column.removesuffix("_pct").replace("_", " ")
-
-
-def _colour(tier: str) -> str:
-    return TIER_COLOURS.get(tier, OTHER_COLOUR)
-
-
-def _no_data(ax: Axes, message: str) -> Axes:
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color=OTHER_COLOUR)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return ax
+"""Colours of the labels of :func:`kamtools.stages.screening.movement.weight_sensitivity`."""
 
 
 def pareto_plot(
@@ -106,30 +72,30 @@ def pareto_plot(
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     table = pareto_table(data, value=value)
     if table.empty or table["cumulative_share"].isna().all():
-        return _no_data(ax, f"no positive {_label(value)}")
+        return no_data(ax, f"no positive {column_label(value)}")
     x = np.r_[0.0, table["customer_share"].to_numpy()]
     ax.plot(
         x,
         np.r_[0.0, table["cumulative_share"].to_numpy()],
         color=TIER_COLOURS["key"],
-        label=_label(value),
+        label=column_label(value),
     )
     if second and second in data.columns:
         ranked = data.set_index("customer_id")[second].reindex(table["customer_id"]).to_numpy(dtype="float64")
         total = np.nansum(ranked)
         if np.isfinite(ranked).any() and total > 0:
             cumulative = np.r_[0.0, np.nancumsum(ranked) / total]
-            ax.plot(x, cumulative, color=TIER_COLOURS["growth"], label=_label(second))
+            ax.plot(x, cumulative, color=TIER_COLOURS["growth"], label=column_label(second))
     ax.axhline(target, **REFERENCE_STYLE)
     ax.axvline(1 - target, **REFERENCE_STYLE, label=f"{1 - target:.0%}/{target:.0%} reference")
     share = pareto_share(data, value=value, target=target)
     if np.isfinite(share):
         ax.plot([share], [target], marker="o", color=TIER_COLOURS["key"], linestyle="none")
         ax.annotate(
-            f"{share:.0%} of customers make {target:.0%} of {_label(value)}",
+            f"{share:.0%} of customers make {target:.0%} of {column_label(value)}",
             xy=(share, target),
             xytext=(share + 0.05, target - 0.15),
             arrowprops={"arrowstyle": "->", "color": "#333333"},
@@ -138,7 +104,7 @@ def pareto_plot(
     ax.set_ylim(bottom=0)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel(f"share of customers (ranked by {_label(value)})")
+    ax.set_xlabel(f"share of customers (ranked by {column_label(value)})")
     ax.set_ylabel("cumulative share")
     ax.legend(loc="lower right")
     return ax
@@ -163,24 +129,24 @@ def whale_plot(data: pd.DataFrame, *, value: str | None = None, ax: Axes | None 
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     if value is None:
         has_contribution = "contribution" in data.columns and data["contribution"].notna().any()
         value = "contribution" if has_contribution else "gross_profit"
     if value not in data.columns or data[value].notna().sum() == 0:
-        return _no_data(ax, f"{_label(value)} not available")
+        return no_data(ax, f"{column_label(value)} not available")
     curve = whale_curve(data, value=value)
     if curve.empty:
-        return _no_data(ax, f"no {_label(value)}")
+        return no_data(ax, f"no {column_label(value)}")
     x = np.r_[0.0, curve["customer_share"].to_numpy()]
     y = np.r_[0.0, curve["cumulative_value"].to_numpy()]
     total = y[-1]
-    ax.plot(x, y, color=TIER_COLOURS["key"], label=f"cumulative {_label(value)}")
+    ax.plot(x, y, color=TIER_COLOURS["key"], label=f"cumulative {column_label(value)}")
     ax.axhline(total, **REFERENCE_STYLE, label="total")
     peak = curve[curve["is_peak"]].iloc[0]
     ax.plot([peak["customer_share"]], [peak["cumulative_value"]], marker="o", color=TIER_COLOURS["review"])
     share_of_total = f" ({peak['cumulative_value'] / total:.0%} of the total)" if total > 0 else ""
-    text = f"peak: {peak['customer_share']:.0%} of customers make {_money(peak['cumulative_value'])}"
+    text = f"peak: {peak['customer_share']:.0%} of customers make {axis_money(peak['cumulative_value'])}"
     ax.annotate(
         text + share_of_total,
         xy=(peak["customer_share"], peak["cumulative_value"]),
@@ -191,8 +157,8 @@ def whale_plot(data: pd.DataFrame, *, value: str | None = None, ax: Axes | None 
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(money_formatter)
-    ax.set_xlabel(f"share of customers (ranked by {_label(value)})")
-    ax.set_ylabel(f"cumulative {_label(value)}")
+    ax.set_xlabel(f"share of customers (ranked by {column_label(value)})")
+    ax.set_ylabel(f"cumulative {column_label(value)}")
     ax.legend(loc="lower right")
     return ax
 
@@ -232,10 +198,10 @@ def quadrant_plot(
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     frame = data[(data[x] > 0) & data[y].notna()] if y in data.columns else data.iloc[0:0]
     if frame.empty:
-        return _no_data(ax, f"{_label(y)} not available")
+        return no_data(ax, f"{column_label(y)} not available")
     tiers = frame[tier].astype("str") if tier in frame.columns else pd.Series("maintain", index=frame.index)
     if size and size in frame.columns and frame[size].notna().any():
         weight = frame[size].fillna(0).clip(lower=0).to_numpy(dtype="float64")
@@ -252,7 +218,7 @@ def quadrant_plot(
             frame.loc[mask, x],
             frame.loc[mask, y],
             s=sizes[mask],
-            color=_colour(name),
+            color=tier_colour(name),
             edgecolors=edge,
             linewidths=0.6,
             alpha=0.8,
@@ -267,8 +233,8 @@ def quadrant_plot(
         ax.annotate(str(text), (row[x], row[y]), xytext=(4, 4), textcoords="offset points", fontsize=8)
     ax.xaxis.set_major_formatter(money_formatter)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel(f"{_label(x)} (log scale)")
-    ax.set_ylabel(f"{_label(y)} %" if y.endswith("_pct") else _label(y))
+    ax.set_xlabel(f"{column_label(x)} (log scale)")
+    ax.set_ylabel(f"{column_label(y)} %" if y.endswith("_pct") else column_label(y))
     ax.legend(title=tier, loc="best", markerscale=0.6)
     return ax
 
@@ -281,7 +247,7 @@ def transition_heatmap(
     Parameters
     ----------
     transitions : pandas.DataFrame
-        Output of :func:`kamtools.screening.tier_transitions`.
+        Output of :func:`kamtools.stages.screening.movement.tier_transitions`.
     drop_empty : bool
         Leave out rows and columns without any customer.
     cmap : str
@@ -292,12 +258,12 @@ def transition_heatmap(
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     matrix = transitions
     if drop_empty:
         matrix = matrix.loc[matrix.sum(axis=1) > 0, matrix.sum(axis=0) > 0]
     if matrix.empty:
-        return _no_data(ax, "no customers in either screening")
+        return no_data(ax, "no customers in either screening")
     sns.heatmap(matrix, annot=True, fmt=",d", cmap=cmap, cbar=False, linewidths=0.5, ax=ax)
     ax.set_xlabel("current screening")
     ax.set_ylabel("previous screening")
@@ -335,7 +301,7 @@ def tier_flow_plot(
     Parameters
     ----------
     transitions : pandas.DataFrame
-        Output of :func:`kamtools.screening.tier_transitions`.
+        Output of :func:`kamtools.stages.screening.movement.tier_transitions`.
     gap : float
         Vertical space between blocks, as a share of the height.
     width : float
@@ -348,11 +314,11 @@ def tier_flow_plot(
         Draws one :class:`~matplotlib.patches.Rectangle` per non-empty tier on each side and one
         :class:`~matplotlib.patches.PathPatch` per non-empty transition.
     """
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     counts = transitions.loc[transitions.sum(axis=1) > 0, transitions.sum(axis=0) > 0]
     total = float(counts.to_numpy().sum())
     if total == 0:
-        return _no_data(ax, "no customers in either screening")
+        return no_data(ax, "no customers in either screening")
     left_x, right_x = 0.0, 1.0 - width
 
     def blocks(totals: pd.Series) -> dict[str, float]:
@@ -374,7 +340,9 @@ def tier_flow_plot(
         sizes = counts.sum(axis=1) if side == "left" else counts.sum(axis=0)
         for name, top in tops.items():
             height = sizes[name] * scale
-            ax.add_patch(Rectangle((x, top - height), width, height, color=_colour(str(name)), linewidth=0))
+            ax.add_patch(
+                Rectangle((x, top - height), width, height, color=tier_colour(str(name)), linewidth=0)
+            )
             ax.text(
                 x + offset, top - height / 2, f"{name} ({sizes[name]:,})", ha=align, va="center", fontsize=9
             )
@@ -388,7 +356,7 @@ def tier_flow_plot(
             top0, top1 = left_cursor[source], right_cursor[target]
             bottom0, bottom1 = top0 - n * scale_left, top1 - n * scale_right
             path = _band(left_x + width, right_x, top0, bottom0, top1, bottom1)
-            ax.add_patch(PathPatch(path, facecolor=_colour(str(source)), alpha=0.45, edgecolor="none"))
+            ax.add_patch(PathPatch(path, facecolor=tier_colour(str(source)), alpha=0.45, edgecolor="none"))
             left_cursor[source], right_cursor[target] = bottom0, bottom1
     ax.set_xlim(-0.25, 1.25)
     ax.set_ylim(-0.02, 1.02)
@@ -404,7 +372,7 @@ def sensitivity_plot(sensitivity: pd.DataFrame, *, max_customers: int = 40, ax: 
     Parameters
     ----------
     sensitivity : pandas.DataFrame
-        Output of :func:`kamtools.screening.weight_sensitivity`.
+        Output of :func:`kamtools.stages.screening.movement.weight_sensitivity`.
     max_customers : int
         Most customers shown (most stable first).
     ax : matplotlib.axes.Axes, optional
@@ -414,9 +382,9 @@ def sensitivity_plot(sensitivity: pd.DataFrame, *, max_customers: int = 40, ax: 
     matplotlib.axes.Axes
         One bar per customer shown.
     """
-    ax = _axes(ax)
+    ax = axes_or_current(ax)
     if sensitivity.empty:
-        return _no_data(ax, "no key accounts")
+        return no_data(ax, "no key accounts")
     shown = sensitivity.head(max_customers)
     names = (shown["name"] if "name" in shown.columns else shown["customer_id"]).astype("str").to_numpy()
     positions = np.arange(len(shown))
@@ -430,74 +398,3 @@ def sensitivity_plot(sensitivity: pd.DataFrame, *, max_customers: int = 40, ax: 
     handles = [Rectangle((0, 0), 1, 1, color=c) for c in LABEL_COLOURS.values()]
     ax.legend(handles, list(LABEL_COLOURS), loc="lower right")
     return ax
-
-
-# --------------------------------------------------------------------------------------------
-# Figures
-
-
-def configure_report_figures(*, screen_dpi: int = 110, print_dpi: int = 150) -> None:
-    """Set matplotlib and seaborn up for report figures; call once at the top of a notebook.
-
-    Figures are embedded as PNG at ``print_dpi`` so the printed A4 report stays sharp while the
-    page scales them to the column width on screen. The seaborn theme is clean (white grid, no
-    top/right spines) and ``svg.hashsalt`` is fixed so any SVG output is reproducible.
-
-    Parameters
-    ----------
-    screen_dpi : int
-        ``figure.dpi``: size of figures drawn interactively.
-    print_dpi : int
-        ``savefig.dpi`` and the inline backend's PNG resolution.
-
-    Notes
-    -----
-    This changes global matplotlib state on purpose (it is the notebook's set-up step). Inside
-    IPython it also makes the inline backend emit PNG only, at ``print_dpi``.
-    """
-    import matplotlib as mpl
-    import matplotlib.pyplot  # activates the backend before rcParams are set
-    import seaborn as sns
-
-    sns.set_theme(context="notebook", style="whitegrid", palette="deep")
-    mpl.rcParams.update(
-        {
-            "figure.dpi": screen_dpi,
-            "savefig.dpi": print_dpi,
-            "savefig.bbox": "tight",
-            "figure.figsize": (7.0, 4.0),
-            "figure.facecolor": "white",
-            "savefig.facecolor": "white",
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.titleweight": "bold",
-            "axes.titlelocation": "left",
-            "svg.hashsalt": "kamtools",
-            "svg.fonttype": "none",
-        }
-    )
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with ipykernel
-        return
-    if get_ipython() is not None:
-        from matplotlib_inline.backend_inline import set_matplotlib_formats
-
-        set_matplotlib_formats("png", dpi=print_dpi, metadata={"Software": None})
-
-
-def show_figure(fig: Figure, *, caption: str) -> None:
-    """Show a matplotlib figure in the notebook as a PNG with a caption for the report.
-
-    The report numbers it ("Figure 3: caption"). The figure is closed afterwards so that the
-    inline backend does not show it a second time.
-    """
-    import io as _bytes_io  # a name apart from kamtools.io
-
-    import matplotlib.pyplot as plt
-    from IPython.display import Image, display
-
-    buffer = _bytes_io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    display(Image(data=buffer.getvalue(), format="png"), metadata={"image/png": {"caption": caption}})

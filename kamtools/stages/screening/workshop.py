@@ -21,7 +21,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from kamtools.screening import CRITERIA, PeriodScreening, ScreeningSettings, score_customers
+from kamtools.stages.screening import CRITERIA, PeriodScreening, ScreeningSettings, score_customers
 from kamtools.workspace import save_screening_settings
 
 # Gates shown as sliders: (setting, label, minimum, maximum, step). None in the settings
@@ -38,7 +38,7 @@ def redraw_quadrant(scored: pd.DataFrame) -> None:
     """Draw the sales and margin quadrant of a new scoring (the panel's default reaction)."""
     import matplotlib.pyplot as plt
 
-    from kamtools.plots import quadrant_plot
+    from kamtools.stages.screening.plots import quadrant_plot
 
     _, ax = plt.subplots(figsize=(8, 5.5))
     quadrant_plot(scored, ax=ax)

@@ -9,8 +9,8 @@ import pytest
 from matplotlib.collections import PathCollection
 from matplotlib.patches import PathPatch, Rectangle
 
-from kamtools import plots
-from kamtools.screening import tier_transitions
+from kamtools import figures
+from kamtools.stages.screening import plots, tier_transitions
 
 NAN = np.nan
 
@@ -150,9 +150,9 @@ def test_empty_inputs_draw_a_message(ax):
 
 
 def test_tier_colours_cover_every_tier():
-    from kamtools.screening import TIERS
+    from kamtools.stages.screening import TIERS
 
-    assert set(TIERS) | {"new", "lost"} == set(plots.TIER_COLOURS)
+    assert set(TIERS) | {"new", "lost"} == set(figures.TIER_COLOURS)
 
 
 def test_plots_do_not_change_their_data(screened, transitions):

@@ -1,0 +1,146 @@
+"""Shared chart helpers for every stage: report figure set-up, captions, colours, money axes.
+
+Charts are seaborn-style: data first, options keyword-only, ``ax`` in and out (see each stage's
+``plots`` module). Colours of tiers are data (:data:`TIER_COLOURS`), the same in every chart and
+report table; numbers on axes are written by :mod:`kamtools.formatting`.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from kamtools.formatting import MINUS, number_text
+
+__all__ = [
+    "OTHER_COLOUR",
+    "REFERENCE_STYLE",
+    "TIER_COLOURS",
+    "axes_or_current",
+    "axis_money",
+    "column_label",
+    "configure_report_figures",
+    "money_formatter",
+    "no_data",
+    "show_figure",
+    "tier_colour",
+]
+
+TIER_COLOURS: dict[str, str] = {
+    "key": "#1f4e79",
+    "growth": "#2e8b57",
+    "maintain": "#8c9aa6",
+    "review": "#c0392b",
+    "inactive": "#d5d8dc",
+    "new": "#e69f00",
+    "lost": "#5d6d7e",
+}
+"""One colour per tier (and for "new"/"lost" in transitions), used by every chart."""
+
+REFERENCE_STYLE: dict[str, object] = {"color": "#7f7f7f", "linestyle": "--", "linewidth": 1}
+OTHER_COLOUR = "#999999"
+
+
+def axis_money(value: float, _position: object = None) -> str:
+    """A money amount on an axis or in a chart label: "1,234,567" (the axis label names the currency)."""
+    return number_text(value, minus=MINUS)
+
+
+money_formatter = FuncFormatter(axis_money)
+"""Tick formatter for money axes: thousands separators, no decimals."""
+
+
+def axes_or_current(ax: Axes | None) -> Axes:
+    """The Axes given, or the current one (seaborn-style ``ax=None``)."""
+    return ax if ax is not None else plt.gca()
+
+
+def column_label(column: str) -> str:
+    """Readable name of a column: "gross_profit" → "gross profit", "margin_pct" → "margin"."""
+    return column.removesuffix("_pct").replace("_", " ")
+
+
+def tier_colour(tier: str) -> str:
+    """The colour of a tier in every chart (grey for anything unknown)."""
+    return TIER_COLOURS.get(tier, OTHER_COLOUR)
+
+
+def no_data(ax: Axes, message: str) -> Axes:
+    """Write ``message`` in the middle of an empty chart instead of drawing axes without data."""
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color=OTHER_COLOUR)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# Figures
+
+
+def configure_report_figures(*, screen_dpi: int = 110, print_dpi: int = 150) -> None:
+    """Set matplotlib and seaborn up for report figures; call once at the top of a notebook.
+
+    Figures are embedded as PNG at ``print_dpi`` so the printed A4 report stays sharp while the
+    page scales them to the column width on screen. The seaborn theme is clean (white grid, no
+    top/right spines) and ``svg.hashsalt`` is fixed so any SVG output is reproducible.
+
+    Parameters
+    ----------
+    screen_dpi : int
+        ``figure.dpi``: size of figures drawn interactively.
+    print_dpi : int
+        ``savefig.dpi`` and the inline backend's PNG resolution.
+
+    Notes
+    -----
+    This changes global matplotlib state on purpose (it is the notebook's set-up step). Inside
+    IPython it also makes the inline backend emit PNG only, at ``print_dpi``.
+    """
+    import matplotlib as mpl
+    import matplotlib.pyplot  # activates the backend before rcParams are set
+    import seaborn as sns
+
+    sns.set_theme(context="notebook", style="whitegrid", palette="deep")
+    mpl.rcParams.update(
+        {
+            "figure.dpi": screen_dpi,
+            "savefig.dpi": print_dpi,
+            "savefig.bbox": "tight",
+            "figure.figsize": (7.0, 4.0),
+            "figure.facecolor": "white",
+            "savefig.facecolor": "white",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "svg.hashsalt": "kamtools",
+            "svg.fonttype": "none",
+        }
+    )
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with ipykernel
+        return
+    if get_ipython() is not None:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("png", dpi=print_dpi, metadata={"Software": None})
+
+
+def show_figure(fig: Figure, *, caption: str) -> None:
+    """Show a matplotlib figure in the notebook as a PNG with a caption for the report.
+
+    The report numbers it ("Figure 3: caption"). The figure is closed afterwards so that the
+    inline backend does not show it a second time.
+    """
+    import io as _bytes_io  # a name apart from kamtools.io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buffer = _bytes_io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    display(Image(data=buffer.getvalue(), format="png"), metadata={"image/png": {"caption": caption}})

@@ -1,0 +1,119 @@
+"""Stage 1, screening: which customers are the dealer's key accounts, and which could become one.
+
+Key accounts are screened on several criteria at once, not on sales alone: a big customer with a
+thin margin, or one that pays months late, is not what the dealer needs, while a small customer
+that grows fast or has a well-run business can grow into a key account. The criteria are
+
+* sales and sales share (Pareto),
+* gross profit and margin (or contribution after cost to serve, when known),
+* financial reputation: payment behaviour from the receivables,
+* management maturity: workshop scores from the assessments,
+* purchase history: frequency, recency, variety of what is bought and the monthly trend,
+* growth against the previous period.
+
+The stage is split by layer:
+
+* :mod:`.settings`: vocabulary (tiers, criteria), errors and :class:`ScreeningSettings`,
+* :mod:`.metrics`: per-customer measures, payment behaviour, workshop scores,
+* :mod:`.scoring`: criterion scores, gates, tiers and reasons; :func:`screen_period`,
+* :mod:`.overrides`: the workshop's overrides,
+* :mod:`.movement`: movement between periods, weight sensitivity, team capacity,
+* :mod:`.narrative`: :func:`screen_client` and the report's sentences and tables,
+* :mod:`.plots` and :mod:`.workshop`: the stage's charts and its JupyterLab panel.
+
+The functions are pure: they return new frames and never change the frames they receive. The
+main flow is::
+
+    window = comparison_window(sales["invoice_date"], current=2026, previous=2025, start_month=4)
+    metrics = customer_metrics(sales, customers=customers, window=window)
+    payments = payment_behaviour(receivables, as_of=window.current_end, customers=customers)
+    scored = score_customers(metrics, settings=settings, window=window, payments=payments)
+
+or :func:`screen_period`, which does the four steps for one period, and :func:`screen_client`,
+which screens this period and the previous one, compares them, tests the weights, applies the
+workshop's overrides and returns a :class:`ScreeningResult` with the report's sentences and tables.
+Concentration measures (Pareto, Gini, whale curve, ABC) live in :mod:`kamtools.analytics.concentration`.
+"""
+
+from __future__ import annotations
+
+from kamtools.analytics import BUYING_STATUSES
+from kamtools.stages.screening.metrics import (
+    customer_metrics,
+    payment_behaviour,
+    payment_data_available,
+    qualitative_scores,
+)
+from kamtools.stages.screening.movement import (
+    capacity_warning,
+    key_account_retention,
+    migration_warning,
+    movers,
+    retain_incumbents,
+    team_capacity,
+    tier_transitions,
+    weight_sensitivity,
+)
+from kamtools.stages.screening.narrative import ScreeningResult, screen_client
+from kamtools.stages.screening.overrides import apply_overrides
+from kamtools.stages.screening.scoring import (
+    GATES,
+    GROWTH_SIGNALS,
+    PeriodScreening,
+    effective_weights,
+    score_customers,
+    screen_period,
+    size_score,
+)
+from kamtools.stages.screening.settings import (
+    ACCOUNT_MANAGER_ROLES,
+    CRITERIA,
+    DEFAULT_WEIGHTS,
+    METRIC_COLUMNS,
+    PAYMENT_COLUMNS,
+    TIERS,
+    OverrideError,
+    ScreeningError,
+    ScreeningInputError,
+    ScreeningSettings,
+    SettingsError,
+    key_account_count,
+)
+
+__all__ = [
+    "ACCOUNT_MANAGER_ROLES",
+    "BUYING_STATUSES",
+    "CRITERIA",
+    "DEFAULT_WEIGHTS",
+    "GATES",
+    "GROWTH_SIGNALS",
+    "METRIC_COLUMNS",
+    "PAYMENT_COLUMNS",
+    "TIERS",
+    "OverrideError",
+    "PeriodScreening",
+    "ScreeningError",
+    "ScreeningInputError",
+    "ScreeningResult",
+    "ScreeningSettings",
+    "SettingsError",
+    "apply_overrides",
+    "capacity_warning",
+    "customer_metrics",
+    "effective_weights",
+    "key_account_count",
+    "key_account_retention",
+    "migration_warning",
+    "movers",
+    "payment_behaviour",
+    "payment_data_available",
+    "qualitative_scores",
+    "retain_incumbents",
+    "score_customers",
+    "screen_client",
+    "screen_period",
+    "size_score",
+    "team_capacity",
+    "tier_transitions",
+    "weight_sensitivity",
+]

@@ -1,0 +1,370 @@
+"""Per-customer measures of the screening: sales, margin, growth, purchase history, payments, workshop scores.
+
+The functions are pure: they return new frames and never change the frames they receive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from kamtools.periods import ComparisonWindow
+from kamtools.stages.screening.settings import (
+    METRIC_COLUMNS,
+    PAYMENT_COLUMNS,
+    ScreeningInputError,
+    require_input,
+)
+
+# --------------------------------------------------------------------------------------------
+# Customer metrics
+
+
+def _customer_attributes(customers: pd.DataFrame | None) -> pd.DataFrame:
+    if customers is None:
+        return pd.DataFrame({"customer_id": pd.Series(dtype="str"), "name": pd.Series(dtype="str")})
+    require_input(customers, ["customer_id"], "customers")
+    keep = [c for c in ("customer_id", "name", "region", "segment") if c in customers.columns]
+    attrs = customers[keep].drop_duplicates("customer_id")
+    return attrs.assign(customer_id=attrs["customer_id"].astype("str"))
+
+
+def _monthly_trend(lines: pd.DataFrame, window: ComparisonWindow) -> pd.Series:
+    """Least-squares slope of monthly sales over the window, divided by mean monthly sales.
+
+    A month only partly inside the window is scaled up to a full month, so a window ending
+    mid-month does not show a false decline. Needs at least three months.
+    """
+    start, end = window.current_start, window.current_end
+    months = pd.period_range(start, end, freq="M")
+    if len(months) < 3 or lines.empty:
+        return pd.Series(dtype="float64")
+    coverage = np.array(
+        [
+            ((min(m.end_time.normalize(), end) - max(m.start_time, start)).days + 1) / m.days_in_month
+            for m in months
+        ]
+    )
+    index = lines["date"].dt.year * 12 + lines["date"].dt.month - (start.year * 12 + start.month)
+    monthly = (
+        lines.assign(month=index.to_numpy())
+        .groupby(["customer_id", "month"])["amount"]
+        .sum()
+        .unstack(fill_value=0.0)
+        .reindex(columns=range(len(months)), fill_value=0.0)
+    )
+    values = monthly.to_numpy(dtype="float64") / coverage
+    t = np.arange(len(months), dtype="float64")
+    t = t - t.mean()
+    slope = values @ t / (t @ t)
+    mean = values.mean(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        trend = np.where(mean > 0, slope / mean, np.nan)
+    return pd.Series(trend, index=monthly.index, dtype="float64")
+
+
+def customer_metrics(
+    sales: pd.DataFrame,
+    *,
+    customers: pd.DataFrame | None = None,
+    window: ComparisonWindow,
+    as_of: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Sales, profit and purchase-history metrics per customer for a comparison window.
+
+    A *purchase* is a sales line with positive ``net_sales``; credit notes (negative lines) count
+    in the sales amounts but not as purchases, so a customer with only credit notes has negative
+    sales, no purchases and no error. Only lines dated up to the window's end are used, so the
+    previous period can be screened with the same data.
+
+    Parameters
+    ----------
+    sales : pandas.DataFrame
+        Columns ``invoice_date``, ``customer_id``, ``net_sales``; optional ``cost`` (without it
+        gross profit and margin are NaN), ``invoice_id`` (orders counted as distinct invoices,
+        else distinct invoice dates), ``category`` or ``product`` (variety).
+    customers : pandas.DataFrame, optional
+        The customer master: ``customer_id``, ``name`` and optionally ``region``, ``segment``.
+        Its customers without any sales in either window are included with status "inactive".
+    window : ComparisonWindow
+        The current and previous windows (see :func:`kamtools.periods.comparison_window`).
+    as_of : pandas.Timestamp, optional
+        Date recency is measured to (not before the window's end); defaults to the window's end.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer with a sales line in either window (or in the master), sorted by
+        sales (largest first, then ``customer_id``), columns:
+
+        customer_id, name (the id when the master has none), region and segment (when the
+        master has them), status ("new": first purchase ever is in the current window;
+        "active": bought in the current window and before; "lost": bought in the previous
+        window but not the current; "inactive": neither), sales, sales_share (of total sales),
+        cumulative_share (Pareto: running share of total sales down the ranking), gross_profit,
+        margin_pct (gross profit / sales, fraction; NaN without cost or positive sales),
+        previous_sales, previous_gross_profit, growth_pct (fraction; NaN when previous sales
+        are not positive), first_purchase, last_purchase (purchases up to the window's end),
+        recency_days (from the last purchase to ``as_of``), frequency (orders in the current
+        window), variety (distinct categories, else products, bought in the current window;
+        NaN when the data have neither), avg_order_size (sales / frequency), trend (monthly
+        slope of sales over the current window as a fraction of mean monthly sales; NaN with
+        fewer than three months).
+    """
+    require_input(sales, ["invoice_date", "customer_id", "net_sales"], "sales")
+    as_of = window.current_end if as_of is None else pd.Timestamp(as_of).normalize()
+    dates = pd.to_datetime(sales["invoice_date"]).dt.normalize().astype("datetime64[ns]")
+    amount = sales["net_sales"].astype("float64")
+    has_cost = "cost" in sales.columns
+    item_column = next((c for c in ("category", "product") if c in sales.columns), None)
+    lines = pd.DataFrame(
+        {
+            "customer_id": sales["customer_id"].astype("str"),
+            "date": dates,
+            "amount": amount,
+            "profit": amount - sales["cost"].astype("float64") if has_cost else np.nan,
+            "order": sales["invoice_id"].astype("str") if "invoice_id" in sales.columns else dates,
+            "item": sales[item_column] if item_column else np.nan,
+        }
+    )
+    lines = lines[lines["date"] <= window.current_end]
+    current = lines[lines["date"].between(window.current_start, window.current_end)]
+    previous = lines[lines["date"].between(window.previous_start, window.previous_end)]
+    bought = current[current["amount"] > 0]
+    history = lines[lines["amount"] > 0]
+
+    master = _customer_attributes(customers)
+    ids = pd.Index(
+        pd.concat([current["customer_id"], previous["customer_id"], master["customer_id"]]).unique(),
+        name="customer_id",
+    )
+    cur = current.groupby("customer_id")
+    prev = previous.groupby("customer_id")
+    out = pd.DataFrame(index=ids)
+    out["sales"] = cur["amount"].sum().reindex(ids, fill_value=0.0)
+    out["previous_sales"] = prev["amount"].sum().reindex(ids, fill_value=0.0)
+    # A line without cost makes the customer's gross profit unknown (NaN), not understated;
+    # a customer without lines in a window made no profit there (0), when costs are known.
+    no_lines = 0.0 if has_cost else np.nan
+    out["gross_profit"] = cur["profit"].sum(min_count=1, skipna=False).reindex(ids, fill_value=no_lines)
+    out["previous_gross_profit"] = (
+        prev["profit"].sum(min_count=1, skipna=False).reindex(ids, fill_value=no_lines)
+    )
+    out["first_purchase"] = history.groupby("customer_id")["date"].min().reindex(ids)
+    out["last_purchase"] = history.groupby("customer_id")["date"].max().reindex(ids)
+    out["frequency"] = bought.groupby("customer_id")["order"].nunique().reindex(ids, fill_value=0)
+    if item_column:
+        variety = bought.groupby("customer_id")["item"].nunique().reindex(ids, fill_value=0)
+        out["variety"] = variety.astype("float64")
+    else:
+        out["variety"] = np.nan
+    out["trend"] = _monthly_trend(bought, window).reindex(ids)
+
+    bought_now = ids.isin(bought["customer_id"].unique())
+    bought_before = ids.isin(previous.loc[previous["amount"] > 0, "customer_id"].unique())
+    first_now = (out["first_purchase"] >= window.current_start).to_numpy()
+    status = np.select(
+        [bought_now & first_now, bought_now, bought_before], ["new", "active", "lost"], default="inactive"
+    )
+    out["status"] = pd.Series(status, index=ids, dtype="str")
+
+    positive = out["sales"] > 0
+    out["margin_pct"] = (out["gross_profit"] / out["sales"]).where(positive)
+    out["growth_pct"] = ((out["sales"] - out["previous_sales"]) / out["previous_sales"]).where(
+        out["previous_sales"] > 0
+    )
+    out["recency_days"] = (as_of - out["last_purchase"]).dt.days.astype("float64")
+    out["avg_order_size"] = (out["sales"] / out["frequency"]).where(out["frequency"] > 0)
+    out["frequency"] = out["frequency"].astype("int64")
+
+    out = out.reset_index()
+    out["customer_id"] = out["customer_id"].astype("str")
+    out = out.sort_values(["sales", "customer_id"], ascending=[False, True], kind="stable", ignore_index=True)
+    total = out["sales"].sum()
+    out["sales_share"] = out["sales"] / total if total > 0 else np.nan
+    out["cumulative_share"] = out["sales"].cumsum() / total if total > 0 else np.nan
+
+    out = out.merge(master, on="customer_id", how="left")
+    if "name" not in out.columns:
+        out["name"] = out["customer_id"]
+    out["name"] = out["name"].where(out["name"].notna(), out["customer_id"]).astype("str")
+    extra = [c for c in ("region", "segment") if c in out.columns]
+    columns = [*METRIC_COLUMNS[:2], *extra, *METRIC_COLUMNS[2:]]
+    for column in ("first_purchase", "last_purchase"):
+        out[column] = out[column].astype("datetime64[ns]")
+    return out[columns]
+
+
+# --------------------------------------------------------------------------------------------
+# Payment behaviour and qualitative scores
+
+
+def _by_customer(frame: pd.DataFrame, column: str) -> pd.Series:
+    """``frame[column]`` as float indexed by customer id (first row of a duplicated id)."""
+    first = frame.drop_duplicates("customer_id")
+    return pd.Series(
+        first[column].astype("float64").to_numpy(), index=first["customer_id"].astype("str").to_numpy()
+    )
+
+
+def _empty_payments() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="float64") for c in PAYMENT_COLUMNS})
+    return frame.astype({"customer_id": "str", "invoices": "int64", "paid_invoices": "int64"})
+
+
+def payment_behaviour(
+    receivables: pd.DataFrame | None,
+    *,
+    as_of: pd.Timestamp,
+    customers: pd.DataFrame | None = None,
+    grace_days: int = 5,
+    since: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Financial reputation: how each customer pays, as known at ``as_of``.
+
+    An invoice paid after ``as_of`` counts as open at ``as_of``, so last year can be screened
+    with this year's receivables. Early payment counts as 0 days late (not as credit).
+
+    Parameters
+    ----------
+    receivables : pandas.DataFrame or None
+        Columns ``customer_id``, ``due_date``, ``amount``; optional ``paid_date`` (empty while
+        open) and ``invoice_date``. None or empty gives an empty result (see
+        :func:`payment_data_available`): the caller decides what "not available" means.
+    as_of : pandas.Timestamp
+        Date the behaviour is judged at (usually the end of the current window).
+    customers : pandas.DataFrame, optional
+        Customer master; its ``credit_limit`` gives ``credit_use``.
+    grace_days : int
+        Days after the due date still counted as on time for ``late_share``.
+    since : pandas.Timestamp, optional
+        Judge only invoices dated from this day (invoice date, else due date); open amounts
+        always include older invoices.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer of the receivables, sorted by id: customer_id, invoices (invoices
+        judged: positive amounts due or paid by ``as_of``), paid_invoices, avg_days_late
+        (amount-weighted days paid after due date, paid invoices), late_share (share of judged
+        invoices paid, or still open, later than due date + ``grace_days``), open_amount (unpaid
+        at ``as_of``), open_overdue_amount (unpaid and past due at ``as_of``), credit_use
+        (open_amount / credit_limit; NaN without a positive limit).
+    """
+    if receivables is None or len(receivables) == 0:
+        return _empty_payments()
+    require_input(receivables, ["customer_id", "due_date", "amount"], "receivables")
+    as_of = pd.Timestamp(as_of).normalize()
+    due = pd.to_datetime(receivables["due_date"]).dt.normalize()
+    if "paid_date" in receivables.columns:
+        paid_date = pd.to_datetime(receivables["paid_date"]).dt.normalize()
+    else:
+        paid_date = pd.Series(pd.NaT, index=receivables.index, dtype="datetime64[ns]")
+    issued = (
+        pd.to_datetime(receivables["invoice_date"]).dt.normalize() if "invoice_date" in receivables else due
+    )
+    issued = issued.fillna(due)
+    amount = receivables["amount"].astype("float64")
+    ids = receivables["customer_id"].astype("str")
+
+    exists = issued <= as_of
+    paid = paid_date.notna() & (paid_date <= as_of)
+    grace = pd.Timedelta(days=grace_days)
+    judged = exists & (amount > 0) & (paid | (due <= as_of))
+    if since is not None:
+        judged &= issued >= pd.Timestamp(since).normalize()
+    late = (paid & (paid_date > due + grace)) | (~paid & (as_of > due + grace))
+    days_late = (paid_date - due).dt.days.clip(lower=0).astype("float64")
+    settled = judged & paid
+    is_open = exists & ~paid
+
+    frame = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "judged": judged.astype("int64"),
+            "paid": settled.astype("int64"),
+            "late": (late & judged).astype("int64"),
+            "weighted_days": (days_late * amount).where(settled, 0.0),
+            "paid_amount": amount.where(settled, 0.0),
+            "open": amount.where(is_open, 0.0),
+            "overdue": amount.where(is_open & (due < as_of), 0.0),
+        }
+    )
+    g = frame.groupby("customer_id").sum()
+    out = pd.DataFrame(index=g.index)
+    out["invoices"] = g["judged"].astype("int64")
+    out["paid_invoices"] = g["paid"].astype("int64")
+    out["avg_days_late"] = (g["weighted_days"] / g["paid_amount"]).where(g["paid_amount"] > 0)
+    out["late_share"] = (g["late"] / g["judged"]).where(g["judged"] > 0)
+    out["open_amount"] = g["open"]
+    out["open_overdue_amount"] = g["overdue"]
+    out["credit_use"] = np.nan
+    if customers is not None and "credit_limit" in customers.columns:
+        limit = _by_customer(customers, "credit_limit").reindex(out.index)
+        out["credit_use"] = (out["open_amount"] / limit).where(limit > 0)
+    out = out.reset_index()
+    out["customer_id"] = out["customer_id"].astype("str")
+    return out[list(PAYMENT_COLUMNS)]
+
+
+def payment_data_available(payments: pd.DataFrame | None) -> bool:
+    """Whether :func:`payment_behaviour` found any invoice to judge payment behaviour on."""
+    return payments is not None and "invoices" in payments and int(payments["invoices"].sum()) > 0
+
+
+def qualitative_scores(
+    assessments: pd.DataFrame | None, *, indicators: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Mean workshop score per customer and indicator, wide, with the mean over indicators.
+
+    Parameters
+    ----------
+    assessments : pandas.DataFrame or None
+        Columns ``customer_id``, ``indicator``, ``score`` (1 to 5). None or empty gives an
+        empty frame with the output columns.
+    indicators : sequence of str, optional
+        Indicators to keep, in this order (an indicator nobody scored is an all-NaN column);
+        default all, sorted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        customer_id, one column per indicator (mean score of the customer on it), and
+        qualitative_mean (mean of the customer's indicator means), sorted by customer_id.
+
+    Raises
+    ------
+    ScreeningInputError
+        A score is outside 1 to 5.
+    """
+    wanted = list(indicators) if indicators is not None else []
+    if assessments is None or len(assessments) == 0:
+        columns = ["customer_id", *wanted, "qualitative_mean"]
+        frame = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+        return frame.astype({"customer_id": "str"})
+    require_input(assessments, ["customer_id", "indicator", "score"], "assessments")
+    scores = pd.to_numeric(assessments["score"], errors="coerce").astype("float64")
+    bad = assessments.loc[scores.notna() & ~scores.between(1, 5), "score"]
+    if len(bad):
+        raise ScreeningInputError(
+            f"assessments: scores must be from 1 to 5, found {sorted(set(bad.tolist()))[:5]}"
+        )
+    long = pd.DataFrame(
+        {
+            "customer_id": assessments["customer_id"].astype("str"),
+            "indicator": assessments["indicator"].astype("str"),
+            "score": scores,
+        }
+    )
+    if indicators is not None:
+        long = long[long["indicator"].isin(wanted)]
+    wide = long.pivot_table(index="customer_id", columns="indicator", values="score", aggfunc="mean")
+    wide = wide.reindex(columns=wanted if indicators is not None else sorted(wide.columns))
+    wide["qualitative_mean"] = wide.mean(axis=1)
+    wide = wide[wide["qualitative_mean"].notna()]
+    wide.columns.name = None
+    out = wide.reset_index()
+    out["customer_id"] = out["customer_id"].astype("str")
+    return out

@@ -1,0 +1,449 @@
+"""The whole screening stage for the report: :func:`screen_client` and :class:`ScreeningResult`.
+
+:func:`screen_client` screens this period and the previous one, compares them, tests the
+weights, applies the workshop's overrides and returns a :class:`ScreeningResult` with the
+report's sentences and tables.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kamtools.analytics import is_buying
+from kamtools.analytics.concentration import abc_classes, gini, pareto_share
+from kamtools.formatting import count_text, money_text, percent_text
+from kamtools.stages.screening.movement import (
+    capacity_warning,
+    key_account_retention,
+    migration_warning,
+    movers,
+    retain_incumbents,
+    team_capacity,
+    tier_transitions,
+    weight_sensitivity,
+)
+from kamtools.stages.screening.overrides import apply_overrides
+from kamtools.stages.screening.scoring import GATES, GROWTH_SIGNALS, PeriodScreening, screen_period
+from kamtools.stages.screening.settings import CRITERIA, ScreeningSettings
+
+# --------------------------------------------------------------------------------------------
+# The whole stage for the report: this period, last period, movement, robustness, overrides
+
+SETTING_LABELS: Mapping[str, tuple[str, str]] = {
+    "min_margin_pct": ("Minimum gross margin for a key account", "percent"),
+    "min_contribution": ("Minimum contribution after cost to serve", "money"),
+    "max_avg_days_late": ("Most days paid late on average", "days"),
+    "max_late_share": ("Largest share of invoices paid late", "percent"),
+    "max_credit_use": ("Largest use of the credit limit", "percent"),
+    "min_payment_invoices": ("Invoices needed before payment rules apply", "count"),
+    "grace_days": ("Days after the due date still counted as on time", "days"),
+    "growth_min_growth_pct": ("Growth account: sales growth of at least", "percent"),
+    "growth_sales_floor_quantile": ("Growth account: sales above this quantile of customers", "percent"),
+    "growth_min_headroom_share": ("Growth account: share of wallet still with competitors", "percent"),
+    "growth_min_qualitative": ("Growth account: workshop score of at least (1 to 5)", "score"),
+    "manager_load": ("Key accounts per account manager", "count"),
+    "max_overrides": ("Most overrides of the screened tiers", "count"),
+    "migration_warning_share": ("Warn when the key list changes by more than", "percent"),
+    "key_retention_band": ("Last period's key accounts stay key within the key count plus", "percent"),
+}
+"""Readable label and kind of each rule of :class:`ScreeningSettings`, for the report."""
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    """Everything the screening report shows (see :func:`screen_client`).
+
+    Attributes
+    ----------
+    current : PeriodScreening
+        This period; ``current.scored`` has the overrides applied (columns ``screened_tier``
+        and ``overridden`` say which).
+    previous : PeriodScreening or None
+        Last period on the same months, None when the data do not cover it.
+    settings : ScreeningSettings
+    overrides : pandas.DataFrame
+        The overrides applied (customer_id, tier, reason, decided_by).
+    transitions : pandas.DataFrame or None
+        :func:`tier_transitions` from last period to this one.
+    sensitivity : pandas.DataFrame
+        :func:`weight_sensitivity` of this period's screening.
+    capacity : int or None
+        Key accounts the team can serve (:func:`team_capacity`); None without a team table.
+    """
+
+    current: PeriodScreening
+    previous: PeriodScreening | None
+    settings: ScreeningSettings
+    overrides: pd.DataFrame
+    transitions: pd.DataFrame | None
+    sensitivity: pd.DataFrame
+    capacity: int | None
+
+    # -- counts ------------------------------------------------------------------------------
+
+    def _tier(self, tier: str) -> pd.DataFrame:
+        scored = self.current.scored
+        return scored[scored["tier"] == tier]
+
+    def _buying(self) -> pd.DataFrame:
+        return self.current.scored[is_buying(self.current.scored)]
+
+    @property
+    def abc_summary(self) -> pd.DataFrame:
+        """Customers and sales per ABC class, with the fixed 80/15/5 cut and the computed cut.
+
+        Columns: method, class, customers, share of customers, sales, share of sales; only
+        customers with positive sales in the current window are counted.
+        """
+        buying = self._buying()
+        buying = buying[buying["sales"] > 0]
+        rows = []
+        for method, label in (("fixed", "fixed 80/15/5 cut"), ("computed", "computed cut")):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                classes = abc_classes(buying, method=method)
+            for name in ("A", "B", "C"):
+                members = classes[classes["abc"] == name]
+                rows.append(
+                    {
+                        "method": label,
+                        "class": name,
+                        "customers": len(members),
+                        "share of customers": len(members) / len(classes) if len(classes) else np.nan,
+                        "sales": float(members["sales"].sum()),
+                        "share of sales": members["sales"].sum() / classes["sales"].sum()
+                        if classes["sales"].sum() > 0
+                        else np.nan,
+                    }
+                )
+        return pd.DataFrame(rows).astype({"customers": "int64", "method": "str", "class": "str"})
+
+    # -- sentences ---------------------------------------------------------------------------
+
+    def findings(self, *, currency: str) -> list[str]:
+        """The key findings of the screening as plain sentences, most important first."""
+        scored = self.current.scored
+        buying = self._buying()
+        key = self._tier("key")
+        total_sales = buying["sales"].sum()
+        total_profit = buying["gross_profit"].sum(min_count=1)
+        out = []
+        window = self.current.window
+        if window.like_for_like:
+            out.append(
+                f"Period {window.current} is not complete: {window.months_compared} is compared with the"
+                f" same months of {window.previous}."
+            )
+        if len(key):
+            profit = ""
+            if pd.notna(total_profit) and total_profit > 0:
+                profit = f" and {percent_text(key['gross_profit'].sum() / total_profit)} of gross profit"
+            out.append(
+                f"{count_text(len(key), 'key account', 'key accounts')} out of"
+                f" {count_text(len(buying), 'buying customer', 'buying customers')} make"
+                f" {percent_text(key['sales'].sum() / total_sales)} of sales{profit}"
+                f" ({money_text(key['sales'].sum(), currency)})."
+            )
+        share = pareto_share(scored)
+        if np.isfinite(share):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                concentration = gini(buying["sales"])
+            makers = round(share * len(buying))
+            out.append(
+                f"{makers:,} of your {len(buying):,} buying customers ({percent_text(share)}) make 80% of"
+                f" your sales, against 20% by the 80/20 rule of thumb (Gini coefficient {concentration:.2f})."
+            )
+        review = self._tier("review")
+        if len(review):
+            counts = review["failed_gates"].str.split(";").explode().value_counts()
+            parts = [f"{n:,} {GATES[g]}" for g, n in counts.items() if g in GATES]
+            several = " (some fail several)" if review["failed_gates"].str.contains(";").any() else ""
+            who = count_text(len(review), "buying customer", "buying customers")
+            out.append(f"Rules keep {who} off the key list{several}: " + ", ".join(parts) + ".")
+        growth = self._tier("growth")
+        if len(growth):
+            counts = growth["growth_signals"].str.split(";").explode().value_counts()
+            parts = [f"{n:,} {GROWTH_SIGNALS[g]}" for g, n in counts.items() if g in GROWTH_SIGNALS]
+            could = f"{count_text(len(growth), 'customer', 'customers')} could grow into key accounts"
+            out.append(f"{could}: " + ", ".join(parts) + ".")
+        if self.previous is not None:
+            before = self.previous.scored
+            retained = key_account_retention(before, scored) if (before["tier"] == "key").any() else np.nan
+            if np.isfinite(retained):
+                entered = int((movers(before, scored)["movement"] == "riser").sum())
+                kept = int(scored["retained"].sum()) if "retained" in scored else 0
+                band = ""
+                if kept:
+                    band = (
+                        f" ({count_text(kept, 'was', 'were')} kept because they rank just below the list,"
+                        f" within {percent_text(self.settings.key_retention_band)} of it)"
+                    )
+                out.append(
+                    f"{percent_text(retained)} of last period's key accounts are key again{band};"
+                    f" {count_text(entered, 'customer', 'customers')} entered the key list."
+                )
+        dropped = self.current.dropped
+        if dropped:
+            reasons = "; ".join(f"{c.replace('_', ' ')}: {why}" for c, why in dropped.items())
+            out.append(f"Some criteria were left out because the data cannot support them ({reasons}).")
+        overridden = int(scored["overridden"].sum()) if "overridden" in scored else 0
+        if overridden:
+            tiers = "tier was" if overridden == 1 else "tiers were"
+            out.append(f"{overridden} {tiers} changed by the consultant's overrides (listed at the end).")
+        return out
+
+    def capacity_notes(self) -> list[str]:
+        """Whether the team can serve the key accounts."""
+        n_key = len(self._tier("key"))
+        if self.capacity is None:
+            return ["Without a team table the team's capacity to serve the key accounts was not checked."]
+        warning = capacity_warning(n_key, self.capacity)
+        if warning:
+            return [warning]
+        return [
+            f"The account managers can serve about {self.capacity:,} key accounts"
+            f" ({self.settings.manager_load} each); the list has {n_key:,}."
+        ]
+
+    def movement_notes(self) -> list[str]:
+        """How the key list moved since the previous period, with the churn warning."""
+        if self.previous is None:
+            return ["The data do not cover the previous period, so movement between years is not shown."]
+        before = self.previous.scored
+        notes = []
+        if (before["tier"] == "key").any():
+            retained = key_account_retention(before, self.current.scored)
+            notes.append(
+                f"{retained:.0%} of the key accounts of {self.previous.window.current} are key accounts"
+                f" again in {self.current.window.current}."
+            )
+        warning = migration_warning(before, self.current.scored, settings=self.settings)
+        if warning:
+            notes.append(warning)
+        return notes
+
+    def summary(self, *, currency: str) -> str:
+        """One line for the cover of the report pack."""
+        key = self._tier("key")
+        sales = money_text(key["sales"].sum(), currency)
+        return (
+            f"{count_text(len(key), 'key account', 'key accounts')} ({sales}"
+            f" sales), {count_text(len(self._tier('growth')), 'growth account', 'growth accounts')},"
+            f" {len(self._tier('review')):,} to review"
+        )
+
+    # -- tables for the report (readable column names) ---------------------------------------
+
+    def key_account_table(self) -> pd.DataFrame:
+        """The key accounts, best first, with the criteria behind each."""
+        key = self._tier("key").sort_values("rank")
+        return pd.DataFrame(
+            {
+                "rank": key["rank"],
+                "customer": key["customer_id"],
+                "name": key["name"] if "name" in key else key["customer_id"],
+                "sales": key["sales"],
+                "share of sales": key["sales"] / self._buying()["sales"].sum(),
+                "gross profit": key["gross_profit"],
+                "margin": key["margin_pct"],
+                "growth": key["growth_pct"],
+                "days late": key["avg_days_late"],
+                "score": key["composite"],
+                "reason": key["reason"],
+            }
+        ).reset_index(drop=True)
+
+    def growth_account_table(self) -> pd.DataFrame:
+        """The growth accounts, best score first, with their growth signals."""
+        growth = self._tier("growth").sort_values("rank")
+        return pd.DataFrame(
+            {
+                "rank": growth["rank"],
+                "customer": growth["customer_id"],
+                "name": growth["name"] if "name" in growth else growth["customer_id"],
+                "sales": growth["sales"],
+                "growth": growth["growth_pct"],
+                "headroom": growth["headroom_share"],
+                "reason": growth["reason"],
+            }
+        ).reset_index(drop=True)
+
+    def movers_table(self) -> pd.DataFrame:
+        """Customers that entered (risers) or left (fallers) the key list since last period."""
+        columns = ["customer", "name", "movement", "previous tier", "current tier"]
+        if self.previous is None:
+            empty = pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+            return empty.assign(
+                **{c: pd.Series(dtype="float64") for c in ("previous sales", "sales", "growth")}
+            )
+        moved = movers(self.previous.scored, self.current.scored)
+        now = self.current.scored.set_index(self.current.scored["customer_id"].astype("str"))
+        ids = moved["customer_id"]
+        return pd.DataFrame(
+            {
+                "customer": ids,
+                "name": moved["name"],
+                "movement": moved["movement"],
+                "previous tier": moved["previous_tier"],
+                "current tier": moved["current_tier"],
+                "previous sales": ids.map(now["previous_sales"]).astype("float64"),
+                "sales": ids.map(now["sales"]).astype("float64"),
+                "growth": ids.map(now["growth_pct"]).astype("float64"),
+            }
+        )
+
+    def sensitivity_table(self) -> pd.DataFrame:
+        """How many weight variants keep each customer key (see :func:`weight_sensitivity`)."""
+        s = self.sensitivity
+        return pd.DataFrame(
+            {
+                "customer": s["customer_id"],
+                "name": s["name"],
+                "score": s["composite"],
+                "variants key": s["variants_key"],
+                "variants": s["variants"],
+                "share key": s["share_key"],
+                "label": s["label"],
+            }
+        )
+
+    def weights_table(self) -> pd.DataFrame:
+        """Each criterion with the weight set, the weight used and why a criterion was left out."""
+        asked = self.settings.normalised_weights
+        used = self.current.weights
+        dropped = self.current.dropped
+        return pd.DataFrame(
+            {
+                "criterion": [c.replace("_", " ") for c in CRITERIA],
+                "weight set": [asked.get(c, 0.0) for c in CRITERIA],
+                "weight used": [used.get(c, 0.0) for c in CRITERIA],
+                "note": [f"left out: {dropped[c]}" if c in dropped else "" for c in CRITERIA],
+            }
+        ).astype({"criterion": "str", "note": "str"})
+
+    def settings_table(self) -> pd.DataFrame:
+        """The screening rules in words (all text, so any table formatter shows them as they are)."""
+        s = self.settings
+        if s.key_accounts is not None:
+            key_rule = f"{s.key_accounts}"
+        else:
+            key_rule = f"{s.key_share:.0%} of the buying customers, at least {s.key_min}, at most {s.key_max}"
+        rows = [("Number of key accounts", key_rule)]
+        for name, (label, kind) in SETTING_LABELS.items():
+            value = getattr(s, name)
+            if value is None:
+                text = "no rule"
+            elif kind == "percent":
+                text = f"{value:.0%}"
+            elif kind == "days":
+                text = f"{value:g} days"
+            elif kind == "money":
+                text = f"{value:,.0f}"
+            else:
+                text = f"{value:g}"
+            rows.append((label, text))
+        return pd.DataFrame(rows, columns=["rule", "value"]).astype("str")
+
+    def key_accounts_output(self) -> pd.DataFrame:
+        """The key accounts as a machine-readable table (canonical column names) for the next stages."""
+        key = self._tier("key").sort_values("rank")
+        columns = [
+            "customer_id",
+            "name",
+            "rank",
+            "tier",
+            "screened_tier",
+            "overridden",
+            "composite",
+            "sales",
+            "sales_share",
+            "gross_profit",
+            "margin_pct",
+            "growth_pct",
+            "avg_days_late",
+            "late_share",
+            "reason",
+        ]
+        return key[[c for c in columns if c in key.columns]].reset_index(drop=True)
+
+
+def screen_client(
+    tables: Mapping[str, pd.DataFrame | None],
+    *,
+    start_month: int,
+    period: int,
+    settings: ScreeningSettings | None = None,
+    overrides: pd.DataFrame | None = None,
+    sensitivity_step: float = 0.2,
+) -> ScreeningResult:
+    """The whole screening stage: this period, last period on the same months, and what moved.
+
+    Screens ``period`` (:func:`screen_period`), then the previous period on the window shifted
+    back a year when the data cover it, measures the sensitivity of the key list to the weights,
+    keeps last period's key accounts that stay close to the list (:func:`retain_incumbents`),
+    applies the workshop's overrides and checks the team's capacity.
+
+    Parameters
+    ----------
+    tables : mapping
+        Contract tables by name (see :func:`screen_period`; "team" is used for capacity).
+    start_month : int
+        First month of the fiscal year.
+    period : int
+        The period to screen.
+    settings : ScreeningSettings, optional
+        Rules; defaults when omitted.
+    overrides : pandas.DataFrame, optional
+        customer_id, tier, reason, decided_by (see :func:`apply_overrides`).
+    sensitivity_step : float
+        Relative change of each weight in :func:`weight_sensitivity`.
+
+    Returns
+    -------
+    ScreeningResult
+    """
+    settings = settings or ScreeningSettings()
+    current = screen_period(tables, start_month=start_month, period=period, settings=settings)
+    before_window = current.window.shifted(1)
+    dates = pd.to_datetime(tables["sales"]["invoice_date"])
+    previous = None
+    if dates.between(before_window.current_start, before_window.current_end).any():
+        previous = screen_period(tables, start_month=start_month, window=before_window, settings=settings)
+    sensitivity = weight_sensitivity(current.scored, settings=settings, step=sensitivity_step)
+    retained = retain_incumbents(
+        current.scored, previous.scored if previous is not None else None, settings=settings
+    )
+    applied = apply_overrides(retained, overrides, max_overrides=settings.max_overrides)
+    applied.attrs = dict(current.scored.attrs)
+    current = PeriodScreening(
+        window=current.window,
+        metrics=current.metrics,
+        payments=current.payments,
+        qualitative=current.qualitative,
+        scored=applied,
+        weights=current.weights,
+        dropped=current.dropped,
+    )
+    team = tables.get("team")
+    capacity = (
+        team_capacity(team, manager_load=settings.manager_load) if team is not None and len(team) else None
+    )
+    if overrides is None or len(overrides) == 0:
+        overrides = pd.DataFrame(
+            {c: pd.Series(dtype="str") for c in ("customer_id", "tier", "reason", "decided_by")}
+        )
+    return ScreeningResult(
+        current=current,
+        previous=previous,
+        settings=settings,
+        overrides=overrides,
+        transitions=tier_transitions(previous.scored, applied) if previous is not None else None,
+        sensitivity=sensitivity,
+        capacity=capacity,
+    )

@@ -1,0 +1,636 @@
+"""Scoring and tiers: criterion scores, the composite score, gates, growth signals and reasons.
+
+Each criterion is turned into a percentile rank among the customers that bought in the current
+window (robust to a few huge customers), and the weighted ranks give a composite score from 0 to
+100. Gates exclude customers from the key list whatever their score (loss-making, paying very
+late); every exclusion and every tier comes with a readable reason. :func:`screen_period` runs
+metrics, payment behaviour, workshop scores and scoring for one period.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kamtools.analytics import is_buying
+from kamtools.formatting import MINUS, number_text, percent_text
+from kamtools.periods import ComparisonWindow, comparison_window
+from kamtools.stages.screening.metrics import (
+    _by_customer,
+    customer_metrics,
+    payment_behaviour,
+    payment_data_available,
+    qualitative_scores,
+)
+from kamtools.stages.screening.settings import (
+    CRITERIA,
+    ScreeningInputError,
+    ScreeningSettings,
+    SettingsError,
+    key_account_count,
+    require_input,
+)
+
+# --------------------------------------------------------------------------------------------
+# Scoring
+
+
+def _percentile(values: pd.Series) -> pd.Series:
+    """Percentile rank from 0 (lowest) to 1 (highest); ties share their average rank.
+
+    A single value (or all values equal) scores 0.5. NaN stays NaN.
+    """
+    n = int(values.notna().sum())
+    if n <= 1:
+        return values.where(values.isna(), 0.5).astype("float64")
+    return ((values.rank(method="average") - 1) / (n - 1)).astype("float64")
+
+
+def size_score(values: pd.Series) -> pd.Series:
+    """Size score from 0 to 1 that keeps the distance between large and very large customers.
+
+    A percentile rank would give the dealer's largest customer (say 9% of sales) almost the same
+    score as the fiftieth (0.4%), so breadth criteria would decide who is key. Here customers up
+    to the median of the positive values are ranked (0 to 0.5) and those above it are placed on
+    a log scale between the median and the largest value (0.5 to 1): each tenfold step in size
+    above the median is worth the same. Zero or negative values score 0; NaN stays NaN.
+    """
+    positive = values.where(values > 0)
+    if positive.notna().sum() == 0:
+        return pd.Series(0.0, index=values.index).where(values.notna())
+    median, largest = float(positive.median()), float(positive.max())
+    rank = positive.rank(method="average")
+    lower = 0.5 * rank / rank[positive <= median].max()
+    if largest > median:
+        upper = 0.5 + 0.5 * np.log(positive.clip(lower=median) / median) / np.log(largest / median)
+        score = lower.where(positive <= median, upper)
+    else:
+        score = lower
+    return score.fillna(0.0).where(values.notna()).astype("float64")
+
+
+def effective_weights(
+    metrics: pd.DataFrame,
+    *,
+    settings: ScreeningSettings,
+    payments: pd.DataFrame | None = None,
+    qualitative: pd.DataFrame | None = None,
+) -> tuple[dict[str, float], dict[str, str]]:
+    """The weights actually used, after dropping criteria the data cannot support.
+
+    Margin and gross profit need costs, payment needs receivables, growth needs previous
+    sales, management needs workshop scores of at least one buying customer. The weights of the
+    remaining criteria are scaled to sum to 1.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        Output of :func:`customer_metrics`.
+    settings : ScreeningSettings
+        The weights asked for.
+    payments, qualitative : pandas.DataFrame, optional
+        Outputs of :func:`payment_behaviour` and :func:`qualitative_scores`.
+
+    Returns
+    -------
+    weights : dict
+        Criterion to weight (sum 1), only criteria with a positive weight.
+    dropped : dict
+        Criterion with a positive setting but dropped, to the reason it was dropped.
+
+    Raises
+    ------
+    SettingsError
+        No criterion with a positive weight is left.
+    """
+    buying = metrics[is_buying(metrics)]
+    ids = buying["customer_id"]
+    missing: dict[str, str] = {}
+    if buying["gross_profit"].notna().sum() == 0:
+        missing["gross_profit"] = "no cost in the sales data"
+        missing["margin"] = "no cost in the sales data"
+    if not payment_data_available(payments) or not ids.isin(payments["customer_id"]).any():
+        missing["payment"] = "no receivables to judge payment behaviour"
+    if not (buying["previous_sales"] > 0).any():
+        missing["growth"] = "no sales in the previous window"
+    if (
+        qualitative is None
+        or "qualitative_mean" not in qualitative
+        or not ids.isin(qualitative.loc[qualitative["qualitative_mean"].notna(), "customer_id"]).any()
+    ):
+        missing["management"] = "no workshop scores"
+    raw = {c: w for c, w in settings.weights.items() if w > 0}
+    dropped = {c: why for c, why in missing.items() if c in raw}
+    kept = {c: w for c, w in raw.items() if c not in dropped}
+    total = sum(kept.values())
+    if total <= 0:
+        raise SettingsError(
+            "no screening criterion is left: the data support none of the weighted criteria"
+            f" ({'; '.join(f'{c}: {why}' for c, why in dropped.items())})"
+        )
+    return {c: w / total for c, w in kept.items()}, dropped
+
+
+def _cost_to_serve(
+    cost_to_serve: pd.DataFrame | None, *, period: int | None, settings: ScreeningSettings
+) -> pd.Series:
+    """Cost to serve per customer for ``period``: the amount, else drivers times rates."""
+    if cost_to_serve is None or len(cost_to_serve) == 0:
+        return pd.Series(dtype="float64")
+    require_input(cost_to_serve, ["customer_id", "period"], "cost_to_serve")
+    table = cost_to_serve
+    periods = table["period"].dropna().unique()
+    if period is not None:
+        table = table[table["period"] == period]
+    elif len(periods) > 1:
+        raise ScreeningInputError(
+            "cost_to_serve holds several periods; pass the comparison window to choose one"
+        )
+    amount = (
+        table["cost_amount"].astype("float64")
+        if "cost_amount" in table
+        else pd.Series(np.nan, index=table.index, dtype="float64")
+    )
+    rates = {d: r for d, r in settings.cost_driver_rates.items() if d in table.columns}
+    if rates:
+        estimate = sum(table[d].astype("float64").fillna(0.0) * r for d, r in rates.items())
+        amount = amount.fillna(estimate)
+    elif amount.isna().all():
+        warnings.warn(
+            "cost_to_serve has no cost_amount and no cost_driver_rates are set: cost to serve ignored",
+            UserWarning,
+            stacklevel=3,
+        )
+    return amount.groupby(table["customer_id"].astype("str")).sum(min_count=1)
+
+
+GATES: Mapping[str, str] = {
+    "sales": "without positive net sales",
+    "margin": "below the minimum margin",
+    "contribution": "costing more to serve than they earn",
+    "days_late": "paying too late on average",
+    "late_share": "paying too many invoices late",
+    "credit_use": "over their credit limit",
+}
+"""The gates of the screening, by the key used in the ``failed_gates`` column, with the words
+that describe the customers failing them."""
+
+GROWTH_SIGNALS: Mapping[str, str] = {
+    "growth": "growing fast",
+    "headroom": "buying most of their needs elsewhere",
+    "workshop": "scoring strongly in the workshop",
+}
+"""The growth signals, by the key used in the ``growth_signals`` column."""
+
+
+def _gate_failures(
+    row: Mapping[str, Any], settings: ScreeningSettings, margin_known: bool
+) -> list[tuple[str, str]]:
+    """The gates a buying customer fails, as (key of :data:`GATES`, readable text)."""
+    failures = []
+    if not row["sales"] > 0:
+        failures.append(("sales", "no positive net sales"))
+    elif margin_known and settings.min_margin_pct is not None:
+        margin = row["margin_pct"]
+        if pd.notna(margin) and margin < settings.min_margin_pct:
+            if margin < 0:
+                failures.append(("margin", f"loss-making ({percent_text(margin, minus=MINUS)} margin)"))
+            else:
+                minimum = percent_text(settings.min_margin_pct, minus=MINUS)
+                failures.append(
+                    ("margin", f"{percent_text(margin, minus=MINUS)} margin, below the minimum {minimum}")
+                )
+    contribution = row["contribution"]
+    if (
+        settings.min_contribution is not None
+        and pd.notna(contribution)
+        and contribution < settings.min_contribution
+    ):
+        text = f"costs more to serve than it earns (contribution {number_text(contribution, minus=MINUS)})"
+        failures.append(("contribution", text))
+    judged = row["payment_invoices"]
+    if pd.notna(judged) and judged >= settings.min_payment_invoices:
+        days = row["avg_days_late"]
+        if settings.max_avg_days_late is not None and pd.notna(days) and days > settings.max_avg_days_late:
+            failures.append(("days_late", f"pays on average {days:.0f} days late"))
+        share = row["late_share"]
+        if settings.max_late_share is not None and pd.notna(share) and share > settings.max_late_share:
+            failures.append(("late_share", f"{percent_text(share, minus=MINUS)} of invoices paid late"))
+    use = row["credit_use"]
+    if settings.max_credit_use is not None and pd.notna(use) and use > settings.max_credit_use:
+        failures.append(("credit_use", f"uses {percent_text(use, minus=MINUS)} of its credit limit"))
+    return failures
+
+
+def _growth_signals(
+    row: Mapping[str, Any], settings: ScreeningSettings, floor: float, annualise: float
+) -> list[tuple[str, str]]:
+    """The growth signals of a customer, as (key of :data:`GROWTH_SIGNALS`, readable text)."""
+    found = []
+    growth = row["growth_pct"]
+    if pd.notna(growth) and growth >= settings.growth_min_growth_pct and row["sales"] >= floor:
+        found.append(
+            (
+                "growth",
+                f"sales {'+' if growth >= 0 else ''}{percent_text(growth, minus=MINUS)} vs previous window",
+            )
+        )
+    headroom = row["headroom_share"]
+    if (
+        pd.notna(headroom)
+        and headroom >= settings.growth_min_headroom_share
+        and row["wallet"] >= floor * annualise
+    ):
+        wallet = number_text(row["wallet"], minus=MINUS)
+        found.append(
+            (
+                "headroom",
+                f"{percent_text(row['share_of_wallet'], minus=MINUS)} share of wallet ({wallet} wallet)",
+            )
+        )
+    qual = row["qualitative_mean"]
+    if pd.notna(qual) and qual >= settings.growth_min_qualitative:
+        found.append(("workshop", f"strong workshop scores ({qual:.1f}/5)"))
+    return found
+
+
+def _profile(row: Mapping[str, Any], settings: ScreeningSettings) -> list[str]:
+    parts = []
+    rank, n = row["sales_rank"], row["buying_customers"]
+    if pd.notna(rank):
+        if n == 1:
+            parts.append("the only buying customer")
+        elif rank / n <= 0.5:
+            parts.append(f"top {math.ceil(100 * rank / n)}% of sales")
+        else:
+            parts.append(f"bottom {math.ceil(100 * (n - rank + 1) / n)}% of sales")
+    if pd.notna(row["margin_pct"]):
+        parts.append(f"{percent_text(row['margin_pct'], minus=MINUS)} margin")
+    days, late = row["avg_days_late"], row["late_share"]
+    if pd.notna(days) and days > settings.grace_days:
+        parts.append(f"pays on average {days:.0f} days late")
+    elif pd.notna(late) and late > 0:
+        parts.append(f"{percent_text(late, minus=MINUS)} of invoices late")
+    elif pd.notna(days) or pd.notna(late):
+        parts.append("pays on time")
+    if row["status"] == "new":
+        parts.append("new customer")
+    return parts
+
+
+def _reason(row: Mapping[str, Any], settings: ScreeningSettings) -> str:
+    tier = row["tier"]
+    if tier == "inactive":
+        if row["status"] == "lost":
+            bought = number_text(row["previous_sales"], minus=MINUS)
+            return f"lost: bought {bought} in the previous window, nothing since"
+        last = row["last_purchase"]
+        since = f" (last purchase {last:%Y-%m-%d})" if pd.notna(last) else ""
+        return f"no purchases in the compared windows{since}"
+    if tier == "review":
+        return "excluded: " + row["exclusion"]
+    parts = _profile(row, settings)
+    if tier == "growth":
+        signals = "; ".join(text for _key, text in row["signals"])
+        return f"growth potential: {signals} — rank {row['rank']:,} by score; " + ", ".join(parts)
+    if tier == "maintain":
+        return f"rank {row['rank']:,} by score; " + ", ".join(parts)
+    return ", ".join(parts)
+
+
+def _composite(scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Composite score 0..100 of criterion scores (rows: customers) for weight columns."""
+    return 100.0 * (scores @ weights)
+
+
+def _key_order(frame: pd.DataFrame) -> np.ndarray:
+    """Positions of ``frame`` rows ordered for the tie-break: sales desc, then customer_id."""
+    return np.lexsort((frame["customer_id"].to_numpy(dtype="str"), -frame["sales"].to_numpy(dtype="float64")))
+
+
+def _ranked(composite: np.ndarray, tiebreak: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Positions of the rows in ``among``, highest composite first (ties in ``tiebreak`` order)."""
+    candidates = tiebreak[among[tiebreak]]
+    return candidates[np.argsort(-composite[candidates], kind="stable")]
+
+
+def _top_mask(composite: np.ndarray, tiebreak: np.ndarray, eligible: np.ndarray, n: int) -> np.ndarray:
+    """Boolean mask of the ``n`` eligible rows with the highest composite (ties by ``tiebreak``)."""
+    mask = np.zeros(len(composite), dtype=bool)
+    if n > 0:
+        mask[_ranked(composite, tiebreak, eligible)[:n]] = True
+    return mask
+
+
+def score_customers(
+    metrics: pd.DataFrame,
+    *,
+    settings: ScreeningSettings | None = None,
+    window: ComparisonWindow | None = None,
+    payments: pd.DataFrame | None = None,
+    qualitative: pd.DataFrame | None = None,
+    market: pd.DataFrame | None = None,
+    cost_to_serve: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Score, gate and tier every customer, with a readable reason for each.
+
+    Each criterion becomes a score from 0 to 1 among the customers that bought in the current
+    window. Sales and gross profit (contribution after cost to serve when known) are size
+    scores (:func:`size_score`: percentile rank below the median, log scale above it, so the
+    largest customers stay apart); the others are percentile ranks: margin;
+    payment (mean of the inverted ranks of days late and late share); growth; purchase history
+    (mean of the ranks of frequency, recency inverted, variety and trend); management (rank of
+    the mean workshop score). A customer without workshop scores, without invoices or without
+    previous sales gets the mean score of the others on that criterion, so it is neither
+    punished nor rewarded; other missing values (margin of a customer without positive sales)
+    score 0. Criteria the data cannot support are dropped and the other weights renormalised
+    (:func:`effective_weights`); ``attrs["dropped_criteria"]`` and ``attrs["weights"]`` of the
+    result say which.
+
+    Tiers: customers that did not buy are "inactive"; a failed gate makes a buying customer
+    "review"; the ``key_account_count`` best eligible customers by composite (ties: larger
+    sales, then id) are "key"; other eligible customers with a growth signal are "growth"
+    (growth >= ``growth_min_growth_pct`` with sales above the floor; share of wallet still
+    elsewhere >= ``growth_min_headroom_share`` with a wallet above the annualised floor; mean
+    workshop score >= ``growth_min_qualitative``); the rest "maintain".
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        Output of :func:`customer_metrics`.
+    settings : ScreeningSettings, optional
+        Rules; defaults when omitted.
+    window : ComparisonWindow, optional
+        The window of ``metrics``; used to annualise sales against the wallet and to pick the
+        cost-to-serve period.
+    payments : pandas.DataFrame, optional
+        Output of :func:`payment_behaviour`.
+    qualitative : pandas.DataFrame, optional
+        Output of :func:`qualitative_scores`.
+    market : pandas.DataFrame, optional
+        ``customer_id``, ``wallet`` (yearly purchases in our categories from all suppliers).
+    cost_to_serve : pandas.DataFrame, optional
+        ``customer_id``, ``period`` and ``cost_amount`` (or drivers, see
+        ``ScreeningSettings.cost_driver_rates``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of ``metrics`` plus payment_invoices, avg_days_late, late_share,
+        open_overdue_amount, credit_use, qualitative_mean, wallet, share_of_wallet (annualised
+        sales / wallet), headroom_share (1 − share_of_wallet, clipped to 0..1), cost_to_serve,
+        contribution (gross_profit − cost_to_serve), ``score_<criterion>`` for each of
+        :data:`CRITERIA` (NaN when dropped or not buying), composite (0 to 100), exclusion
+        (the failed gates in words, "" when none), failed_gates (their keys in :data:`GATES`,
+        joined by ";"), eligible (bool), growth_signals (keys of :data:`GROWTH_SIGNALS` found,
+        joined by ";"), tier, rank (by composite among buying customers, 1 = best; <NA> for the
+        others) and reason. Same row order as ``metrics``.
+    """
+    settings = settings or ScreeningSettings()
+    require_input(
+        metrics,
+        [
+            "customer_id",
+            "status",
+            "sales",
+            "gross_profit",
+            "margin_pct",
+            "previous_sales",
+            "growth_pct",
+            "recency_days",
+            "frequency",
+            "variety",
+            "trend",
+            "last_purchase",
+        ],
+        "metrics",
+    )
+    out = metrics.copy()
+    ids = out["customer_id"].astype("str")
+    buying = is_buying(out).to_numpy()
+    n_buying = int(buying.sum())
+    if n_buying == 0:
+        warnings.warn(
+            "no customer bought in the current window: nothing to screen", UserWarning, stacklevel=2
+        )
+
+    pay = payments.set_index(payments["customer_id"].astype("str")) if payments is not None else None
+    for column, source in (
+        ("payment_invoices", "invoices"),
+        ("avg_days_late", "avg_days_late"),
+        ("late_share", "late_share"),
+        ("open_overdue_amount", "open_overdue_amount"),
+        ("credit_use", "credit_use"),
+    ):
+        out[column] = ids.map(pay[source]).astype("float64") if pay is not None and len(pay) else np.nan
+    if qualitative is not None and len(qualitative) and "qualitative_mean" in qualitative:
+        qual = qualitative.set_index(qualitative["customer_id"].astype("str"))["qualitative_mean"]
+        out["qualitative_mean"] = ids.map(qual).astype("float64")
+    else:
+        out["qualitative_mean"] = np.nan
+    annualise = 365.25 / window.current_days if window is not None else 1.0
+    if market is not None and len(market):
+        require_input(market, ["customer_id", "wallet"], "market")
+        out["wallet"] = ids.map(_by_customer(market, "wallet"))
+    else:
+        out["wallet"] = np.nan
+    out["share_of_wallet"] = (out["sales"].clip(lower=0) * annualise / out["wallet"]).where(out["wallet"] > 0)
+    out["headroom_share"] = (1 - out["share_of_wallet"]).clip(0, 1)
+    period = window.current if window is not None else None
+    out["cost_to_serve"] = ids.map(_cost_to_serve(cost_to_serve, period=period, settings=settings)).astype(
+        "float64"
+    )
+    out["contribution"] = out["gross_profit"] - out["cost_to_serve"]
+
+    weights, dropped = effective_weights(
+        metrics, settings=settings, payments=payments, qualitative=qualitative
+    )
+
+    # Criterion scores among buying customers.
+    act = out[buying]
+    scores = pd.DataFrame(index=act.index, columns=list(CRITERIA), dtype="float64")
+
+    def neutral(score: pd.Series) -> pd.Series:
+        return score.fillna(score.mean() if score.notna().any() else 0.5)
+
+    profit = act["contribution"].fillna(act["gross_profit"])
+    scores["sales"] = size_score(act["sales"])
+    scores["gross_profit"] = size_score(profit).fillna(0.0)
+    scores["margin"] = _percentile(act["margin_pct"]).fillna(0.0)
+    payment_parts = pd.concat(
+        [1 - _percentile(act["avg_days_late"]), 1 - _percentile(act["late_share"])], axis=1
+    )
+    scores["payment"] = neutral(payment_parts.mean(axis=1))
+    scores["growth"] = neutral(_percentile(act["growth_pct"]))
+    history_parts = [_percentile(act["frequency"].astype("float64")), 1 - _percentile(act["recency_days"])]
+    history_parts += [_percentile(act[c]) for c in ("variety", "trend") if act[c].notna().any()]
+    scores["purchase_history"] = pd.concat(history_parts, axis=1).mean(axis=1).fillna(0.0)
+    scores["management"] = neutral(_percentile(act["qualitative_mean"]))
+    for criterion in CRITERIA:
+        column = f"score_{criterion}"
+        out[column] = np.nan
+        if criterion in weights:
+            out.loc[buying, column] = scores[criterion].to_numpy()
+    used = list(weights)
+    matrix = scores[used].to_numpy(dtype="float64")
+    composite = np.full(len(out), np.nan)
+    composite[buying] = _composite(matrix, np.array([weights[c] for c in used]))
+    out["composite"] = composite
+
+    # Gates.
+    margin_known = bool(out["gross_profit"].notna().any())
+    failures = [
+        _gate_failures(row, settings, margin_known) if is_buying else []
+        for row, is_buying in zip(out.to_dict("records"), buying, strict=True)
+    ]
+    out["exclusion"] = pd.Series(
+        ["; ".join(text for _key, text in f) for f in failures], index=out.index, dtype="str"
+    )
+    out["failed_gates"] = pd.Series(
+        [";".join(key for key, _text in f) for f in failures], index=out.index, dtype="str"
+    )
+    eligible = buying & np.array([not f for f in failures], dtype=bool)
+    out["eligible"] = eligible
+
+    # Tiers.
+    n_key = key_account_count(n_buying, settings=settings)
+    if 0 < eligible.sum() < n_key:
+        warnings.warn(
+            f"only {int(eligible.sum())} customers pass the gates for {n_key} key-account places:"
+            " all of them become key accounts",
+            UserWarning,
+            stacklevel=2,
+        )
+    tiebreak = _key_order(out)
+    key = _top_mask(out["composite"].to_numpy(), tiebreak, eligible, n_key)
+    floor = float(act["sales"].quantile(settings.growth_sales_floor_quantile)) if n_buying else np.inf
+    signals = [
+        _growth_signals(row, settings, floor, annualise) if is_buying else []
+        for row, is_buying in zip(out.to_dict("records"), buying, strict=True)
+    ]
+    out["growth_signals"] = pd.Series(
+        [";".join(key for key, _text in f) for f in signals], index=out.index, dtype="str"
+    )
+    growth_tier = eligible & ~key & np.array([bool(s) for s in signals], dtype=bool)
+    tier = np.select(
+        [~buying, ~eligible, key, growth_tier], ["inactive", "review", "key", "growth"], default="maintain"
+    )
+    out["tier"] = pd.Series(tier, index=out.index, dtype="str")
+
+    # Rank among buying customers and reasons.
+    rank = np.zeros(len(out), dtype="int64")
+    rank[_ranked(out["composite"].to_numpy(), tiebreak, buying)] = np.arange(1, n_buying + 1)
+    out["rank"] = pd.Series(rank, index=out.index).where(buying).astype("Int64")
+    sales_rank = out["sales"].where(buying).rank(method="min", ascending=False)
+    records = out.assign(sales_rank=sales_rank, buying_customers=n_buying, signals=signals)
+    records = records.to_dict("records")
+    out["reason"] = pd.Series([_reason(r, settings) for r in records], index=out.index, dtype="str")
+
+    out.attrs = {
+        "weights": weights,
+        "dropped_criteria": dropped,
+        "key_accounts": n_key,
+        "sales_floor": floor,
+    }
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# One period end to end
+
+
+@dataclass(frozen=True)
+class PeriodScreening:
+    """Everything one screening produced (see :func:`screen_period`)."""
+
+    window: ComparisonWindow
+    metrics: pd.DataFrame
+    payments: pd.DataFrame
+    qualitative: pd.DataFrame
+    scored: pd.DataFrame
+    weights: Mapping[str, float]
+    dropped: Mapping[str, str]
+
+    @property
+    def key_accounts(self) -> pd.DataFrame:
+        """The key accounts, best first."""
+        return self.scored[self.scored["tier"] == "key"].sort_values("rank", ignore_index=True)
+
+
+def screen_period(
+    tables: Mapping[str, pd.DataFrame | None],
+    *,
+    start_month: int,
+    period: int | None = None,
+    window: ComparisonWindow | None = None,
+    settings: ScreeningSettings | None = None,
+) -> PeriodScreening:
+    """Screen one period: metrics, payment behaviour, workshop scores, scoring.
+
+    Call it once for the current period and once with the current window shifted back a year
+    (``window=current.window.shifted(1)``) to screen the previous period on the same months,
+    then compare the two with :func:`tier_transitions` and :func:`movers`.
+
+    Parameters
+    ----------
+    tables : mapping
+        Contract tables by name: "sales" (required), "customers", "receivables",
+        "assessments", "market", "cost_to_serve" (each optional, may be None).
+    start_month : int
+        First month of the fiscal year.
+    period : int, optional
+        Period to screen against ``period - 1``; the window is found with
+        :func:`~kamtools.periods.comparison_window` (like for like when incomplete).
+    window : ComparisonWindow, optional
+        The window to use instead of ``period``.
+    settings : ScreeningSettings, optional
+        Rules; defaults when omitted.
+
+    Returns
+    -------
+    PeriodScreening
+    """
+    if (period is None) == (window is None):
+        raise ValueError("give exactly one of period and window")
+    settings = settings or ScreeningSettings()
+    sales = tables.get("sales")
+    if sales is None:
+        raise ScreeningInputError("screening needs the sales table")
+    if window is None:
+        window = comparison_window(
+            sales["invoice_date"], current=period, previous=period - 1, start_month=start_month
+        )
+    customers = tables.get("customers")
+    metrics = customer_metrics(sales, customers=customers, window=window)
+    payments = payment_behaviour(
+        tables.get("receivables"),
+        as_of=window.current_end,
+        customers=customers,
+        grace_days=settings.grace_days,
+        since=window.current_end - pd.DateOffset(years=1) + pd.Timedelta(days=1),
+    )
+    qualitative = qualitative_scores(tables.get("assessments"), indicators=settings.qualitative_indicators)
+    scored = score_customers(
+        metrics,
+        settings=settings,
+        window=window,
+        payments=payments,
+        qualitative=qualitative,
+        market=tables.get("market"),
+        cost_to_serve=tables.get("cost_to_serve"),
+    )
+    return PeriodScreening(
+        window=window,
+        metrics=metrics,
+        payments=payments,
+        qualitative=qualitative,
+        scored=scored,
+        weights=dict(scored.attrs["weights"]),
+        dropped=dict(scored.attrs["dropped_criteria"]),
+    )

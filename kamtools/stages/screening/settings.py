@@ -1,0 +1,303 @@
+"""Screening vocabulary and rules: tiers, criteria, errors and :class:`ScreeningSettings`.
+
+Rules are data: :class:`ScreeningSettings` holds every threshold of the screening with an
+overridable default, read from the ``screening:`` section of ``client.yml``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import pandas as pd
+
+from kamtools.contract import require_columns
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+class ScreeningError(ValueError):
+    """Base class of the errors raised by the screening functions."""
+
+
+class ScreeningInputError(ScreeningError):
+    """An input frame lacks a column the screening needs, or holds values it cannot use."""
+
+
+class SettingsError(ScreeningError):
+    """A screening setting is unknown or out of range."""
+
+
+class OverrideError(ScreeningError):
+    """The workshop's overrides cannot be applied (too many, unknown customer or tier)."""
+
+
+def require_input(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
+    """Raise :class:`ScreeningInputError` naming the ``columns`` that ``frame`` lacks."""
+    require_columns(frame, columns, table, error=ScreeningInputError)
+
+
+# --------------------------------------------------------------------------------------------
+# Vocabulary: statuses, tiers, criteria
+
+TIERS: tuple[str, ...] = ("key", "growth", "maintain", "review", "inactive")
+"""The screening tiers, most important first.
+
+key: the key accounts. growth: not key yet, but growing fast, with wallet headroom or strong
+workshop scores. maintain: the rest of the active customers. review: excluded by a gate
+(loss-making, paying late, over the credit limit). inactive: no purchase in the current window.
+"""
+
+CRITERIA: tuple[str, ...] = (
+    "sales",
+    "gross_profit",
+    "margin",
+    "payment",
+    "growth",
+    "purchase_history",
+    "management",
+)
+"""The screening criteria; each gets a ``score_<criterion>`` column from 0 to 1."""
+
+DEFAULT_WEIGHTS: Mapping[str, float] = {
+    "sales": 0.30,
+    "gross_profit": 0.25,
+    "margin": 0.10,
+    "payment": 0.10,
+    "growth": 0.05,
+    "purchase_history": 0.10,
+    "management": 0.10,
+}
+"""Default weight of each criterion in the composite score (they sum to 1)."""
+
+ACCOUNT_MANAGER_ROLES: tuple[str, ...] = ("account manager", "key account manager")
+"""Roles of the team table that count as account managers for :func:`team_capacity`."""
+
+METRIC_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "name",
+    "status",
+    "sales",
+    "sales_share",
+    "cumulative_share",
+    "gross_profit",
+    "margin_pct",
+    "previous_sales",
+    "previous_gross_profit",
+    "growth_pct",
+    "first_purchase",
+    "last_purchase",
+    "recency_days",
+    "frequency",
+    "variety",
+    "avg_order_size",
+    "trend",
+)
+
+PAYMENT_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "invoices",
+    "paid_invoices",
+    "avg_days_late",
+    "late_share",
+    "open_amount",
+    "open_overdue_amount",
+    "credit_use",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Settings
+
+
+def _default_weights() -> dict[str, float]:
+    return dict(DEFAULT_WEIGHTS)
+
+
+@dataclass(frozen=True)
+class ScreeningSettings:
+    """Every rule of the screening as data, each with a default a client can override.
+
+    Read them from the ``screening:`` section of ``client.yml`` with :meth:`from_mapping`;
+    fractions are written as fractions (0.3 = 30 %).
+
+    Attributes
+    ----------
+    weights : mapping of str to float
+        Weight of each criterion of :data:`CRITERIA` in the composite score; a partial mapping
+        in :meth:`from_mapping` overrides only the criteria it names. Set one to 0 to ignore it.
+    min_margin_pct : float or None
+        Gate: customers with a lower gross margin are not key (default 0: loss-making excluded).
+    min_contribution : float or None
+        Gate: customers whose gross profit minus cost to serve is below this are not key.
+    max_avg_days_late : float or None
+        Gate: amount-weighted average days paid after the due date (default 30: chronic
+        late payment, not a few days' slack).
+    max_late_share : float or None
+        Gate: share of invoices paid (or still open) later than due date plus grace days.
+        Off by default: on its own it cannot tell six days late from sixty; the payment
+        criterion of the score still counts it.
+    max_credit_use : float or None
+        Gate: open amount over credit limit (None: no gate).
+    min_payment_invoices : int
+        Payment gates apply only to customers with at least this many invoices judged.
+    grace_days : int
+        Days after the due date that still count as paid on time.
+    key_accounts : int or None
+        Number of key accounts; None derives it from ``key_share`` of the active customers,
+        bounded by ``key_min`` and ``key_max``.
+    key_share, key_min, key_max : float, int, int
+        See ``key_accounts``.
+    growth_min_growth_pct : float
+        Growth tier: sales growth against the previous window of at least this ...
+    growth_sales_floor_quantile : float
+        ... for customers whose sales are at least this quantile of the active customers'
+        (so a tiny customer doubling is not a growth account). The same floor applies to the
+        wallet of the headroom rule.
+    growth_min_headroom_share : float
+        Growth tier: share of the customer's wallet (market table) still bought elsewhere.
+    growth_min_qualitative : float
+        Growth tier: mean workshop score (1 to 5) of at least this.
+    qualitative_indicators : tuple of str or None
+        Workshop indicators averaged into the management criterion; None: all of them.
+    cost_driver_rates : mapping of str to float
+        Cost per driver unit (orders, deliveries, visits, returns) to estimate cost to serve
+        when the cost_to_serve table gives drivers but no ``cost_amount``.
+    manager_load : int
+        Key accounts one account manager can serve.
+    max_overrides : int
+        Most overrides a workshop may make to the screened tiers.
+    migration_warning_share : float
+        Warn when more than this share of key accounts entered or left the list.
+    key_retention_band : float
+        Last period's key accounts stay key while they rank within the key count plus this
+        share (default 0.25: the 35 key places of last year are defended down to rank 44),
+        displacing the lowest-ranked newcomers. A key account relationship is an investment;
+        a screen that swaps accounts over a point of score is not trusted. 0 turns it off.
+    """
+
+    weights: Mapping[str, float] = field(default_factory=_default_weights)
+    min_margin_pct: float | None = 0.0
+    min_contribution: float | None = 0.0
+    max_avg_days_late: float | None = 30.0
+    max_late_share: float | None = None
+    max_credit_use: float | None = None
+    min_payment_invoices: int = 3
+    grace_days: int = 5
+    key_accounts: int | None = None
+    key_share: float = 0.02
+    key_min: int = 10
+    key_max: int = 60
+    growth_min_growth_pct: float = 0.30
+    growth_sales_floor_quantile: float = 0.5
+    growth_min_headroom_share: float = 0.5
+    growth_min_qualitative: float = 4.0
+    qualitative_indicators: tuple[str, ...] | None = None
+    cost_driver_rates: Mapping[str, float] = field(default_factory=dict)
+    manager_load: int = 9
+    max_overrides: int = 10
+    migration_warning_share: float = 0.30
+    key_retention_band: float = 0.25
+
+    def __post_init__(self) -> None:
+        weights = dict(self.weights)
+        unknown = sorted(set(weights) - set(CRITERIA))
+        if unknown:
+            raise SettingsError(
+                f"unknown screening weight(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(CRITERIA)}"
+            )
+        for name, value in weights.items():
+            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+                raise SettingsError(f"weight {name!r} must be a number >= 0, got {value!r}")
+        if sum(weights.values()) <= 0:
+            raise SettingsError("at least one screening weight must be above 0")
+        object.__setattr__(self, "weights", {c: float(weights.get(c, 0.0)) for c in CRITERIA})
+        object.__setattr__(self, "cost_driver_rates", dict(self.cost_driver_rates))
+        if self.qualitative_indicators is not None:
+            indicators = self.qualitative_indicators
+            if isinstance(indicators, str):
+                indicators = (indicators,)
+            object.__setattr__(self, "qualitative_indicators", tuple(indicators))
+        checks = [
+            ("key_share", 0 < self.key_share <= 1, "a fraction above 0 and at most 1"),
+            ("key_min", self.key_min >= 1, "at least 1"),
+            ("key_max", self.key_max >= self.key_min, "at least key_min"),
+            ("key_accounts", self.key_accounts is None or self.key_accounts >= 1, "None or at least 1"),
+            ("growth_sales_floor_quantile", 0 <= self.growth_sales_floor_quantile <= 1, "from 0 to 1"),
+            ("min_payment_invoices", self.min_payment_invoices >= 1, "at least 1"),
+            ("grace_days", self.grace_days >= 0, "at least 0"),
+            ("manager_load", self.manager_load >= 1, "at least 1"),
+            ("max_overrides", self.max_overrides >= 0, "at least 0"),
+            ("migration_warning_share", 0 < self.migration_warning_share <= 1, "from 0 to 1"),
+            ("key_retention_band", 0 <= self.key_retention_band <= 1, "from 0 to 1"),
+        ]
+        for name, ok, rule in checks:
+            if not ok:
+                raise SettingsError(f"screening setting {name!r} must be {rule}, got {getattr(self, name)!r}")
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any] | None) -> ScreeningSettings:
+        """Settings from a plain mapping (the ``screening:`` section of ``client.yml``).
+
+        Missing keys keep their default; ``weights`` may name only the criteria it changes.
+
+        Raises
+        ------
+        SettingsError
+            A key (or weight) is unknown; the message names it and lists the allowed ones.
+        """
+        if not mapping:
+            return cls()
+        allowed = [f.name for f in fields(cls)]
+        unknown = sorted(str(k) for k in mapping if k not in allowed)
+        if unknown:
+            raise SettingsError(
+                f"unknown screening setting(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}"
+            )
+        values = dict(mapping)
+        if "weights" in values:
+            given = values["weights"] or {}
+            if not isinstance(given, Mapping):
+                raise SettingsError(
+                    f"screening 'weights' must be a mapping of criterion to weight, got {given!r}"
+                )
+            values["weights"] = {**DEFAULT_WEIGHTS, **given}
+        if values.get("qualitative_indicators") is not None:
+            values["qualitative_indicators"] = tuple(values["qualitative_indicators"])
+        return cls(**values)
+
+    def to_mapping(self) -> dict[str, Any]:
+        """The settings as plain data (YAML-friendly: dicts, lists, numbers)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Mapping):
+                value = dict(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+    @property
+    def normalised_weights(self) -> dict[str, float]:
+        """The positive weights scaled to sum to 1."""
+        total = sum(self.weights.values())
+        return {c: w / total for c, w in self.weights.items() if w > 0}
+
+
+def key_account_count(active_customers: int, *, settings: ScreeningSettings) -> int:
+    """How many key accounts to select among ``active_customers`` buying customers.
+
+    ``settings.key_accounts`` when set; otherwise ``key_share`` of the active customers rounded,
+    bounded by ``key_min`` and ``key_max``; never more than the active customers.
+    """
+    if active_customers <= 0:
+        return 0
+    if settings.key_accounts is not None:
+        wanted = settings.key_accounts
+    else:
+        wanted = min(max(round(settings.key_share * active_customers), settings.key_min), settings.key_max)
+    return int(min(wanted, active_customers))
