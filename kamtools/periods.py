@@ -7,18 +7,55 @@ year starting in April (``start_month=4``) period 2026 runs from 2025-04-01 to 2
 A screening compares a current period with a previous one. When the data of the current period
 stop before the period ends (the year is not over yet), comparing a part year with a whole year
 would make every customer look as if it were shrinking; :func:`comparison_window` then compares
-the same stretch of both years ("like for like").
+the same stretch of both years ("like for like"). A period is complete when the data reach its
+last business days (a last invoice on Saturday 30 December is a complete calendar year) or when
+``client.yml`` says where the export ends (``periods.data_end``); :func:`completeness_sentence`
+says which rule applied. :func:`data_history` tells whether the data reach back far enough to
+call a customer "new".
 """
 
 from __future__ import annotations
 
 import calendar
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-__all__ = ["ComparisonWindow", "comparison_window", "fiscal_period", "period_bounds"]
+__all__ = [
+    "COMPLETENESS_RULES",
+    "ComparisonWindow",
+    "DataHistory",
+    "comparison_window",
+    "completeness_sentence",
+    "data_history",
+    "fiscal_period",
+    "period_bounds",
+]
+
+COMPLETENESS_RULES = (
+    "whole period",
+    "last business days",
+    "data end (client.yml)",
+    "like for like",
+    "like for like (data end, client.yml)",
+    "no data",
+)
+"""How :func:`comparison_window` decided whether the current period is complete:
+
+- ``"whole period"``: the data reach the period's last day;
+- ``"last business days"``: the last invoice falls in the period's last business days (only
+  weekends, or at most ``end_tolerance_business_days`` weekdays, follow it): complete;
+- ``"data end (client.yml)"``: ``periods.data_end`` says the export covers the whole period;
+- ``"like for like"``: the data stop earlier; the same stretch of both periods is compared;
+- ``"like for like (data end, client.yml)"``: ``periods.data_end`` says the export stops earlier;
+- ``"no data"``: no sales in the current period; whole periods are compared.
+"""
+
+END_TOLERANCE_BUSINESS_DAYS = 5
+"""Weekdays that may follow the last invoice of a period that still counts as complete: one
+working week, enough for the days between Christmas and New Year or a closing day before a
+March year end, far too few to hide a part year."""
 
 
 def _check_start_month(start_month: int) -> None:
@@ -85,6 +122,11 @@ class ComparisonWindow:
         The same stretch one or more years earlier.
     like_for_like : bool
         True when the current period is incomplete and only its covered part is compared.
+    completeness : str
+        Which rule of :data:`COMPLETENESS_RULES` decided it (for the report's sentence,
+        :func:`completeness_sentence`); not part of equality.
+    data_last_day : pandas.Timestamp or None
+        The last invoice date in the current period, or ``data_end`` when given.
     months_compared : str
         Readable span, e.g. ``"April to September"`` or ``"1 April to 15 September"``.
     current, previous : int
@@ -99,6 +141,8 @@ class ComparisonWindow:
     months_compared: str
     current: int
     previous: int
+    completeness: str = field(default="whole period", compare=False)
+    data_last_day: pd.Timestamp | None = field(default=None, compare=False)
 
     @property
     def current_days(self) -> int:
@@ -122,6 +166,7 @@ class ComparisonWindow:
             previous_end=_same_day_back(self.previous_end, years),
             current=self.current - years,
             previous=self.previous - years,
+            data_last_day=None if self.data_last_day is None else _same_day_back(self.data_last_day, years),
         )
 
 
@@ -141,6 +186,14 @@ def _describe_span(start: pd.Timestamp, end: pd.Timestamp) -> str:
     return f"{start.day} {first} to {end.day} {last}"
 
 
+def weekdays_after(day: pd.Timestamp, end: pd.Timestamp) -> int:
+    """Weekdays (Monday to Friday) after ``day`` up to and including ``end``."""
+    if day >= end:
+        return 0
+    following = pd.date_range(day + pd.Timedelta(days=1), end, freq="D")
+    return int((following.day_of_week < 5).sum())
+
+
 def comparison_window(
     sales_dates: pd.Series,
     *,
@@ -149,13 +202,18 @@ def comparison_window(
     start_month: int,
     data_end: pd.Timestamp | None = None,
     start_tolerance_days: int = 14,
+    end_tolerance_business_days: int = END_TOLERANCE_BUSINESS_DAYS,
 ) -> ComparisonWindow:
     """The windows to compare: whole periods, or the same months when the current one is incomplete.
 
-    The current period counts as incomplete when the last invoice date inside it (or
-    ``data_end`` when given, e.g. the date of the extract) lies before the period's last day.
-    The previous window then ends on the same day of the year, so both windows cover the same
-    months (like for like).
+    The current period is complete when the data reach its last business days: the last
+    invoice date inside it is the period's last day, or only weekends and at most
+    ``end_tolerance_business_days`` weekdays follow it (a year whose last invoice is Saturday
+    30 December, 31 December a Sunday, is complete). When ``data_end`` is given (client.yml's
+    ``periods.data_end``, the day the export ends) it decides alone: on or after the period's
+    last day the period is complete, before it the period is incomplete. An incomplete current
+    period is compared like for like: the previous window ends on the same day of the year.
+    ``completeness`` on the result names the rule that applied.
 
     Parameters
     ----------
@@ -170,6 +228,8 @@ def comparison_window(
     start_tolerance_days : int
         Days the first invoice may come after the previous window's start (holidays, a
         quiet first week) before the previous window counts as incomplete.
+    end_tolerance_business_days : int
+        Weekdays that may follow the last invoice in a complete period.
 
     Returns
     -------
@@ -197,9 +257,19 @@ def comparison_window(
                 UserWarning,
                 stacklevel=2,
             )
+            rule = "no data"
+        elif last >= cur_end:
+            rule = "whole period"
+        elif weekdays_after(last, cur_end) <= end_tolerance_business_days:
+            rule = "last business days"
+        else:
+            rule = "like for like"
     else:
         last = pd.Timestamp(data_end).normalize()
-    like_for_like = last is not None and cur_start <= last < cur_end
+        rule = (
+            "like for like (data end, client.yml)" if cur_start <= last < cur_end else "data end (client.yml)"
+        )
+    like_for_like = rule.startswith("like for like")
     if like_for_like:
         years = current - previous
         cur_end = last
@@ -220,4 +290,150 @@ def comparison_window(
         months_compared=_describe_span(cur_start, cur_end),
         current=int(current),
         previous=int(previous),
+        completeness=rule,
+        data_last_day=last,
+    )
+
+
+def _day(day: pd.Timestamp) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def completeness_sentence(window: ComparisonWindow, *, data_end_setting: str = "periods.data_end") -> str:
+    """One sentence for the report: whether the current period is complete, and by which rule.
+
+    Parameters
+    ----------
+    window : ComparisonWindow
+        A window from :func:`comparison_window` (its ``completeness`` and ``data_last_day``).
+    data_end_setting : str
+        How the report names the client.yml setting that fixes where the export ends.
+
+    Returns
+    -------
+    str
+        E.g. "The last invoice is dated Saturday 30 December 2023 and only a weekend follows
+        it: 2023 is treated as a complete year and compared with the whole of 2022."
+    """
+    last = window.data_last_day
+    period, previous = window.current, window.previous
+    if window.completeness == "no data":
+        return (
+            f"There are no sales dated in {period}: whole periods are compared, so every customer"
+            f" looks as if it stopped buying; check the periods in client.yml."
+        )
+    if window.completeness == "data end (client.yml)":
+        return (
+            f"The client's export runs to {_day(last)} ({data_end_setting} in client.yml): {period}"
+            f" is complete and compared with the whole of {previous}."
+        )
+    if window.completeness == "whole period":
+        return f"The data reach the last day of {period}: it is compared with the whole of {previous}."
+    if window.completeness == "last business days":
+        _, period_end = period_bounds(period, start_month=window.current_start.month)
+        weekdays = weekdays_after(last, period_end)
+        follows = (
+            "only a weekend follows it"
+            if weekdays == 0
+            else f"only {weekdays} working day{'s' if weekdays != 1 else ''} of the period follow it"
+        )
+        return (
+            f"The last invoice is dated {_day(last)} and {follows}: {period} is treated as"
+            f" complete and compared with the whole of {previous}. If the export was taken"
+            f" before the period ended, set {data_end_setting} in client.yml."
+        )
+    source = (
+        f"the client's export ends on {_day(last)}, {data_end_setting} in client.yml"
+        if window.completeness == "like for like (data end, client.yml)"
+        else f"the last invoice is dated {_day(last)}"
+    )
+    return (
+        f"{period} is not complete yet ({source}): it is compared like for like with the same"
+        f" stretch of {previous}, {window.months_compared}."
+    )
+
+
+@dataclass(frozen=True)
+class DataHistory:
+    """How far the data reach back before the previous window: can a customer be called "new"?
+
+    A customer whose first purchase in the data falls in the current window is "new" only when
+    the data reach back before the previous period; when they begin at the previous period's
+    start (or later) it may be a customer who bought before the export begins: it has "no
+    earlier history".
+
+    Attributes
+    ----------
+    first_day : pandas.Timestamp or None
+        The first invoice date in the data (None without any).
+    previous_start : pandas.Timestamp
+        First day of the previous window.
+    days_before_previous : int
+        Days of data before the previous window starts (0 when they begin at or after it).
+    can_call_new : bool
+        True when at least ``min_history_days`` of data precede the previous window.
+    """
+
+    first_day: pd.Timestamp | None
+    previous_start: pd.Timestamp
+    days_before_previous: int
+    can_call_new: bool
+
+    @property
+    def first_buyer_label(self) -> str:
+        """What to call a customer first seen in the current window: "new" or "no earlier history"."""
+        return "new" if self.can_call_new else "no earlier history"
+
+    def sentence(self) -> str:
+        """One sentence for the report saying what "new" means here, or why it is not used."""
+        if self.first_day is None:
+            return "There are no invoice lines, so no customer can be called new."
+        if self.can_call_new:
+            months = self.days_before_previous // 30
+            reach = f"{months} months" if months >= 2 else f"{self.days_before_previous} days"
+            return (
+                f"The data begin on {self.first_day.day} {self.first_day:%B %Y}, {reach} before the"
+                " previous period: a customer is called new when it bought in neither the previous"
+                " period nor before it in the data."
+            )
+        return (
+            f"The data begin on {self.first_day.day} {self.first_day:%B %Y}, "
+            + (
+                "at the start of the previous period"
+                if self.first_day <= self.previous_start + pd.Timedelta(days=31)
+                else "after the start of the previous period"
+            )
+            + ": there is no earlier history, so customers first seen in the current period are"
+            ' shown as "no earlier history", not as new customers (they may have bought before'
+            " the export begins)."
+        )
+
+
+def data_history(
+    sales_dates: pd.Series, *, window: ComparisonWindow, min_history_days: int = 90
+) -> DataHistory:
+    """Whether the data reach far enough back before the previous window to call customers new.
+
+    Parameters
+    ----------
+    sales_dates : pandas.Series
+        Invoice dates of the sales table (``invoice_date``).
+    window : ComparisonWindow
+        The windows compared (its ``previous_start``).
+    min_history_days : int
+        Days of data needed before the previous window starts; a quarter by default, so that
+        a customer called new had not bought for well over a year.
+
+    Returns
+    -------
+    DataHistory
+    """
+    dates = pd.to_datetime(pd.Series(sales_dates)).dropna()
+    first = dates.min().normalize() if len(dates) else None
+    before = max(0, int((window.previous_start - first).days)) if first is not None else 0
+    return DataHistory(
+        first_day=first,
+        previous_start=window.previous_start,
+        days_before_previous=before,
+        can_call_new=first is not None and before >= min_history_days,
     )

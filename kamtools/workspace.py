@@ -57,6 +57,8 @@ class ClientConfig:
     inputs: Mapping[str, Mapping[str, Any]]
     screening: Mapping[str, Any]
     raw: Mapping[str, Any]
+    data_end: pd.Timestamp | None = None
+    """``periods.data_end``: the last day the client's export covers, when client.yml says so."""
 
     @property
     def span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -107,6 +109,7 @@ def parse_config(raw: Mapping[str, Any], *, slug: str) -> ClientConfig:
     first = _integer(periods.get("first", min(previous, current)), "periods.first")
     if not first <= previous < current:
         raise ConfigError("client.yml: periods must satisfy first <= previous < current")
+    data_end = _data_end(periods.get("data_end"))
     inputs = raw.get("inputs") or {}
     bad_tables = set(inputs) - set(TABLES)
     if bad_tables:
@@ -134,7 +137,19 @@ def parse_config(raw: Mapping[str, Any], *, slug: str) -> ClientConfig:
         inputs={t: dict(m or {}) for t, m in inputs.items()},
         screening=dict(raw.get("screening") or {}),
         raw=dict(raw),
+        data_end=data_end,
     )
+
+
+def _data_end(value: Any) -> pd.Timestamp | None:
+    if value is None or value == "":
+        return None
+    try:
+        return pd.Timestamp(str(value)).normalize()
+    except ValueError as exc:
+        raise ConfigError(
+            f"client.yml: 'periods.data_end' must be a date such as 2025-12-31, not {value!r}"
+        ) from exc
 
 
 def load_config(workspace: Path) -> ClientConfig:
@@ -163,6 +178,7 @@ def with_current_period(config: ClientConfig, period: int) -> ClientConfig:
         "current": period,
         "previous": config.previous_period + shift,
         "first": min(config.first_period, config.previous_period + shift),
+        **({"data_end": config.raw["periods"]["data_end"]} if config.data_end is not None else {}),
     }
     if shift < 0 and "sales" in config.inputs:
         raw["inputs"] = {**config.inputs, "sales": {**config.inputs["sales"], "out_of_period": "exclude"}}
