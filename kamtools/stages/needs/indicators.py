@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from kamtools.contract import require_columns
+from kamtools.formatting import count_text
 from kamtools.stages.needs.settings import HARD_INDICATORS, LOWER_IS_BETTER, NeedsSettings
 
 UNNAMED_ASSESSOR = "workshop"
@@ -49,12 +51,7 @@ class NeedsInputError(ValueError):
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise NeedsInputError(
-            f"{table}: missing column(s) {', '.join(map(repr, missing))};"
-            f" it has {', '.join(map(repr, frame.columns)) or 'no columns'}"
-        )
+    require_columns(frame, columns, table, error=NeedsInputError)
 
 
 def _empty_scores() -> pd.DataFrame:
@@ -158,7 +155,7 @@ def payment_scores(payments: pd.DataFrame | None, *, settings: NeedsSettings) ->
         (
             "pays on time on average"
             if round(d) == 0
-            else f"pays {d:.0f} day{'' if round(d) == 1 else 's'} late on average"
+            else f"pays {count_text(round(d), 'day', 'days')} late on average"
         )
         + (", over the credit limit" if o else "")
         for d, o in zip(days, over, strict=True)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kamtools.formatting import money_text, number_text, percent_text
 from kamtools.stages.needs.indicators import _require
 from kamtools.stages.needs.settings import LOWER_IS_BETTER, NeedsSettings, indicator_label
 
@@ -74,10 +75,10 @@ def weak_indicators(scorecard: pd.DataFrame, *, settings: NeedsSettings) -> pd.D
 
 def _value_text(value: float, unit: str, currency: str) -> str:
     if unit == "share":
-        return f"{value:.0%}".replace("-", "−")
+        return percent_text(value)
     if unit == "money":
-        return f"{currency} {value:,.0f}".replace("-", "−")
-    return f"{value:.1f}"
+        return money_text(value, currency)
+    return number_text(value, 1)
 
 
 def _reason(row: Mapping[str, Any], currency: str) -> str:
