@@ -6,20 +6,41 @@ typed tables, the problems that stop a run (each naming file, row and column), a
 it made (each counted, with example rows) for the report's data-quality section.
 
 Rows are numbered as the user sees them in Excel: the header is row 1, the first data row is 2.
-No row is ever dropped without a :class:`Repair` that counts it.
+No row is ever dropped without a :class:`Repair` that counts it; invoice lines set aside also
+carry their net sales in money and as a share of the file's sales.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from kamtools.contract import SATISFACTION_LABELS, TABLES, Column, Table
+from kamtools.formatting import count_text
+from kamtools.inputspec import ExclusionRule, InputSpec, spec_from_mapping
+from kamtools.lookups import join_lookup
+
+__all__ = [
+    "ExclusionRule",
+    "InputSpec",
+    "Intake",
+    "PeriodSpan",
+    "Problem",
+    "Repair",
+    "SourceSummary",
+    "check_overrides",
+    "derive_customers",
+    "parse_dates",
+    "parse_numbers",
+    "parse_scores",
+    "spec_from_mapping",
+    "validate_table",
+    "validate_tables",
+]
 
 ROW = "_row"
 MAX_LISTED_ROWS = 10
@@ -69,57 +90,22 @@ class Repair:
     dropped: bool = False
     column: str | None = None
     example_rows: tuple[int, ...] = ()
+    amount: float | None = None
+    """Net sales of the invoice lines set aside (sales table only)."""
+    share: float | None = None
+    """``amount`` as a fraction of the net sales of every line in the file."""
 
     def __str__(self) -> str:
         where = f"{self.file}" + (f", column '{self.column}'" if self.column else "")
         examples = ""
         if self.example_rows:
             examples = " (e.g. rows " + ", ".join(str(r) for r in self.example_rows[:5]) + ")"
-        return f"{where}: {self.action}: {self.rows:,} rows{examples}"
-
-
-@dataclass(frozen=True)
-class ExclusionRule:
-    """Rows of a raw file that are not customer sales (postage, fees, bad-debt write-offs).
-
-    Exactly one of ``equals``, ``isin``, ``starts_with`` or ``matches`` is used. Excluded rows
-    are counted in the data-quality summary with ``reason``.
-    """
-
-    column: str
-    reason: str
-    isin: tuple[str, ...] = ()
-    starts_with: tuple[str, ...] = ()
-    matches: str | None = None
-
-    def mask(self, raw: pd.DataFrame) -> pd.Series:
-        values = raw[self.column].astype(str).str.strip()
-        hit = pd.Series(False, index=raw.index)
-        if self.isin:
-            hit |= values.isin(self.isin)
-        if self.starts_with:
-            hit |= values.str.startswith(self.starts_with)
-        if self.matches:
-            hit |= values.str.fullmatch(self.matches)
-        return hit
-
-
-@dataclass(frozen=True)
-class InputSpec:
-    """How to read one client file as one contract table (from ``client.yml``'s ``inputs``)."""
-
-    table: str
-    file: str
-    columns: Mapping[str, str] = field(default_factory=dict)
-    net_sales_from: tuple[str, str] | None = None
-    date_format: str | None = None
-    dayfirst: bool = False
-    decimal: str = "auto"
-    exclude_rows: tuple[ExclusionRule, ...] = ()
-    drop_rows_missing: Mapping[str, str] = field(default_factory=dict)
-    drop_exact_duplicates: bool = True
-    customer_columns: Mapping[str, str] = field(default_factory=dict)
-    out_of_period: str = "error"  # or "exclude": invoice lines outside the periods set aside
+        money = ""
+        if self.amount is not None:
+            money = f", net sales {self.amount:,.0f}" + (
+                f" ({self.share:.1%} of the file's sales)" if self.share is not None else ""
+            )
+        return f"{where}: {self.action}: {self.rows:,} rows{money}{examples}"
 
 
 @dataclass(frozen=True)
@@ -182,6 +168,54 @@ class Intake:
         frame = frame.astype({"rows_read": "int64", "rows_kept": "int64"})
         return frame.rename(columns={"rows_read": "rows read", "rows_kept": "rows kept"})
 
+    def set_aside_sales_table(self) -> pd.DataFrame:
+        """Invoice lines set aside, by reason, in money: one row per reason plus a total.
+
+        Columns: reason, lines, net sales (of the lines set aside), share of sales (fraction of
+        the net sales of every line in the file). Empty when no invoice line was set aside.
+        """
+        rows = [
+            {
+                "reason": r.action.removeprefix("set aside: "),
+                "lines": r.rows,
+                "net sales": r.amount,
+                "share": r.share,
+            }
+            for r in self.repairs
+            if r.table == "sales" and r.dropped and r.amount is not None
+        ]
+        frame = pd.DataFrame(rows, columns=["reason", "lines", "net sales", "share"])
+        if len(frame) > 1:
+            total = {
+                "reason": "total set aside",
+                "lines": frame["lines"].sum(),
+                "net sales": frame["net sales"].sum(),
+            }
+            total["share"] = frame["share"].sum(min_count=1)
+            frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+        frame = frame.astype({"lines": "int64", "net sales": "float64", "share": "float64"})
+        return frame.rename(columns={"share": "share of sales"})
+
+    def set_aside_sentences(self, *, currency: str) -> list[str]:
+        """Sentences for the intake summary: the sales set aside in money and as a share of sales.
+
+        E.g. "Intake set aside 134,084 invoice lines worth £1.5m (15.5% of the sales in
+        online_retail.csv): no customer number (anonymous sale)."
+        """
+        from kamtools.formatting import money_text, percent_text
+
+        sentences = []
+        for r in self.repairs:
+            if r.table != "sales" or not r.dropped or r.amount is None:
+                continue
+            share = f" ({percent_text(r.share, 1)} of the sales in {r.file})" if r.share is not None else ""
+            reason = r.action.removeprefix("set aside: ")
+            sentences.append(
+                f"Intake set aside {r.rows:,} invoice line{'s' if r.rows != 1 else ''} worth"
+                f" {money_text(r.amount, currency)}{share}: {reason}."
+            )
+        return sentences
+
 
 class _TableCheck:
     """Collects problems and repairs while one raw table is turned into a canonical one."""
@@ -191,12 +225,17 @@ class _TableCheck:
         self.table = table
         self.problems: list[Problem] = []
         self.repairs: list[Repair] = []
+        self.notes: list[str] = []
+        # Net sales of each invoice line by Excel row, so set-aside lines are counted in money.
+        self.amounts: pd.Series | None = None
 
-    def problem(self, column: str | None, message: str, rows: Sequence[int] = (), values=()) -> None:
+    def problem(
+        self, column: str | None, message: str, rows: Sequence[int] = (), values=(), *, file: str = ""
+    ) -> None:
         self.problems.append(
             Problem(
                 self.table.name,
-                self.spec.file,
+                file or self.spec.file,
                 column,
                 message,
                 tuple(int(r) for r in rows),
@@ -214,6 +253,11 @@ class _TableCheck:
     ) -> None:
         listed = list(rows)
         if listed:
+            amount = share = None
+            if dropped and self.amounts is not None:
+                amount = float(self.amounts.reindex(listed).sum())
+                total = float(self.amounts.sum())
+                share = amount / total if total > 0 else None
             self.repairs.append(
                 Repair(
                     self.table.name,
@@ -223,6 +267,8 @@ class _TableCheck:
                     dropped,
                     column,
                     tuple(int(r) for r in listed[:5]),
+                    amount,
+                    share,
                 )
             )
 
@@ -378,12 +424,166 @@ def _convert(check: _TableCheck, frame: pd.DataFrame, column: Column) -> pd.Seri
     return stripped
 
 
-def validate_table(raw: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, _TableCheck]:
+def _blank_missing_tokens(raw: pd.DataFrame, tokens: Sequence[str]) -> tuple[pd.DataFrame, dict]:
+    """``raw`` with cells reading one of ``tokens`` (``NULL``, ``N/A``, ``-``) emptied.
+
+    Tokens match the whole cell, ignoring spaces around it and letter case. Returns the new
+    frame and, per column that held tokens, the mask of emptied cells.
+    """
+    if not tokens:
+        return raw, {}
+    wanted = {t.strip().upper() for t in tokens}
+    out = raw.copy()
+    emptied: dict[str, pd.Series] = {}
+    for name in raw.columns:
+        if raw[name].dtype != object and not pd.api.types.is_string_dtype(raw[name]):
+            continue
+        hit = _as_text(raw[name]).str.strip().str.upper().isin(wanted)
+        if hit.any():
+            out[name] = raw[name].where(~hit, "")
+            emptied[name] = hit
+    return out, emptied
+
+
+def _line_amounts(raw: pd.DataFrame, spec: InputSpec, rows: pd.Series) -> pd.Series | None:
+    """Net sales of every raw invoice line by Excel row (NaN where unreadable), or None."""
+    if spec.table != "sales":
+        return None
+    if spec.net_sales_from:
+        factors = [_find_column(raw, c) for c in spec.net_sales_from]
+        if None in factors:
+            return None
+        quantity = parse_numbers(raw[factors[0]], decimal=spec.decimal)[0]
+        amounts = quantity * parse_numbers(raw[factors[1]], decimal=spec.decimal)[0]
+    else:
+        found = _find_column(raw, spec.columns.get("net_sales") or "net_sales")
+        if found is None:
+            return None
+        amounts = parse_numbers(raw[found], decimal=spec.decimal)[0]
+    return pd.Series(amounts.to_numpy(), index=rows.to_numpy())
+
+
+def _join_lookups(
+    check: _TableCheck,
+    raw: pd.DataFrame,
+    canonical: pd.DataFrame,
+    kept: pd.Series,
+    rows: pd.Series,
+    lookup_tables: Mapping[str, pd.DataFrame],
+) -> None:
+    """Add the columns of the declared lookup files to ``canonical`` (in place, our own frame)."""
+    for lookup in check.spec.lookups:
+        on = _find_column(raw, lookup.on)
+        if on is None:
+            check.problem(
+                lookup.on, f"is named in a lookup of client.yml ({lookup.file}) but not in the file"
+            )
+            continue
+        frame = lookup_tables.get(lookup.file)
+        if frame is None:
+            continue  # unreadable: reported by whoever read it
+        result = join_lookup(raw[on], frame, lookup)
+        for column in result.missing_columns:
+            check.problem(
+                column,
+                f"is named in a lookup of client.yml but the lookup file has no such column"
+                f" (it has: {', '.join(map(str, frame.columns))})",
+                file=lookup.file,
+            )
+        if len(result.conflicting_rows):
+            key = _find_column(frame, lookup.key)
+            check.problem(
+                str(key),
+                f"the same key is listed more than once with different {', '.join(lookup.columns.values())}",
+                (result.conflicting_rows + 2).tolist(),
+                frame.loc[result.conflicting_rows, key],
+                file=lookup.file,
+            )
+        unmatched = result.unmatched & kept
+        if unmatched.any() and lookup.missing == "error":
+            check.problem(
+                str(on),
+                f"not found in the lookup file {lookup.file} (column '{lookup.key}'); add it there,"
+                " or set 'missing: blank' for this lookup in client.yml",
+                rows[unmatched],
+                raw.loc[unmatched, on],
+            )
+        elif unmatched.any():
+            check.repair(f"left empty: not listed in {lookup.file}", rows[unmatched], column=str(on))
+        for target, values in result.values.items():
+            canonical[target] = values
+
+
+def _cost_from_profit(check: _TableCheck, raw: pd.DataFrame, canonical: pd.DataFrame) -> None:
+    """Set ``canonical["cost"]`` to net sales minus the export's profit column (in place)."""
+    source = _find_column(raw, check.spec.cost_from_profit or "")
+    if source is None:
+        check.problem(
+            check.spec.cost_from_profit, "is named in cost_from_profit of client.yml but not in the file"
+        )
+        return
+    profit, _, bad = parse_numbers(raw.loc[canonical.index, source], decimal=check.spec.decimal)
+    if bad.any():
+        check.problem(source, "is not a number", canonical.loc[bad, ROW], raw.loc[bad[bad].index, source])
+    if "net_sales" in canonical.columns:
+        canonical["cost"] = canonical["net_sales"] - profit
+
+
+LINE_ID_HEADERS = (
+    "lineid",
+    "lineno",
+    "linenumber",
+    "line",
+    "position",
+    "pos",
+    "posnr",
+    "salesorderlinenumber",
+)
+"""Normalised headers of a line-number column: lines that differ only there are not duplicates."""
+
+
+def _set_aside_exact_duplicates(
+    check: _TableCheck, raw: pd.DataFrame, canonical: pd.DataFrame
+) -> pd.DataFrame:
+    """``canonical`` without lines that repeat an earlier line in every column of the source file.
+
+    Duplicates are judged on the whole source row, not on the mapped columns: two lines with the
+    same date, customer and amount but another product, description or line number are two sales.
+    """
+    source = raw.loc[canonical.index]
+    source = source.apply(lambda c: _as_text(c).str.strip() if c.dtype == object else c)
+    duplicated = source.duplicated(keep="first")
+    check.repair("set aside: exact duplicate of an earlier row", canonical.loc[duplicated, ROW], dropped=True)
+    if check.table.name == "sales":
+        headers = {re.sub(r"[^a-z0-9]", "", str(c).lower()) for c in raw.columns}
+        has_line_id = bool(headers & set(LINE_ID_HEADERS))
+        if not has_line_id:
+            ids = (
+                "invoice numbers but no line numbers"
+                if "invoice_id" in canonical.columns
+                else "no invoice or line numbers"
+            )
+            count = count_text(int(duplicated.sum()), "line", "lines")
+            check.notes.append(
+                f"{check.spec.file} has {ids}: a line was treated as an exact duplicate only when all"
+                f" {len(raw.columns)} of its columns equal an earlier line ({count});"
+                " lines differing in any column were kept. If identical lines are genuine separate"
+                " sales, set 'drop_exact_duplicates: false' for this file in client.yml."
+            )
+    return canonical[~duplicated]
+
+
+def validate_table(
+    raw: pd.DataFrame, spec: InputSpec, *, lookup_tables: Mapping[str, pd.DataFrame] | None = None
+) -> tuple[pd.DataFrame, _TableCheck]:
     """Turn one raw frame into the canonical frame of its contract table.
 
     Returns the canonical frame (contract columns that were provided, plus ``_row``) and the
-    check holding its problems and repairs. Cross-table checks happen in
-    :func:`validate_tables`.
+    check holding its problems and repairs. ``lookup_tables`` holds the lookup files the spec
+    declares, by file name. Cross-table checks happen in :func:`validate_tables`.
+
+    The function is long because it is one pipeline whose steps share the row bookkeeping:
+    missing tokens, exclusions, mapping, lookups, conversion, empty cells, duplicates.
     """
     table = TABLES[spec.table]
     check = _TableCheck(spec, table)
@@ -392,6 +592,8 @@ def validate_table(raw: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, _T
         return pd.DataFrame(columns=[*table.column_names, ROW]), check
     raw = raw.reset_index(drop=True)
     rows = pd.Series(np.arange(2, len(raw) + 2), index=raw.index)
+    raw, emptied = _blank_missing_tokens(raw, spec.missing_values)
+    check.amounts = _line_amounts(raw, spec, rows)
 
     kept = pd.Series(True, index=raw.index)
     for rule in spec.exclude_rows:
@@ -443,6 +645,13 @@ def validate_table(raw: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, _T
             )
         else:
             canonical[f"customer_{target}"] = raw[found]
+    _join_lookups(check, raw, canonical, kept, rows, lookup_tables or {})
+    used = {spec.columns.get(c, c) for c in table.column_names} | set(spec.net_sales_from or ())
+    used |= {*spec.customer_columns.values(), spec.cost_from_profit, *(lk.on for lk in spec.lookups)}
+    for name, hit in emptied.items():
+        if any(_find_column(raw, u) == name for u in used if u):
+            shown = ", ".join(repr(t) for t in spec.missing_values)
+            check.repair(f"read {shown} as empty (missing_values)", rows[hit & kept], column=str(name))
 
     canonical = canonical[kept]
     rows = rows[kept]
@@ -473,6 +682,8 @@ def validate_table(raw: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, _T
     for column in table.columns:
         if column.name in canonical.columns and not (column.name == "net_sales" and spec.net_sales_from):
             canonical[column.name] = _convert(check, canonical, column)
+    if spec.cost_from_profit:
+        _cost_from_profit(check, raw, canonical)
     for name in [
         c
         for c in canonical.columns
@@ -500,11 +711,7 @@ def validate_table(raw: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, _T
             )
 
     if spec.drop_exact_duplicates and len(canonical):
-        duplicated = canonical.drop(columns=ROW).duplicated(keep="first")
-        check.repair(
-            "set aside: exact duplicate of an earlier row", canonical.loc[duplicated, ROW], dropped=True
-        )
-        canonical = canonical[~duplicated]
+        canonical = _set_aside_exact_duplicates(check, raw, canonical)
     if table.unique_key and set(table.unique_key) <= set(canonical.columns):
         clash = canonical.duplicated(list(table.unique_key), keep=False)
         if clash.any():
@@ -557,6 +764,7 @@ def validate_tables(
     *,
     span: PeriodSpan | None = None,
     fingerprints: Mapping[str, str] | None = None,
+    lookup_tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> Intake:
     """Validate a client's whole workspace: every table, then the links between tables.
 
@@ -571,6 +779,8 @@ def validate_tables(
         counted when the sales spec says ``out_of_period="exclude"``.
     fingerprints
         File fingerprints by table name, recorded in the sources summary.
+    lookup_tables
+        Raw lookup files (``lookups`` of an input in ``client.yml``) by file name.
 
     Returns
     -------
@@ -582,7 +792,7 @@ def validate_tables(
     frames: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
     for name, raw in raw_tables.items():
-        frames[name], checks[name] = validate_table(raw, specs[name])
+        frames[name], checks[name] = validate_table(raw, specs[name], lookup_tables=lookup_tables)
 
     sales = frames.get("sales")
     if sales is not None and span is not None and "invoice_date" in sales.columns and not sales.empty:
@@ -640,6 +850,7 @@ def validate_tables(
                     accounts.loc[unknown, "account"].unique(),
                 )
 
+    notes[:0] = [n for c in checks.values() for n in c.notes]
     problems = [p for c in checks.values() for p in c.problems]
     repairs = [r for c in checks.values() for r in c.repairs]
     sources = [
@@ -653,147 +864,6 @@ def validate_tables(
         contract = TABLES[name].column_names
         tables[name] = frame[[c for c in contract if c in frame.columns]].reset_index(drop=True)
     return Intake(tables=tables, problems=problems, repairs=repairs, sources=sources, notes=notes)
-
-
-def spec_from_mapping(table: str, mapping: Mapping[str, Any]) -> InputSpec:
-    """Build an :class:`InputSpec` from a table's entry under ``inputs`` in ``client.yml``.
-
-    Raises ``ValueError`` naming an unknown key, so a misspelt option is never ignored.
-    """
-    allowed = {
-        "file",
-        "columns",
-        "net_sales_from",
-        "date_format",
-        "dayfirst",
-        "decimal",
-        "encoding",
-        "delimiter",
-        "sheet",
-        "exclude_rows",
-        "drop_rows_missing",
-        "drop_exact_duplicates",
-        "customer_columns",
-        "out_of_period",
-    }
-    unknown = set(mapping) - allowed
-    if unknown:
-        raise ValueError(f"inputs.{table}: unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
-    if "file" not in mapping:
-        raise ValueError(f"inputs.{table}: 'file' is required")
-    rules = []
-    for i, rule in enumerate(mapping.get("exclude_rows") or []):
-        keys = set(rule) - {"column", "reason", "in", "equals", "starts_with", "matches"}
-        if keys or "column" not in rule or "reason" not in rule:
-            raise ValueError(
-                f"inputs.{table}.exclude_rows[{i}]: needs 'column', 'reason' and one of 'in',"
-                " 'equals', 'starts_with', 'matches'"
-            )
-        isin = [rule["equals"]] if "equals" in rule else list(rule.get("in") or [])
-        starts = rule.get("starts_with") or ()
-        rules.append(
-            ExclusionRule(
-                column=str(rule["column"]),
-                reason=str(rule["reason"]),
-                isin=tuple(str(v) for v in isin),
-                starts_with=(starts,) if isinstance(starts, str) else tuple(starts),
-                matches=rule.get("matches"),
-            )
-        )
-    columns = {str(k): str(v) for k, v in (mapping.get("columns") or {}).items()}
-    unknown_columns = set(columns) - set(TABLES[table].column_names)
-    if unknown_columns:
-        raise ValueError(
-            f"inputs.{table}.columns: {sorted(unknown_columns)} are not columns of the {table} table;"
-            f" known: {TABLES[table].column_names}"
-        )
-    net_from = mapping.get("net_sales_from")
-    drop_missing = mapping.get("drop_rows_missing") or {}
-    if isinstance(drop_missing, list):
-        drop_missing = {c: f"no {c}" for c in drop_missing}
-    out_of_period = str(mapping.get("out_of_period", "error"))
-    if out_of_period not in ("error", "exclude"):
-        raise ValueError(f"inputs.{table}.out_of_period: 'error' or 'exclude', not {out_of_period!r}")
-    return InputSpec(
-        table=table,
-        file=str(mapping["file"]).replace("\\", "/").rsplit("/", 1)[-1],
-        columns=columns,
-        net_sales_from=tuple(net_from) if net_from else None,
-        date_format=mapping.get("date_format"),
-        dayfirst=bool(mapping.get("dayfirst", False)),
-        decimal=str(mapping.get("decimal", "auto")),
-        exclude_rows=tuple(rules),
-        drop_rows_missing={str(k): str(v) for k, v in drop_missing.items()},
-        drop_exact_duplicates=bool(mapping.get("drop_exact_duplicates", True)),
-        customer_columns={str(k): str(v) for k, v in (mapping.get("customer_columns") or {}).items()},
-        out_of_period=out_of_period,
-    )
-
-
-_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "customer_id": (
-        "customerid",
-        "customer",
-        "custid",
-        "customerno",
-        "customernumber",
-        "accountno",
-        "debtor",
-        "clientid",
-        "kundennr",
-        "kunde",
-    ),
-    "name": ("customername", "name", "company", "companyname", "accountname"),
-    "region": ("region", "territory", "area", "country", "salesregion"),
-    "segment": ("segment", "channel", "customertype", "customergroup"),
-    "customer_since": ("customersince", "since", "createddate", "opened"),
-    "credit_limit": ("creditlimit", "limit"),
-    "payment_terms_days": ("paymentterms", "termsdays", "terms"),
-    "invoice_date": ("invoicedate", "date", "docdate", "postingdate", "orderdate"),
-    "net_sales": ("netsales", "netamount", "amount", "sales", "revenue", "linetotal", "value", "net"),
-    "cost": ("cost", "cogs", "costofgoods", "costamount"),
-    "quantity": ("quantity", "qty", "units"),
-    "product": ("stockcode", "product", "sku", "item", "itemcode", "productcode", "article"),
-    "category": ("category", "productgroup", "productcategory", "group"),
-    "invoice_id": ("invoiceno", "invoice", "invoiceid", "invoicenumber", "docno", "documentno"),
-    "due_date": ("duedate", "due"),
-    "paid_date": ("paiddate", "paymentdate", "cleared", "paid"),
-    "unit_price": ("unitprice", "price", "priceperunit"),
-}
-
-
-def propose_mapping(header: Sequence[str], table: str = "sales") -> dict[str, Any]:
-    """Suggest ``client.yml`` settings for a real file from its header row.
-
-    Each contract column of ``table`` is matched to the client column whose normalised name
-    (lower case, letters and digits only) is a known synonym. A quantity and a unit price
-    without a line total become ``net_sales_from``.
-    """
-    normalised = {re.sub(r"[^a-z0-9]", "", str(h).lower()): str(h) for h in header}
-    columns: dict[str, str] = {}
-    proposal: dict[str, Any] = {}
-    for target in [*TABLES[table].column_names, "unit_price"]:
-        for synonym in _SYNONYMS.get(target, (target.replace("_", ""),)):
-            if synonym in normalised and normalised[synonym] not in columns.values():
-                columns[target] = normalised[synonym]
-                break
-    price = columns.pop("unit_price", None)
-    if table == "sales":
-        if "net_sales" not in columns and price and "quantity" in columns:
-            proposal["net_sales_from"] = [columns["quantity"], price]
-        for target in ("name", "region", "segment"):
-            source = next(
-                (
-                    normalised[s]
-                    for s in _SYNONYMS[target]
-                    if s in normalised and normalised[s] not in columns.values()
-                ),
-                None,
-            )
-            if source:
-                proposal.setdefault("customer_columns", {})[target] = source
-    proposal["columns"] = {k: v for k, v in columns.items() if k in TABLES[table].column_names}
-    return proposal
 
 
 def check_overrides(

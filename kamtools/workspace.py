@@ -211,6 +211,7 @@ def load_workspace(workspace: Path, *, period: int | None = None) -> Workspace:
     specs = {}
     fingerprints: dict[str, str] = {}
     unreadable: list[Problem] = []
+    lookup_tables: dict[str, pd.DataFrame] = {}
     for table, mapping in config.inputs.items():
         spec = spec_from_mapping(table, mapping)
         path = _input_path(workspace, str(mapping["file"]))
@@ -220,8 +221,20 @@ def load_workspace(workspace: Path, *, period: int | None = None) -> Workspace:
             specs[table] = spec
         except io.InputFileError as exc:
             unreadable.append(Problem(table, spec.file, None, exc.message))
+        for lookup in spec.lookups:
+            try:
+                lookup_path = _input_path(workspace, lookup.path)
+                lookup_tables[lookup.file] = io.read_raw_table(lookup_path, options=lookup.options)
+            except io.InputFileError as exc:
+                unreadable.append(Problem(table, lookup.file, None, f"lookup file {exc.message}"))
     start, end = config.span
-    intake = validate_tables(raw_tables, specs, span=PeriodSpan(start, end), fingerprints=fingerprints)
+    intake = validate_tables(
+        raw_tables,
+        specs,
+        span=PeriodSpan(start, end),
+        fingerprints=fingerprints,
+        lookup_tables=lookup_tables,
+    )
     intake.problems[:0] = unreadable
     intake.problems.extend(_override_problems(workspace, config, intake))
     return Workspace(root=workspace, config=config, intake=intake)
@@ -292,10 +305,10 @@ def new_workspace(workspace: Path, *, name: str, from_file: Path | None = None) 
     """Create a client workspace with blank input files (CSV and XLSX) and a ``client.yml``.
 
     With ``from_file`` (a real export of invoice lines), the sales input points at a copy of
-    it and its columns are mapped by :func:`kamtools.validation.propose_mapping`. Refuses to
+    it and its columns are mapped by :func:`kamtools.mapping.propose_mapping`. Refuses to
     touch an existing workspace, so nobody's entries are ever overwritten.
     """
-    from kamtools.validation import propose_mapping
+    from kamtools.mapping import propose_mapping
 
     if (workspace / CONFIG_FILE).exists():
         raise ConfigError(f"the workspace '{workspace.name}' already exists; nothing was changed")

@@ -183,6 +183,7 @@ display(tables.table_or_note(result.overrides, empty_note="No tier was overridde
 # %%
 display(tables.format_table(client.intake.sources_table(), integer=["rows read", "rows kept"], currency=money, caption="Input files, with a fingerprint of their contents"))
 display(tables.table_or_note(client.intake.quality_table(), empty_note="Data quality: every row of every file was read as given; nothing needed a repair and no row was set aside.", integer=["rows", "rows set aside"], currency=money, caption="Data quality: repairs and rows set aside"))
+display(tables.table_or_note(client.intake.set_aside_sales_table(), empty_note="No invoice line was set aside: every sale in the files is analysed.", integer=["lines"], money=["net sales"], percent=["share of sales"], currency=money, caption="Sales set aside by intake, in money and as a share of the sales in the file"))
 display(HTML(tables.notes_html(client.intake.notes + [f"Report produced with kamtools {__version__}."])))
 
 # %% tags=["remove-cell"]

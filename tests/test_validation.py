@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from kamtools.mapping import propose_mapping
 from kamtools.validation import (
     InputSpec,
     PeriodSpan,
     parse_dates,
     parse_numbers,
     parse_scores,
-    propose_mapping,
     spec_from_mapping,
     validate_tables,
 )
