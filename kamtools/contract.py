@@ -29,6 +29,8 @@ class Column:
     required: bool = False
     description: str = ""
     example: str = ""
+    choices: tuple[str, ...] = ()
+    """For text: the only values allowed (compared without case and surrounding spaces)."""
 
 
 @dataclass(frozen=True)
@@ -200,8 +202,44 @@ TEAM = Table(
     ),
 )
 
+# Why a customer left or cut back, as the post-period review groups it.
+DEFECTION_REASONS = ("price", "service", "product", "relationship", "moved to competitor", "business closed")
+
+LOST_CUSTOMERS = Table(
+    name="lost_customers",
+    description="Customers lost or cutting back, and why (for the post-period review).",
+    unique_key=("customer_id",),
+    columns=(
+        Column("customer_id", "id", True, "Customer number.", "C0001"),
+        Column("lost_date", "date", False, "When the loss was noticed.", "2025-11-30"),
+        Column(
+            "reason",
+            "text",
+            True,
+            "Main reason: " + ", ".join(DEFECTION_REASONS) + ".",
+            "price",
+            choices=DEFECTION_REASONS,
+        ),
+        Column(
+            "competitor", "text", False, "Supplier the business went to, if known.", "Apex Trade Supplies"
+        ),
+        Column("note", "text", False, "What the customer said.", "Offered 4% lower prices on cement"),
+    ),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (CUSTOMERS, SALES, RECEIVABLES, COST_TO_SERVE, ASSESSMENTS, SURVEYS, MARKET, TEAM)
+    t.name: t
+    for t in (
+        CUSTOMERS,
+        SALES,
+        RECEIVABLES,
+        COST_TO_SERVE,
+        ASSESSMENTS,
+        SURVEYS,
+        MARKET,
+        TEAM,
+        LOST_CUSTOMERS,
+    )
 }
 """Every table of the contract, by name, in the order a client fills them in."""
 

@@ -285,6 +285,9 @@ def generate_demo_tables(*, seed: int = 20261123, n_customers: int = 2000) -> di
           and 2026.
         - ``market``: wallet estimates and main competitors for about 300 customers.
         - ``team``: twelve team members and the accounts they serve.
+        - ``lost_customers``: reasons recorded for most of the lost customers among the 500
+          largest of fiscal year 2025 (no purchase in the last 180 days of the data), and for
+          most of those that bought 40 % less in 2026.
 
     Raises
     ------
@@ -308,6 +311,7 @@ def generate_demo_tables(*, seed: int = 20261123, n_customers: int = 2000) -> di
         "surveys": _surveys_table(streams[5], customers, period_sales),
         "market": _market_table(streams[6], customers, period_sales),
         "team": team,
+        "lost_customers": _lost_customers_table(_review_rng(seed, 0), lines, customers),
     }
     return {name: tables[name][TABLES[name].column_names] for name in TABLES}
 
@@ -899,3 +903,404 @@ def _ids(prefix: str, numbers: np.ndarray, *, width: int) -> np.ndarray:
 def _ns(dates: np.ndarray) -> np.ndarray:
     """Day-precision dates as ``datetime64[ns]`` (pandas would otherwise keep seconds)."""
     return dates.astype("datetime64[ns]")
+
+
+# --- Stage 4 inputs: the reviewed plan of 2026, its tracker, lost-customer reasons -----------
+# Drawn from their own generators (seeded from the demo seed and the stage number), after every
+# other table exists, so that adding them left every other table byte-identical.
+_REVIEW_STREAM = 4
+_PLAN_PERIOD = 2026
+_PLAN_KEY_ACCOUNTS = 30
+_PLAN_GROWTH_ACCOUNTS = 6
+_QUARTERS = ("Q1", "Q2", "Q3", "Q4")
+_LOST_AFTER_DAYS = 180
+_DEFECTION_WEIGHTS = {
+    "price": 0.32,
+    "moved to competitor": 0.22,
+    "service": 0.18,
+    "relationship": 0.12,
+    "product": 0.09,
+    "business closed": 0.07,
+}
+_DEFECTION_NOTES = {
+    "price": ("Competitor undercut us on cement and timber", "Asked for 5% off, we offered 2%"),
+    "moved to competitor": ("New buyer brought his own supplier", "Joined a purchasing group with a rival"),
+    "service": ("Two late deliveries to a large site", "Complained about slow quotes"),
+    "relationship": ("Account manager changed twice", "Owner felt nobody visited any more"),
+    "product": ("We lacked the insulation range they needed", "Moved to prefab systems we do not stock"),
+    "business closed": ("Owner retired, no successor", "Insolvency after a failed project"),
+}
+_SUPPORT_ACTIONS = (
+    ("joint sales planning", "Joint yearly sales plan with the owner"),
+    ("sales training", "Product training for the account's counter staff"),
+    ("delivery schedule", "Fixed weekly delivery slots to the main site"),
+    ("consignment stock", "Consignment stock of fast movers at the branch"),
+    ("range review", "Range review: add the categories peers buy from us"),
+    ("e-ordering", "Connect the account to our web shop with its own prices"),
+    ("credit terms", "Agree payment terms and a credit limit review"),
+    ("technical support", "Site visits by our technical adviser on large projects"),
+)
+_COUNTERPARTS = ("Owner", "Purchasing manager", "Managing director", "Site manager", "Head of procurement")
+
+
+def _review_rng(seed: int, part: int) -> np.random.Generator:
+    """The generator of one stage-4 demo table: independent of the seven streams above."""
+    return np.random.default_rng(np.random.SeedSequence([seed, _REVIEW_STREAM, part]))
+
+
+def _lost_customers_table(rng: np.random.Generator, lines: _Lines, customers: _Customers) -> pd.DataFrame:
+    """Reasons the dealer recorded for customers it lost, among its 500 largest of the year before.
+
+    A customer counts as lost when its last purchase lies more than 180 days before the data's
+    end; customers that cut their purchases by more than 40 % were asked too. The dealer's notes
+    cover most of them (not all: some reasons are unknown). The
+    less satisfied a customer was, the likelier price and service are the reason.
+    """
+    n = customers.frame.shape[0]
+    period_sales = _period_sales(lines, n)
+    buying = lines.net_sales > 0
+    line_customer = lines.invoice_customer[lines.line_invoice]
+    line_date = lines.invoice_date[lines.line_invoice]
+    last_day = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(last_day, line_customer[buying], line_date[buying].astype("int64"))
+    bought = last_day > np.iinfo(np.int64).min
+    last = np.where(bought, last_day, 0).astype("datetime64[D]")
+    days = np.where(bought, (_AS_OF - last).astype("int64"), np.inf)
+    large = np.zeros(n, dtype=bool)
+    large[np.argsort(-period_sales[:, 1], kind="stable")[:500]] = True
+    gone = large & (period_sales[:, 1] > 0) & (days > _LOST_AFTER_DAYS)
+    # Customers who cut their purchases by more than 40 % are asked why too.
+    cut = large & ~gone & (period_sales[:, 2] < 0.6 * period_sales[:, 1])
+    lost = np.flatnonzero(gone | cut)
+    lost = lost[rng.random(lost.size) < np.where(gone[lost], 0.85, 0.7)]
+    reasons = np.array(list(_DEFECTION_WEIGHTS))
+    weights = np.array(list(_DEFECTION_WEIGHTS.values()))
+    unhappy = customers.satisfaction[lost] < 3.3
+    tilt = np.where(unhappy[:, None], [1.6, 1.0, 1.6, 1.2, 0.6, 0.3], [0.8, 1.3, 0.6, 0.9, 1.2, 1.6])
+    p = weights * tilt
+    p /= p.sum(axis=1, keepdims=True)
+    reason = reasons[
+        (rng.random(lost.size)[:, None] > p.cumsum(axis=1)).sum(axis=1).clip(0, reasons.size - 1)
+    ]
+    noticed = np.minimum(last[lost] + rng.integers(45, 120, size=lost.size), _AS_OF)
+    competitor = np.where(
+        np.isin(reason, ["price", "moved to competitor"]),
+        _COMPETITORS[rng.integers(0, 6, size=lost.size)],
+        "",
+    )
+    note = np.array(
+        [_DEFECTION_NOTES[r][int(k)] for r, k in zip(reason, rng.integers(0, 2, lost.size), strict=True)]
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": customers.frame["customer_id"].to_numpy()[lost],
+            "lost_date": _ns(noticed),
+            "reason": pd.array(reason, dtype="str"),
+            "competitor": pd.array(competitor, dtype="str"),
+            "note": pd.array(note, dtype="str"),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    """The demo's plan for fiscal year 2026 (made in spring 2025) and its filled-in tracker.
+
+    ``document`` is the plan file's content (schema ``kamtools-plan/1``, see the planning
+    stage); ``tracker_actions`` and ``tracker_contacts`` are the two sheets of the tracker.
+    """
+
+    document: dict[str, Any]
+    tracker_actions: pd.DataFrame
+    tracker_contacts: pd.DataFrame
+
+
+def _quarter_sums(sales: pd.DataFrame, period: int) -> pd.DataFrame:
+    """Net sales and gross profit per customer and quarter (Q1..Q4) of a fiscal year (April start)."""
+    start = pd.Timestamp(year=period - 1, month=4, day=1)
+    inside = sales[
+        (sales["invoice_date"] >= start) & (sales["invoice_date"] < start + pd.DateOffset(years=1))
+    ]
+    months = (inside["invoice_date"].dt.year - start.year) * 12 + inside["invoice_date"].dt.month - 4
+    frame = inside.assign(
+        quarter=np.array(_QUARTERS)[months // 3], gross_profit=inside["net_sales"] - inside["cost"]
+    )
+    return frame.pivot_table(
+        index="customer_id",
+        columns="quarter",
+        values=["net_sales", "gross_profit"],
+        aggfunc="sum",
+        fill_value=0.0,
+    )
+
+
+def _split_cents(total: float, shares: np.ndarray) -> list[float]:
+    """Split an amount over shares in whole cents that add up to the amount exactly."""
+    cents = round(total * 100)
+    raw = cents * shares / shares.sum()
+    parts = np.floor(raw).astype(int)
+    parts[np.argsort(-(raw - parts), kind="stable")[: cents - parts.sum()]] += 1
+    return [float(p) / 100 for p in parts]
+
+
+def _goal(baseline: np.ndarray, growth: float, stretch: float, profile: np.ndarray) -> dict[str, Any]:
+    base = round(float(baseline.sum()), 2)
+    plan = round(base * (1 + growth), 2)
+    high = round(plan * (1 + stretch), 2)
+    stages = {
+        q: {"baseline": b, "plan": p, "stretch": s}
+        for q, b, p, s in zip(
+            _QUARTERS,
+            [round(float(v), 2) for v in baseline[:-1]]
+            + [round(base - round(float(sum(np.round(baseline[:-1], 2))), 2), 2)],
+            _split_cents(plan, profile),
+            _split_cents(high, profile),
+            strict=True,
+        )
+    }
+    return {"baseline": base, "plan": plan, "stretch": high, "stages": stages}
+
+
+def generate_demo_plan(tables: dict[str, pd.DataFrame], *, seed: int = 20261123) -> DemoPlan:
+    """The plan the demo dealer made for fiscal year 2026, and its tracker filled in over the year.
+
+    The plan covers the 30 largest customers of fiscal year 2025 as key accounts and six fast
+    growers ranked 31 to 100 as growth accounts, with goals per quarter (baseline: the same
+    quarter of 2025; plan 3-10 % above; stretch 5-12 % above plan), a contact cadence and two to
+    four actions each. The tracker records how the year went: accounts that grew had most of their
+    actions done and their contacts kept; accounts that declined or left had actions late or
+    dropped and fewer contacts, and none after their last purchase.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        :func:`generate_demo_tables` (sales, customers, team and market are used).
+    seed : int
+        The demo seed; the plan draws from its own generators, so the tables are untouched.
+
+    Returns
+    -------
+    DemoPlan
+    """
+    rng = _review_rng(seed, 1)
+    sales, customers = tables["sales"], tables["customers"].set_index("customer_id")
+    previous, current = _quarter_sums(sales, _PLAN_PERIOD - 1), _quarter_sums(sales, _PLAN_PERIOD)
+    yearly_before = previous["net_sales"].sum(axis=1).sort_values(ascending=False, kind="stable")
+    key = list(yearly_before.index[:_PLAN_KEY_ACCOUNTS])
+    older = _quarter_sums(sales, _PLAN_PERIOD - 2)["net_sales"].sum(axis=1)
+    candidates = yearly_before.index[_PLAN_KEY_ACCOUNTS:100]
+    growth_rate = (yearly_before[candidates] / older.reindex(candidates).where(lambda s: s > 0)).dropna()
+    growth = list(growth_rate.sort_values(ascending=False, kind="stable").index[:_PLAN_GROWTH_ACCOUNTS])
+    team = tables["team"]
+    managers = team[team["role"] == "account manager"].assign(account=lambda t: t["accounts"].str.split("; "))
+    manager_of = managers.explode("account").set_index("account")["member"]
+    wallet = tables["market"].set_index("customer_id")["wallet"]
+    competitors = tables["market"].set_index("customer_id")["main_competitors"]
+
+    accounts, tracker_rows, contact_rows = [], [], []
+    last_buy = sales[sales["net_sales"] > 0].groupby("customer_id")["invoice_date"].max()
+    start, end = pd.Timestamp("2025-04-01"), pd.Timestamp("2026-03-31")
+    for cid in key + growth:
+        tier = "key" if cid in key else "growth"
+        base_sales = previous.loc[cid, "net_sales"].reindex(_QUARTERS).to_numpy(dtype=float)
+        base_profit = previous.loc[cid, "gross_profit"].reindex(_QUARTERS).to_numpy(dtype=float)
+        profile = np.maximum(base_sales, 1.0) / np.maximum(base_sales, 1.0).sum()
+        profile = np.round(profile, 4)
+        profile[-1] = round(1 - profile[:-1].sum(), 4)
+        lift = float(rng.uniform(0.03, 0.10)) + (0.15 if tier == "growth" else 0.0)
+        stretch = float(rng.uniform(0.05, 0.12))
+        goals = {
+            "sales": _goal(base_sales, lift, stretch, profile),
+            "gross_profit": _goal(base_profit, lift + float(rng.uniform(-0.02, 0.03)), stretch, profile),
+        }
+        account_wallet = float(wallet.get(cid, np.nan))
+        if np.isfinite(account_wallet):
+            sow = {"baseline": round(goals["sales"]["baseline"] / account_wallet, 4)}
+            sow["plan"] = round(goals["sales"]["plan"] / account_wallet, 4)
+            sow["stretch"] = round(goals["sales"]["stretch"] / account_wallet, 4)
+            sow["stages"] = {
+                q: {
+                    m: round(goals["sales"]["stages"][q][m] / (account_wallet * share), 4)
+                    for m in ("baseline", "plan", "stretch")
+                }
+                for q, share in zip(_QUARTERS, profile, strict=True)
+            }
+            goals["share_of_wallet"] = sow
+        manager = str(manager_of.get(cid, _HEAD_OF_SALES))
+        counterpart = _COUNTERPARTS[int(rng.integers(0, len(_COUNTERPARTS)))]
+        contacts = {
+            "visit": int(rng.integers(2, 4)) if tier == "key" else 1,
+            "call": int(rng.integers(3, 7)),
+            "review": 1 if tier == "key" else 0,
+        }
+        before, now = (
+            float(base_sales.sum()),
+            float(current.loc[cid, "net_sales"].sum()) if cid in current.index else 0.0,
+        )
+        outcome = (now - before) / before if before > 0 else 0.0
+        gone = last_buy.get(cid, start)
+        effort = float(np.clip(0.75 + 1.2 * outcome + rng.normal(0, 0.08), 0.15, 1.0))
+        actions, tracked = _demo_actions(rng, cid, manager, counterpart, effort, gone, end)
+        tracker_rows += tracked
+        contact_rows += _demo_contacts(
+            rng, cid, manager, contacts, effort, min(gone + pd.Timedelta(days=20), end)
+        )
+        accounts.append(
+            {
+                "customer_id": cid,
+                "name": str(customers.loc[cid, "name"]),
+                "tier": tier,
+                "account_manager": manager,
+                "counterpart": counterpart,
+                "seasonal_profile": {q: float(v) for q, v in zip(_QUARTERS, profile, strict=True)},
+                "goals": goals,
+                "contacts": contacts,
+                "actions": actions,
+                "swot": {"strength": [], "weakness": [], "opportunity": [], "threat": []},
+                "market": {
+                    "wallet": account_wallet if np.isfinite(account_wallet) else None,
+                    "share_of_wallet": goals.get("share_of_wallet", {}).get("baseline"),
+                    "headroom": round(account_wallet - before, 2) if np.isfinite(account_wallet) else None,
+                    "competitors": [c.strip() for c in str(competitors.get(cid, "")).split(";") if c.strip()],
+                    "white_space": [],
+                },
+            }
+        )
+    document = {
+        "schema": "kamtools-plan/1",
+        "client": DEMO_CLIENT["client"]["name"],
+        "currency": DEMO_CLIENT["client"]["currency"],
+        "period": _PLAN_PERIOD,
+        "period_start": "2025-04-01",
+        "period_end": "2026-03-31",
+        "baseline_period": _PLAN_PERIOD - 1,
+        "revision": 1,
+        "saved_at": "2025-04-14T09:00:00+00:00",
+        "stages": [
+            {
+                "stage": q,
+                "start": f"{d:%Y-%m-%d}",
+                "end": f"{d + pd.DateOffset(months=3) - pd.Timedelta(days=1):%Y-%m-%d}",
+            }
+            for q, d in zip(_QUARTERS, pd.date_range(start, periods=4, freq="3MS"), strict=True)
+        ],
+        "accounts": accounts,
+    }
+    tracker_columns = [
+        "action_id",
+        "status",
+        "actual_start",
+        "actual_done",
+        "note",
+        "customer_id",
+        "name",
+        "title",
+        "owner",
+        "start",
+        "due",
+    ]
+    names = customers["name"]
+    tracker = pd.DataFrame(tracker_rows, columns=[c for c in tracker_columns if c != "name"])
+    tracker.insert(6, "name", tracker["customer_id"].map(names).astype("str"))
+    contacts_frame = pd.DataFrame(
+        contact_rows, columns=["date", "customer_id", "member", "contact_type", "note"]
+    )
+    contacts_frame = contacts_frame.sort_values(["date", "customer_id"], kind="stable").reset_index(drop=True)
+    return DemoPlan(
+        document=document, tracker_actions=tracker[tracker_columns], tracker_contacts=contacts_frame
+    )
+
+
+def _demo_actions(
+    rng: np.random.Generator,
+    cid: str,
+    owner: str,
+    counterpart: str,
+    effort: float,
+    last_purchase: pd.Timestamp,
+    end: pd.Timestamp,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Two to four plan actions of one account, and how the tracker says each one went."""
+    picks = rng.choice(len(_SUPPORT_ACTIONS), size=int(rng.integers(2, 5)), replace=False)
+    plan, tracked = [], []
+    for number, pick in enumerate(sorted(picks), start=1):
+        support, title = _SUPPORT_ACTIONS[int(pick)]
+        begin = pd.Timestamp("2025-04-01") + pd.Timedelta(days=int(rng.integers(0, 200)))
+        due = begin + pd.Timedelta(days=int(rng.integers(45, 150)))
+        due = min(due, end)
+        action_id = f"{cid}-A{number:02d}"
+        plan.append(
+            {
+                "action_id": action_id,
+                "title": title,
+                "support": support,
+                "owner": owner,
+                "counterpart": counterpart,
+                "start": f"{begin:%Y-%m-%d}",
+                "due": f"{due:%Y-%m-%d}",
+                "expected_effect": "",
+                "status": "planned",
+            }
+        )
+        draw = rng.random()
+        abandoned = begin > last_purchase
+        if abandoned or draw > 0.35 + 0.65 * effort:
+            status, done, note = (
+                ("dropped", pd.NaT, "Account stopped ordering")
+                if abandoned or draw > 0.93
+                else ("in progress", pd.NaT, "Waiting for the account")
+            )
+        else:
+            status = "done"
+            slip = int(rng.normal(-5 + 40 * (1 - effort), 15))
+            done, note = min(due + pd.Timedelta(days=slip), end), ""
+        tracked.append(
+            {
+                "action_id": action_id,
+                "status": status,
+                "actual_start": f"{begin:%Y-%m-%d}" if status != "dropped" else "",
+                "actual_done": f"{done:%Y-%m-%d}" if pd.notna(done) else "",
+                "note": note,
+                "customer_id": cid,
+                "title": title,
+                "owner": owner,
+                "start": f"{begin:%Y-%m-%d}",
+                "due": f"{due:%Y-%m-%d}",
+            }
+        )
+    return plan, tracked
+
+
+def _demo_contacts(
+    rng: np.random.Generator,
+    cid: str,
+    member: str,
+    cadence: dict[str, int],
+    effort: float,
+    stop: pd.Timestamp,
+) -> list[dict[str, Any]]:
+    """The contacts the tracker records for one account: the cadence times the effort kept."""
+    rows = []
+    days = pd.bdate_range("2025-04-01", "2026-03-31")
+    for quarter in range(4):
+        inside = days[
+            (days >= pd.Timestamp("2025-04-01") + pd.DateOffset(months=3 * quarter))
+            & (days < pd.Timestamp("2025-04-01") + pd.DateOffset(months=3 * quarter + 3))
+        ]
+        for kind, planned in cadence.items():
+            made = int(rng.binomial(planned, effort)) if planned else 0
+            for day in rng.choice(inside, size=made, replace=False) if made else []:
+                if pd.Timestamp(day) <= stop:
+                    note = {"visit": "Visit at the yard", "call": "Phone call", "review": "Quarterly review"}[
+                        kind
+                    ]
+                    rows.append(
+                        {
+                            "date": pd.Timestamp(day),
+                            "customer_id": cid,
+                            "member": member,
+                            "contact_type": kind,
+                            "note": note,
+                        }
+                    )
+    return rows

@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -389,3 +390,65 @@ def append_csv_rows(path: Path, rows: pd.DataFrame) -> int:
             handle.flush()
             os.fsync(handle.fileno())
         return max(len(lines) - 1, 0) + len(rows)
+
+
+def write_yaml_with_history(path: Path, data: Mapping[str, Any], *, history_dir: Path) -> Path:
+    """Write a YAML mapping atomically and keep a numbered copy of every version saved.
+
+    Each save writes ``path`` and a copy ``history_dir/<stem>.r<NNN><suffix>``, numbered on from
+    the copies already there, so every version ever saved can be read back and none is lost.
+
+    Returns
+    -------
+    pathlib.Path
+        The history copy of this save.
+    """
+    text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, default_flow_style=False)
+    saved = yaml_history(path, history_dir=history_dir)
+    number = int(re.search(r"\.r(\d+)\.[^.]+$", saved[-1].name).group(1)) + 1 if saved else 1
+    copy = history_dir / f"{path.stem}.r{number:03d}{path.suffix}"
+    write_text_atomic(copy, text)
+    write_text_atomic(path, text)
+    return copy
+
+
+def yaml_history(path: Path, *, history_dir: Path) -> list[Path]:
+    """The saved versions of ``path`` kept by :func:`write_yaml_with_history`, oldest first."""
+    if not history_dir.is_dir():
+        return []
+    pattern = re.compile(rf"{re.escape(path.stem)}\.r(\d+){re.escape(path.suffix)}")
+    found = [(int(m.group(1)), p) for p in history_dir.iterdir() if (m := pattern.fullmatch(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def read_table_if_exists(path: Path) -> pd.DataFrame | None:
+    """A table kamtools wrote into a workspace (CSV, text cells), or None when there is none."""
+    if not path.exists():
+        return None
+    return read_raw_table(path)
+
+
+def read_tracker_sheets(
+    path: Path, sheets: tuple[str, ...] = ("actions", "contacts")
+) -> dict[str, pd.DataFrame]:
+    """The named sheets of a plan tracker workbook as text cells (header row = row 1).
+
+    Raises
+    ------
+    InputFileError
+        The workbook is missing or unreadable, or lacks one of ``sheets``.
+    """
+    if not path.exists():
+        raise InputFileError(path.name, "file not found")
+    try:
+        found = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
+    except (ValueError, OSError, KeyError) as exc:
+        raise InputFileError(path.name, f"cannot be read ({type(exc).__name__}: {exc})") from exc
+    lowered = {str(name).strip().lower(): frame for name, frame in found.items()}
+    missing = [s for s in sheets if s not in lowered]
+    if missing:
+        raise InputFileError(
+            path.name,
+            f"has no sheet(s) {', '.join(map(repr, missing))} (it has: {', '.join(map(str, found))})",
+        )
+    return {s: lowered[s].fillna("") for s in sheets}

@@ -412,6 +412,12 @@ def _convert(check: _TableCheck, frame: pd.DataFrame, column: Column) -> pd.Seri
         return parsed
     text = _as_text(values)
     stripped = text.str.strip()
+    if column.choices:
+        lowered = stripped.str.lower()
+        bad = (lowered != "") & ~lowered.isin(column.choices)
+        if bad.any():
+            check.problem(user_column, f"must be one of: {', '.join(column.choices)}", rows[bad], values[bad])
+        return lowered
     if column.kind == "id":
         numeric_id = stripped.str.fullmatch(r"\d+\.0")
         if numeric_id.any():

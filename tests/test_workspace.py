@@ -144,6 +144,7 @@ def test_demo_workspace_validates_cleanly(demo_workspace):
         "surveys",
         "market",
         "team",
+        "lost_customers",
     }
     kept = workspace.intake.sources_table().set_index("table")
     assert (kept["rows read"] == kept["rows kept"]).all()

@@ -1,0 +1,192 @@
+"""Churn and retention of customers by fiscal period, and retention curves by cohort.
+
+A customer is *active* in a period when its net sales in that period are positive (a period
+with only credit notes is not a purchase). Churn of period ``p`` is the share of the customers
+active in ``p - 1`` that are not active in ``p``; a cohort is the customers whose first active
+period is the same. The first period of the data cannot tell new customers from old ones: its
+cohort is marked ``left_censored`` ("already customers when the data start").
+
+The functions are pure and take invoice lines (``invoice_date``, ``customer_id``,
+``net_sales``) as the contract's sales table has them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from kamtools.periods import fiscal_period, period_bounds
+
+__all__ = ["active_periods", "churn_by_period", "cohort_retention"]
+
+
+def active_periods(
+    lines: pd.DataFrame, *, start_month: int, value: str = "net_sales", date: str = "invoice_date"
+) -> pd.DataFrame:
+    """Net sales per customer and fiscal period, only where positive (the customer bought).
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Invoice lines with ``customer_id``, ``date`` and ``value``.
+    start_month : int
+        First month of the fiscal year.
+    value, date : str
+        Amount and date columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``customer_id``, ``period`` (int), ``sales``; one row per customer and period with
+        positive sales, sorted.
+    """
+    missing = [c for c in ("customer_id", date, value) if c not in lines.columns]
+    if missing:
+        raise ValueError(f"invoice lines: missing column(s) {', '.join(map(repr, missing))}")
+    period = fiscal_period(pd.to_datetime(lines[date]), start_month=start_month)
+    frame = pd.DataFrame(
+        {"customer_id": lines["customer_id"].astype(str), "period": period, "sales": lines[value]}
+    ).dropna(subset=["period"])
+    sums = frame.groupby(["customer_id", "period"], sort=True)["sales"].sum().reset_index()
+    sums["period"] = sums["period"].astype("int64")
+    return sums[sums["sales"].round(2) > 0].reset_index(drop=True)
+
+
+def churn_by_period(
+    lines: pd.DataFrame,
+    *,
+    start_month: int,
+    customer_ids: Iterable[str] | None = None,
+    periods: Iterable[int] | None = None,
+    recency_days: int | None = None,
+) -> pd.DataFrame:
+    """Customers kept, lost and won per fiscal period, and the churn rate.
+
+    By default a customer of the period before is lost when it bought nothing in the period. A
+    customer who still ordered in the first months and then left counts as kept that way; with
+    ``recency_days`` it counts as lost unless it bought within the last ``recency_days`` days of
+    the period (the review's "no purchase for a configurable time").
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Invoice lines (``customer_id``, ``invoice_date``, ``net_sales``).
+    start_month : int
+        First month of the fiscal year.
+    customer_ids : iterable of str, optional
+        Count only these customers (e.g. the key accounts of the plan); None counts all.
+    periods : iterable of int, optional
+        The periods to report; default every period after the first one in the data.
+    recency_days : int, optional
+        Kept only with a purchase in the period's last ``recency_days`` days.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period: ``period``; ``customers_start`` (active in the period before),
+        ``retained`` (active in both), ``lost`` (active before, not now), ``new`` (active now,
+        not before; returning customers included), ``customers_end`` (active now),
+        ``churn_rate`` = lost / customers_start and ``retention_rate`` = 1 - churn_rate (NaN
+        without customers at the start), ``lost_sales`` (what the lost customers bought in the
+        period before) and ``new_sales`` (what the new ones bought now).
+    """
+    active = active_periods(lines, start_month=start_month)
+    if customer_ids is not None:
+        active = active[active["customer_id"].isin(pd.Index(list(customer_ids)).astype(str))]
+    seen = sorted(active["period"].unique())
+    wanted = sorted(int(p) for p in periods) if periods is not None else seen[1:]
+    by_period = {p: active.loc[active["period"] == p].set_index("customer_id")["sales"] for p in seen}
+    recent: dict[int, pd.Index] = {}
+    if recency_days is not None:
+        buying = lines[lines["net_sales"] > 0]
+        dates = pd.to_datetime(buying["invoice_date"])
+        for period in wanted:
+            _, end = period_bounds(period, start_month=start_month)
+            inside = (dates > end - pd.Timedelta(days=int(recency_days))) & (dates <= end)
+            recent[period] = pd.Index(buying.loc[inside, "customer_id"].astype(str).unique())
+    empty = pd.Series(dtype="float64")
+    rows = []
+    for period in wanted:
+        before, now = by_period.get(period - 1, empty), by_period.get(period, empty)
+        if recency_days is not None:
+            now = now[now.index.isin(recent[period])]
+        kept = before.index.intersection(now.index)
+        lost = before.index.difference(now.index)
+        new = now.index.difference(before.index)
+        start = len(before)
+        churn = len(lost) / start if start else np.nan
+        rows.append(
+            {
+                "period": int(period),
+                "customers_start": start,
+                "retained": len(kept),
+                "lost": len(lost),
+                "new": len(new),
+                "customers_end": len(now),
+                "churn_rate": churn,
+                "retention_rate": 1 - churn if start else np.nan,
+                "lost_sales": float(before.reindex(lost).sum()),
+                "new_sales": float(now.reindex(new).sum()),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "period", "customers_start", "retained", "lost", "new", "customers_end",
+            "churn_rate", "retention_rate", "lost_sales", "new_sales",
+        ],
+    )  # fmt: skip
+
+
+def cohort_retention(
+    lines: pd.DataFrame, *, start_month: int, customer_ids: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """The retention curve of each cohort: which share of a period's new customers still buys.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Invoice lines (``customer_id``, ``invoice_date``, ``net_sales``).
+    start_month : int
+        First month of the fiscal year.
+    customer_ids : iterable of str, optional
+        Follow only these customers; None follows all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cohort and period from the cohort's first period on: ``cohort`` (first
+        active period), ``period``, ``years_since`` (0 in the first period), ``cohort_size``,
+        ``active`` (cohort members buying in the period), ``retention`` = active / cohort_size
+        (1.0 at ``years_since`` 0) and ``left_censored`` (True for the data's first period,
+        whose cohort mixes new and long-standing customers).
+    """
+    active = active_periods(lines, start_month=start_month)
+    if customer_ids is not None:
+        active = active[active["customer_id"].isin(pd.Index(list(customer_ids)).astype(str))]
+    columns = ["cohort", "period", "years_since", "cohort_size", "active", "retention", "left_censored"]
+    if active.empty:
+        return pd.DataFrame(columns=columns)
+    first = active.groupby("customer_id")["period"].min().rename("cohort")
+    tagged = active.join(first, on="customer_id")
+    sizes = first.value_counts().sort_index()
+    last_period = int(active["period"].max())
+    counts = tagged.groupby(["cohort", "period"])["customer_id"].nunique()
+    rows = []
+    for cohort, size in sizes.items():
+        for period in range(int(cohort), last_period + 1):
+            count = int(counts.get((cohort, period), 0))
+            rows.append(
+                {
+                    "cohort": int(cohort),
+                    "period": period,
+                    "years_since": period - int(cohort),
+                    "cohort_size": int(size),
+                    "active": count,
+                    "retention": count / int(size),
+                    "left_censored": int(cohort) == int(sizes.index.min()),
+                }
+            )
+    return pd.DataFrame(rows, columns=columns)
