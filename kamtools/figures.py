@@ -31,6 +31,7 @@ __all__ = [
 TIER_COLOURS: dict[str, str] = {
     "key": "#1f4e79",
     "growth": "#2e8b57",
+    "at_risk": "#a04000",
     "maintain": "#8c9aa6",
     "review": "#c0392b",
     "inactive": "#d5d8dc",

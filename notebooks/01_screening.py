@@ -47,14 +47,25 @@ money = config.currency
 # %% [markdown]
 # ## What we looked at
 #
-# A key account is not simply the biggest buyer. A large customer with a thin margin, or a
-# profitable customer who buys very little, is not what a dealer needs to build on. This screening
-# ranks every customer on several criteria at once: sales and share of your sales, gross profit
-# and margin, payment behaviour, purchase history (how recently, how often and how broadly
-# they buy, and whether their purchases are rising) and, where the workshop scored them,
-# management maturity. Customers who fail a hard rule (for example a loss-making margin or
-# chronic late payment) cannot be key accounts whatever their score. Key accounts move from
-# year to year, so the screening also compares this period with the previous one.
+# Key accounts are the customers that make a large share of your sales and gross profit *and*
+# pass the qualitative screens. Size leads: sales and gross profit in money carry 65% of each
+# customer's score. A customer as large as the last key-account place scores three quarters of
+# the size points, your largest customer all of them, and a customer a quarter of that size none.
+# The other 35% order customers of similar size: the margin compared with the customers closest
+# in size (large customers earn lower margins everywhere, so a large customer is never judged
+# against the list-price margins of small ones), payment behaviour, growth (only on a
+# meaningful base, so +3,000% from almost nothing does not count), purchase history and, where
+# the workshop scored them, management maturity. Customers who fail a hard rule (loss-making,
+# a margin under half that of customers their size, paying a month late, costing more to serve
+# than they earn) cannot be key accounts whatever their size. Last year's key accounts whose
+# sales fell sharply go to a separate list of accounts at risk; customers whose sales fell are
+# never growth accounts.
+#
+# *Worked example:* with 35 key places, suppose the 35th largest customer buys €282k and the
+# 140th (four times further down) €108k. A customer buying €190k gets
+# 0.75 × log(190 / 108) / log(282 / 108) = 0.44 of the sales points; one buying €90k gets none.
+# If its margin is 24% where the 100 customers closest in size earn a median 22%, it scores above
+# the middle on margin, however high small customers' margins are.
 
 # %% [markdown]
 # ## Key findings
@@ -95,12 +106,14 @@ display(tables.format_table(result.abc_summary, currency=money, money=["sales"],
 # %% [markdown]
 # ## Your key accounts
 #
-# The ranked list below shows the key accounts with the criteria behind each. The score runs from
-# 0 to 100: each criterion is the customer's rank among all buying customers, weighted as set out
-# in the assumptions at the end of this report.
+# The list below shows the key accounts, best score first, with the criteria behind each. "#" is
+# the place on the key list; "sales rank" is the customer's position among all buying customers
+# by sales (1 = largest), so a gap in the sales ranks is a customer that failed a rule, is at
+# risk, or ranks below on the other criteria. The score runs from 0 to 100, weighted as set out in
+# the assumptions at the end of this report.
 
 # %%
-display(tables.format_table(result.key_account_table().drop(columns=["customer"]), currency=money, money=["sales", "gross profit"], percent=["share of sales", "margin", "growth"], decimals={"score": 0, "days late": 0}, caption="Key accounts, best first"))
+display(tables.format_table(result.key_account_table().drop(columns=["customer"]), currency=money, money=["sales", "gross profit"], percent=["share of sales", "margin", "growth"], integer=["#", "sales rank"], decimals={"score": 0, "days late": 0}, caption="Key accounts, best first"))
 
 # %%
 display(HTML(tables.notes_html(result.capacity_notes())))
@@ -108,11 +121,13 @@ display(HTML(tables.notes_html(result.capacity_notes())))
 # %% [markdown]
 # ### Accounts that could grow into key accounts
 #
-# These customers are not key accounts yet but show a strong signal: fast growth, a large part of
-# their purchases still going to competitors, or strong scores in the workshop.
+# These customers are not key accounts yet, their sales did not fall, and they show a strong
+# signal: fast growth on a meaningful base, a large part of their purchases still going to
+# competitors, or strong scores in the workshop. The list holds the places the team can develop
+# besides the key accounts, best score first.
 
 # %%
-display(tables.table_or_note(result.growth_account_table(), empty_note="No customer shows a growth signal strong enough yet.", currency=money, money=["sales"], percent=["growth", "headroom"], max_rows=25, caption="Growth accounts"))
+display(tables.table_or_note(result.growth_account_table().drop(columns=["customer"]), empty_note="No customer shows a growth signal strong enough yet.", currency=money, money=["sales"], percent=["growth", "headroom"], integer=["#", "sales rank"], caption="Growth accounts"))
 
 # %% [markdown]
 # ## Sales and margin
@@ -146,9 +161,10 @@ display(tables.table_or_note(result.movers_table(), empty_note="No customer ente
 # ## How robust the list is
 #
 # Weights are a judgement. To see how much the list depends on them, each weight was moved up and
-# down by 20% and the customers re-ranked. "Stable key" accounts are key accounts under every
-# variation; "borderline" ones enter or leave the list when a weight changes, and deserve a closer
-# look in the workshop.
+# down by 20% and the key list chosen again with the same rules. Every key account is shown.
+# "Stable key" accounts are key accounts under every variation; "key, depends on weights" ones
+# drop out under some, and "near the list" customers enter it under some: both deserve a closer
+# look in the workshop. "Key by override" accounts are key by the workshop's decision only.
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 5.5))

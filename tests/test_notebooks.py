@@ -137,7 +137,9 @@ def test_screening_report_shows_its_findings_charts_and_tables(demo_pack):
         assert caption in page
     assert "key accounts out of 1," in page and "buying customers (21%) make 80% of your sales" in page
     key_accounts = pd.read_csv(demo_pack / "key_accounts.csv", dtype={"customer_id": str})
-    assert {"customer_id", "name", "tier", "composite", "reason"} <= set(key_accounts.columns)
+    contract = ["customer_id", "name", "tier", "rank", "score", "sales", "gross_profit", "margin"]
+    assert {*contract, "account_manager", "reason"} <= set(key_accounts.columns)
+    assert (key_accounts["tier"] == "growth").any()
     assert key_accounts["tier"].isin(["key", "growth"]).all() and (key_accounts["tier"] == "key").sum() >= 10
     assert "Strategic partner &lt;b&gt;&amp; new showroom&lt;/b&gt;" in page and OVERRIDE_REASON not in page
     assert key_accounts.set_index("customer_id").loc["C00007", "tier"] == "key"

@@ -419,23 +419,31 @@ def test_score_customers_literal_scores(metrics):
         }
     )
     s = scored.set_index("customer_id")
-    # Size scores: up to the median (500) ranked to 0.5 (100 has rank 1 of 2.5), above it on a
-    # log scale to 1; gross profit: median 150, 40 has rank 1 of 2, the loss scores 0.
-    assert s.loc[["W", "X", "Y", "Z"], "score_sales"].tolist() == [1.0, 0.5, 0.5, 0.2]
-    assert s.loc[["W", "X", "Y", "Z"], "score_gross_profit"].tolist() == pytest.approx([1, 0.5, 0, 0.25])
+    # Size in money: with one key place the largest (1,000) scores 1 and the 4th largest (100,
+    # 4 x the key count) 0, log scale between: 500 scores log(5)/log(10). Gross profit: 300
+    # scores 1, the 3rd largest profit (40, there are only three) 0; the loss scores 0.
+    size_500 = np.log(5) / np.log(10)
+    profit_150 = np.log(150 / 40) / np.log(300 / 40)
+    assert s.loc[["W", "X", "Y", "Z"], "score_sales"].tolist() == pytest.approx(
+        [1.0, size_500, size_500, 0.0]
+    )
+    assert s.loc[["W", "X", "Y", "Z"], "score_gross_profit"].tolist() == pytest.approx([1, profit_150, 0, 0])
+    # Margin against peers (all four here, median 30%): gaps 0, 0, -40 and +10 points.
+    assert s.loc[["W", "X", "Y", "Z"], "peer_margin"].tolist() == pytest.approx([0.3] * 4)
     assert s.loc[["W", "X", "Y", "Z"], "score_margin"].tolist() == [0.5, 0.5, 0.0, 1.0]
-    # Growth among W, X, Y; the new customer Z gets the mean, 0.5.
-    assert s.loc[["W", "X", "Y", "Z"], "score_growth"].tolist() == [0.5, 0.0, 1.0, 0.5]
+    # Growth on a meaningful base only (previous sales at least the median, 500): W and X;
+    # Y (from 250) and the new Z get the mean, 0.5.
+    assert s.loc[["W", "X", "Y", "Z"], "score_growth"].tolist() == [1.0, 0.0, 0.5, 0.5]
     # Mean of frequency, inverted recency, variety and trend ranks (Z has no trend).
     assert s.loc[["W", "X", "Y", "Z"], "score_purchase_history"].tolist() == pytest.approx(
         [11 / 12, 1 / 2, 1 / 6, 7 / 18]
     )
     assert s[["score_payment", "score_management"]].isna().all().all()
     expected = {
-        "W": (0.3 * 1 + 0.2 * 1 + 0.1 * 0.5 + 0.05 * 0.5 + 0.1 * 11 / 12) / 0.75 * 100,
-        "X": (0.3 * 0.5 + 0.2 * 0.5 + 0.1 * 0.5 + 0.05 * 0 + 0.1 * 1 / 2) / 0.75 * 100,
-        "Y": (0.3 * 0.5 + 0.2 * 0 + 0.1 * 0 + 0.05 * 1 + 0.1 * 1 / 6) / 0.75 * 100,
-        "Z": (0.3 * 0.2 + 0.2 * 0.25 + 0.1 * 1 + 0.05 * 0.5 + 0.1 * 7 / 18) / 0.75 * 100,
+        "W": (0.3 * 1 + 0.2 * 1 + 0.1 * 0.5 + 0.05 * 1 + 0.1 * 11 / 12) / 0.75 * 100,
+        "X": (0.3 * size_500 + 0.2 * profit_150 + 0.1 * 0.5 + 0.05 * 0 + 0.1 * 1 / 2) / 0.75 * 100,
+        "Y": (0.3 * size_500 + 0.2 * 0 + 0.1 * 0 + 0.05 * 0.5 + 0.1 * 1 / 6) / 0.75 * 100,
+        "Z": (0.3 * 0 + 0.2 * 0 + 0.1 * 1 + 0.05 * 0.5 + 0.1 * 7 / 18) / 0.75 * 100,
     }
     assert s.loc[list(expected), "composite"].tolist() == pytest.approx(list(expected.values()))
     assert np.isnan(s.loc["L", "composite"])
@@ -450,7 +458,7 @@ def test_score_customers_tiers_gates_and_reasons(metrics):
         "Z": "maintain",
         "L": "inactive",
     }
-    assert scored["rank"].tolist() == [1, 2, 4, 3, pd.NA]
+    assert scored["rank"].tolist() == [1, 2, 3, 4, pd.NA]
     assert scored["eligible"].tolist() == [True, True, False, True, False]
     assert scored["exclusion"].to_dict() == {
         "W": "",
@@ -463,7 +471,7 @@ def test_score_customers_tiers_gates_and_reasons(metrics):
         "W": "top 25% of sales, 30% margin",
         "X": "rank 2 by score; top 50% of sales, 30% margin",
         "Y": "excluded: loss-making (−10% margin)",
-        "Z": "rank 3 by score; bottom 25% of sales, 40% margin, new customer",
+        "Z": "rank 4 by score; bottom 25% of sales, 40% margin, new customer",
         "L": "lost: bought 300 in the previous window, nothing since",
     }
 
@@ -525,7 +533,7 @@ def test_growth_rule_needs_sales_above_the_floor(metrics):
     grown = metrics.assign(growth_pct=[0.25, 0.35, 1.0, NAN, -1.0])
     scored = sc.score_customers(grown, settings=KEY1).set_index("customer_id")
     assert scored.loc["X", "tier"] == "growth"
-    assert "sales +35% vs previous window" in scored.loc["X", "reason"]
+    assert "sales +35% vs previous period" in scored.loc["X", "reason"]
     small = metrics.assign(sales=[1000.0, 500, 500, 100, 0], growth_pct=[0.25, 0.0, 1.0, 0.9, -1.0])
     scored = sc.score_customers(small, settings=KEY1).set_index("customer_id")
     assert scored.loc["Z", "tier"] == "maintain"  # grew 90 % but sells below the median
@@ -583,7 +591,9 @@ def test_ties_get_equal_scores_and_a_stable_order():
         }
     )
     scored = sc.score_customers(tied, settings=KEY1)
-    assert scored["composite"].tolist() == [50.0, 50.0]
+    # Both at the last key place, which is also the largest: full size points; every
+    # percentile rank is 0.5.
+    assert scored["composite"].tolist() == pytest.approx([250 / 3, 250 / 3])
     # Equal scores and sales: the key place goes to the first id.
     assert scored["tier"].tolist() == ["maintain", "key"]
     assert scored["rank"].tolist() == [2, 1]
@@ -593,8 +603,10 @@ def test_single_customer_is_the_key_account(sales):
     one = sales[sales["customer_id"] == "A"]
     metrics = sc.customer_metrics(one, window=WINDOW)
     scored = sc.score_customers(metrics)
-    # One customer: every percentile rank is 0.5, so the composite is 50 whatever the weights.
-    assert scored.loc[0, "composite"] == pytest.approx(50.0)
+    # One customer: full size points, every percentile rank 0.5.
+    weights = scored.attrs["weights"]
+    size = weights["sales"] + weights["gross_profit"]
+    assert scored.loc[0, "composite"] == pytest.approx(100 * (size + 0.5 * (1 - size)))
     assert scored.loc[0, "tier"] == "key"
     assert scored.loc[0, "reason"] == "the only buying customer, 40% margin"
 
@@ -641,7 +653,7 @@ def test_apply_overrides(screened):
     z = result.set_index("customer_id").loc["Z"]
     assert (z["tier"], z["screened_tier"], z["overridden"]) == ("key", "maintain", True)
     assert z["reason"] == (
-        "rank 3 by score; bottom 25% of sales, 40% margin, new customer"
+        "rank 4 by score; bottom 25% of sales, 40% margin, new customer"
         " (override by J. Smith: strategic new account)"
     )
     assert result["overridden"].sum() == 1
@@ -687,8 +699,8 @@ CURRENT = pd.DataFrame(
 
 def test_tier_transitions():
     table = sc.tier_transitions(PREVIOUS, CURRENT)
-    assert list(table.index) == ["key", "growth", "maintain", "review", "inactive", "new"]
-    assert list(table.columns) == ["key", "growth", "maintain", "review", "inactive", "lost"]
+    assert list(table.index) == ["key", "growth", "at_risk", "maintain", "review", "inactive", "new"]
+    assert list(table.columns) == ["key", "growth", "at_risk", "maintain", "review", "inactive", "lost"]
     assert table.to_numpy().sum() == 6
     assert table.loc["key", "key"] == 1
     assert table.loc["key", "review"] == 1
@@ -740,6 +752,7 @@ def test_weight_sensitivity_labels():
             "composite": [100.0, 50, 50, 0],
             "score_sales": [1.0, 1.0, 0.0, 0.0],
             "score_margin": [1.0, 0.0, 1.0, 0.0],
+            "tier": ["key", "key", "maintain", "maintain"],
         }
     )
     weights = {c: 0.0 for c in sc.CRITERIA} | {"sales": 0.5, "margin": 0.5}
@@ -752,11 +765,11 @@ def test_weight_sensitivity_labels():
             "customer_id": ["S", "P", "Q"],
             "name": ["Steady", "Pick", "Queue"],
             "composite": [100.0, 50, 50],
-            "key_in_base": [True, True, False],
+            "key": [True, True, False],
             "variants_key": np.array([5, 3, 2], dtype="int64"),
             "variants": np.array([5, 5, 5], dtype="int64"),
             "share_key": [1.0, 0.6, 0.4],
-            "label": ["stable key", "borderline", "borderline"],
+            "label": ["stable key", "key, depends on weights", "near the list"],
         }
     )
     pd.testing.assert_frame_equal(result, expected)
@@ -790,7 +803,10 @@ def test_team_capacity_and_warning():
 
 def test_screen_period_twice(sales, customers, receivables):
     tables = {"sales": sales, "customers": customers, "receivables": receivables, "assessments": None}
-    settings = sc.ScreeningSettings(key_accounts=1, max_late_share=0.6, weights=WEIGHTS)
+    # B's thin 5% margin would fail the price-pressed gate (tested on its own below).
+    settings = sc.ScreeningSettings(
+        key_accounts=1, max_late_share=0.6, weights=WEIGHTS, min_margin_vs_peers=None
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         now = sc.screen_period(tables, period=2025, start_month=1, settings=settings)
@@ -863,7 +879,9 @@ def result(sales, customers, receivables) -> sc.ScreeningResult:
         "receivables": receivables,
         "team": pd.DataFrame({"member": ["Ann"], "role": ["account manager"]}),
     }
-    settings = sc.ScreeningSettings(key_accounts=1, manager_load=1, max_late_share=0.6, weights=WEIGHTS)
+    settings = sc.ScreeningSettings(
+        key_accounts=1, manager_load=1, max_late_share=0.6, weights=WEIGHTS, min_margin_vs_peers=None
+    )
     return sc.screen_client(
         tables,
         start_month=1,
@@ -884,10 +902,11 @@ def test_screen_client_tiers_and_movement(result):
     assert result.transitions.loc["key", "review"] == 1  # A: key last year, pays late now
     assert result.transitions.loc["inactive", "key"] == 1  # D: new this year, key by override
     assert result.capacity == 1
-    # With one key account, B and D swap places when a weight moves: both are borderline.
+    # The robustness table tests the list shown: B is key under every weight variant, D only by
+    # the override (no variant makes it key), and both are in the table.
     assert result.sensitivity[["customer_id", "label"]].to_numpy().tolist() == [
-        ["B", "borderline"],
-        ["D", "borderline"],
+        ["B", "stable key"],
+        ["D", "key by override"],
     ]
 
 
@@ -996,39 +1015,162 @@ def test_screen_client_without_previous_data(sales, customers):
     assert result.overrides.empty
 
 
-def test_size_score_keeps_the_largest_customers_apart():
-    sales = pd.Series([6_000_000.0, 600_000.0, 60_000.0, 6_000.0, 600.0, 0.0, -50.0, np.nan])
-    scores = sc.size_score(sales)
-    # Median of the positive values is 60,000: above it each tenfold step is worth the same,
-    # below it the three smallest positive values are ranked up to 0.5.
-    assert scores.tolist()[:7] == pytest.approx([1.0, 0.75, 0.5, 1 / 3, 1 / 6, 0.0, 0.0])
+def test_size_points_are_full_from_the_last_key_place_and_zero_below_the_floor():
+    sales = pd.Series([6_000_000.0, 600_000.0, 300_000.0, 150_000.0, 75_000.0, 0.0, -50.0, np.nan])
+    # Two key places: the 2nd largest (600,000) scores 0.75, the largest 1, the 4th (150,000,
+    # 2 x 2) and smaller 0; each doubling is worth the same within a segment: 300,000 is
+    # halfway between 150,000 and 600,000.
+    scores = sc.size_points(sales, reference_rank=2, floor_multiple=2)
+    assert scores.tolist()[:7] == pytest.approx([1.0, 0.75, 0.375, 0.0, 0.0, 0.0, 0.0])
     assert np.isnan(scores.iloc[7])
-    assert sc.size_score(pd.Series([5.0])).tolist() == [0.5]
+    # A single customer is its own reference.
+    assert sc.size_points(pd.Series([5.0]), reference_rank=1).tolist() == [1.0]
+
+
+def test_peer_margin_compares_customers_of_similar_size():
+    sales = pd.Series([900.0, 800, 700, 30, 20, 10], index=list("ABCDEF"))
+    margin = pd.Series([0.20, 0.18, 0.22, 0.40, 0.45, 0.50], index=list("ABCDEF"))
+    peers = sc.peer_margin(sales, margin, peers=3)
+    # Each customer's peers are the three closest in sales rank (itself in the middle, or the
+    # three at the end of the ranking): A and B: A-C (20%); C: B-D (22%); D: C-E (40%); E, F: D-F.
+    assert peers.tolist() == pytest.approx([0.20, 0.20, 0.22, 0.40, 0.45, 0.45])
+
+
+def _population(**overrides: list) -> pd.DataFrame:
+    """Customer metrics of a small dealer: one big customer, 29 small ones with list-price margins."""
+    n = 30
+    sales = [600_000.0] + [20_000.0 - 500 * i for i in range(n - 1)]
+    columns = {
+        "customer_id": [f"C{i:02d}" for i in range(n)],
+        "name": [f"Customer {i}" for i in range(n)],
+        "status": ["active"] * n,
+        "sales": sales,
+        "margin_pct": [0.20] + [0.30 + 0.005 * (i % 7) for i in range(n - 1)],
+        "previous_sales": list(sales),
+        "growth_pct": [0.0] * n,
+        "last_purchase": ns(*["2025-12-01"] * n),
+        "recency_days": [30.0] * n,
+        "frequency": [12] * n,
+        "variety": [3.0] * n,
+        "trend": [0.0] * n,
+    }
+    columns.update(overrides)
+    frame = pd.DataFrame(columns)
+    return frame.assign(gross_profit=frame["sales"] * frame["margin_pct"])
+
+
+def test_a_big_customer_with_a_normal_margin_among_small_high_margin_ones_is_key():
+    metrics = _population()
+    # Its 20% margin is the lowest of all customers: a raw percentile would score it 0.
+    scored = sc.score_customers(metrics, settings=sc.ScreeningSettings(key_accounts=3, margin_peers=5))
+    big = scored.set_index("customer_id").loc["C00"]
+    assert big["tier"] == "key" and big["rank"] == 1
+    assert big["sales_rank"] == 1
+    # Judged against the five customers closest in size (itself and the next four), not all 30.
+    assert big["peer_margin"] == pytest.approx(metrics["margin_pct"].iloc[:5].median())
+
+
+def test_a_price_pressed_big_customer_fails_the_peer_margin_gate():
+    metrics = _population(margin_pct=[0.06] + [0.30] * 29)
+    scored = sc.score_customers(metrics, settings=sc.ScreeningSettings(key_accounts=3, margin_peers=5))
+    big = scored.set_index("customer_id").loc["C00"]
+    assert big["tier"] == "review" and big["failed_gates"] == "price_pressed"
+    assert big["reason"] == "excluded: price-pressed (6% margin where customers of its size earn 30%)"
+    off = sc.score_customers(metrics, settings=sc.ScreeningSettings(key_accounts=3, min_margin_vs_peers=None))
+    assert off.set_index("customer_id").loc["C00", "tier"] == "key"
+
+
+def test_growth_counts_only_on_a_meaningful_base_and_never_for_falling_sales():
+    n = 30
+    growth = [0.0] * n
+    previous = [600_000.0] + [20_000.0 - 500 * i for i in range(n - 1)]
+    sales = list(previous)
+    # C10 grows 50% from a solid base; C28 grows from 100 to 6,000 (+5,900%, tiny base);
+    # C05 has 90% of its wallet elsewhere but its sales fell 10%.
+    sales[10], growth[10] = previous[10] * 1.5, 0.5
+    previous[28], sales[28], growth[28] = 100.0, 6_000.0, 59.0
+    sales[5], growth[5] = previous[5] * 0.9, -0.1
+    metrics = _population(sales=sales, previous_sales=previous, growth_pct=growth)
+    market = pd.DataFrame({"customer_id": ["C05"], "wallet": [200_000.0]})
+    settings = sc.ScreeningSettings(key_accounts=1)
+    scored = sc.score_customers(metrics, settings=settings, market=market).set_index("customer_id")
+    assert scored.loc["C10", "tier"] == "growth"
+    assert scored.loc["C10", "growth_signals"] == "growth"
+    assert scored.loc["C28", "tier"] == "maintain" and scored.loc["C28", "growth_signals"] == ""
+    assert scored.loc["C05", "tier"] == "maintain" and scored.loc["C05", "growth_signals"] == ""
+    # Growth scores only count on a base at least the median: C28 gets the neutral mean.
+    base = scored.loc[[c for c in scored.index if c != "C28"], "score_growth"]
+    assert scored.loc["C28", "score_growth"] == pytest.approx(base.mean())
+    assert not (scored.loc[scored["tier"] == "growth", "growth_pct"] < 0).any()
+
+
+def _two_periods() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Six customers scored this period, and last period's tiers."""
+    scored = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C", "D", "E", "F", "G"],
+            "name": list("ABCDEFG"),
+            "status": ["active"] * 6 + ["lost"],
+            "sales": [900.0, 800, 700, 600, 500, 400, 0],
+            "previous_sales": [900.0, 800, 700, 600, 500, 1000, 700],
+            "eligible": [True, True, True, True, False, True, False],
+            "composite": [90.0, 80, 70, 60, 95, 85, np.nan],
+            "tier": ["key", "key", "growth", "growth", "review", "maintain", "inactive"],
+            "rank": pd.array([2, 4, 5, 6, 1, 3, pd.NA], dtype="Int64"),
+            "reason": ["r"] * 7,
+            "growth_signals": ["", "growth", "growth", "headroom", "", "", ""],
+        }
+    )
+    scored.attrs = {"key_accounts": 2}
+    previous = pd.DataFrame(
+        {"customer_id": ["C", "D", "E", "F", "G"], "tier": ["key", "key", "key", "key", "key"]}
+    )
+    return scored, previous
 
 
 def test_last_periods_key_accounts_are_kept_within_the_band():
-    scored = pd.DataFrame(
-        {
-            "customer_id": ["A", "B", "C", "D", "E", "F"],
-            "status": ["active"] * 6,
-            "sales": [900.0, 800, 700, 600, 500, 400],
-            "eligible": [True, True, True, True, False, True],
-            "composite": [90.0, 80, 70, 60, 95, 50],
-            "tier": ["key", "key", "growth", "maintain", "review", "maintain"],
-            "rank": pd.array([2, 3, 4, 5, 1, 6], dtype="Int64"),
-            "reason": ["r"] * 6,
-            "growth_signals": ["", "growth", "growth", "", "", ""],
-        }
-    )
-    previous = pd.DataFrame({"customer_id": ["C", "D", "E", "F"], "tier": ["key", "key", "key", "key"]})
+    scored, previous = _two_periods()
     before = scored.copy()
-    # Two key places plus 50%: the band reaches the third eligible customer (C), not D or F;
-    # E was key but fails a gate now.
-    kept = sc.retain_incumbents(scored, previous, settings=sc.ScreeningSettings(key_retention_band=0.5))
+    # F fell 60%: at risk, not defended. Two key places plus 50% reach the third eligible
+    # customer (C), not D; E was key but fails a gate now. C displaces the newcomer B.
+    settings = sc.ScreeningSettings(key_retention_band=0.5, growth_accounts=5)
+    final = sc.final_tiers(scored, previous, settings=settings)
     pd.testing.assert_frame_equal(scored, before)
-    assert kept["tier"].tolist() == ["key", "growth", "key", "maintain", "review", "maintain"]
-    assert kept["retained"].tolist() == [False, False, True, False, False, False]
-    assert kept.loc[2, "reason"].startswith("key last period and still within 50% of the key list (rank 4)")
-    assert kept.loc[1, "reason"].startswith("ranked among the key accounts but gives way")
-    unchanged = sc.retain_incumbents(scored, previous, settings=sc.ScreeningSettings(key_retention_band=0))
-    assert unchanged["tier"].tolist() == before["tier"].tolist()
+    assert final["tier"].tolist() == ["key", "growth", "key", "growth", "review", "at_risk", "inactive"]
+    assert final["retained"].tolist() == [False, False, True, False, False, False, False]
+    assert final.loc[2, "reason"].startswith("key last period and still within 50% of the key list (rank 5)")
+    assert final.loc[1, "reason"].startswith("ranked among the key accounts but gives way")
+
+
+def test_a_shrinking_former_key_account_is_at_risk_with_the_sales_lost():
+    scored, previous = _two_periods()
+    final = sc.final_tiers(scored, previous, settings=sc.ScreeningSettings(key_retention_band=0))
+    f = final.set_index("customer_id").loc["F"]
+    # F ranks 2nd among the eligible (85) but fell from 1,000 to 400: never key, never growth.
+    assert (f["tier"], f["at_risk"], f["sales_lost"]) == ("at_risk", True, 600.0)
+    assert f["reason"] == "key account last period, sales down 60%: retention call before any growth plan"
+    assert final.set_index("customer_id").loc[["A", "B"], "tier"].tolist() == ["key", "key"]
+    # G stopped buying: at risk (lost), still "inactive" as it bought nothing.
+    g = final.set_index("customer_id").loc["G"]
+    assert (g["tier"], g["at_risk"], g["sales_lost"]) == ("inactive", True, 700.0)
+
+
+def test_the_growth_list_is_ranked_and_capped():
+    scored, _previous = _two_periods()
+    final = sc.final_tiers(scored, None, settings=sc.ScreeningSettings(growth_accounts=1))
+    # Without last period A and F are key; B, C and D have growth signals, one place: B (the
+    # highest score) is listed, C and D are counted but stay "maintain".
+    assert final["tier"].tolist() == ["key", "growth", "maintain", "maintain", "review", "key", "inactive"]
+    assert final["growth_signal"].tolist() == [False, True, True, True, False, False, False]
+    assert final["tier_rank"].tolist() == [1, 1, pd.NA, pd.NA, pd.NA, 2, pd.NA]
+    assert final.loc[3, "reason"].startswith("growth signal, but the growth list is full (1 place)")
+    assert final.attrs["growth_places"] == 1
+
+
+@pytest.mark.parametrize(
+    ("setting", "capacity", "expected"),
+    [(None, 45, 10), (None, 30, 9), (None, None, 9), (4, 45, 4)],
+)
+def test_growth_places_are_sized_to_the_team(setting, capacity, expected):
+    settings = sc.ScreeningSettings(growth_accounts=setting)
+    assert sc.growth_places(35, settings=settings, capacity=capacity) == expected

@@ -134,14 +134,18 @@ def test_sensitivity_plot(ax):
             "customer_id": ["S", "P", "Q"],
             "name": ["Steady", "Pick", "Queue"],
             "share_key": [1.0, 0.6, 0.4],
-            "label": ["stable key", "borderline", "borderline"],
+            "label": ["stable key", "key, depends on weights", "near the list"],
         }
     )
     assert plots.sensitivity_plot(sensitivity, ax=ax) is ax
     bars = [p for p in ax.patches if isinstance(p, Rectangle)]
     assert [b.get_width() for b in bars] == [1.0, 0.6, 0.4]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Steady", "Pick", "Queue"]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["stable key", "borderline"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "stable key",
+        "key, depends on weights",
+        "near the list",
+    ]
 
 
 def test_empty_inputs_draw_a_message(ax):

@@ -18,17 +18,17 @@ from kamtools.analytics import is_buying
 from kamtools.analytics.concentration import abc_classes, gini, pareto_share
 from kamtools.formatting import count_text, money_text, percent_text
 from kamtools.stages.screening.movement import (
+    account_managers,
     capacity_warning,
     key_account_retention,
     migration_warning,
     movers,
-    retain_incumbents,
     team_capacity,
     tier_transitions,
-    weight_sensitivity,
 )
 from kamtools.stages.screening.overrides import apply_overrides
 from kamtools.stages.screening.scoring import GATES, GROWTH_SIGNALS, PeriodScreening, screen_period
+from kamtools.stages.screening.selection import final_tiers, weight_sensitivity
 from kamtools.stages.screening.settings import CRITERIA, ScreeningSettings
 
 # --------------------------------------------------------------------------------------------
@@ -50,6 +50,11 @@ SETTING_LABELS: Mapping[str, tuple[str, str]] = {
     "max_overrides": ("Most overrides of the screened tiers", "count"),
     "migration_warning_share": ("Warn when the key list changes by more than", "percent"),
     "key_retention_band": ("Last period's key accounts stay key within the key count plus", "percent"),
+    "size_floor_multiple": ("Size scores reach zero at this multiple of the key count (by rank)", "score"),
+    "margin_peers": ("Margin compared with this many customers closest in sales", "count"),
+    "min_margin_vs_peers": ("Price-pressed below this share of the peers' median margin", "percent"),
+    "at_risk_decline": ("Former key accounts at risk when sales fell by at least", "percent"),
+    "growth_accounts": ("Places on the growth list (no rule: the team's spare capacity)", "count"),
 }
 """Readable label and kind of each rule of :class:`ScreeningSettings`, for the report."""
 
@@ -74,6 +79,8 @@ class ScreeningResult:
         :func:`weight_sensitivity` of this period's screening.
     capacity : int or None
         Key accounts the team can serve (:func:`team_capacity`); None without a team table.
+    team : pandas.DataFrame or None
+        The team table (account managers of the key and growth accounts).
     """
 
     current: PeriodScreening
@@ -83,6 +90,7 @@ class ScreeningResult:
     transitions: pd.DataFrame | None
     sensitivity: pd.DataFrame
     capacity: int | None
+    team: pd.DataFrame | None = None
 
     # -- counts ------------------------------------------------------------------------------
 
@@ -242,10 +250,11 @@ class ScreeningResult:
 
     def key_account_table(self) -> pd.DataFrame:
         """The key accounts, best first, with the criteria behind each."""
-        key = self._tier("key").sort_values("rank")
+        key = self._tier("key").sort_values(["composite", "sales"], ascending=False)
         return pd.DataFrame(
             {
-                "rank": key["rank"],
+                "#": np.arange(1, len(key) + 1),
+                "sales rank": key["sales_rank"],
                 "customer": key["customer_id"],
                 "name": key["name"] if "name" in key else key["customer_id"],
                 "sales": key["sales"],
@@ -261,10 +270,11 @@ class ScreeningResult:
 
     def growth_account_table(self) -> pd.DataFrame:
         """The growth accounts, best score first, with their growth signals."""
-        growth = self._tier("growth").sort_values("rank")
+        growth = self._tier("growth").sort_values(["composite", "sales"], ascending=False)
         return pd.DataFrame(
             {
-                "rank": growth["rank"],
+                "#": np.arange(1, len(growth) + 1),
+                "sales rank": growth["sales_rank"],
                 "customer": growth["customer_id"],
                 "name": growth["name"] if "name" in growth else growth["customer_id"],
                 "sales": growth["sales"],
@@ -351,26 +361,41 @@ class ScreeningResult:
         return pd.DataFrame(rows, columns=["rule", "value"]).astype("str")
 
     def key_accounts_output(self) -> pd.DataFrame:
-        """The key accounts as a machine-readable table (canonical column names) for the next stages."""
-        key = self._tier("key").sort_values("rank")
-        columns = [
-            "customer_id",
-            "name",
-            "rank",
-            "tier",
-            "screened_tier",
-            "overridden",
-            "composite",
-            "sales",
-            "sales_share",
-            "gross_profit",
-            "margin_pct",
-            "growth_pct",
-            "avg_days_late",
-            "late_share",
-            "reason",
-        ]
-        return key[[c for c in columns if c in key.columns]].reset_index(drop=True)
+        """The key and growth accounts for the next stages (the ``key_accounts`` contract).
+
+        One row per key or growth account, key accounts first: customer_id, name, tier ("key"
+        or "growth"), rank (position within its tier by score, 1 = first), score (0 to 100),
+        sales, gross_profit, margin (fraction), account_manager (from the team table, "" when
+        none), reason; then screened_tier, overridden, sales_share, growth_pct, avg_days_late,
+        late_share for reference.
+        """
+        scored = self.current.scored
+        chosen = scored[scored["tier"].isin(["key", "growth"])].copy()
+        chosen["tier_order"] = (chosen["tier"] != "key").astype("int64")
+        chosen = chosen.sort_values(["tier_order", "composite", "sales"], ascending=[True, False, False])
+        chosen["rank"] = chosen.groupby("tier").cumcount().add(1).astype("int64")
+        managers = account_managers(self.team)
+        out = pd.DataFrame(
+            {
+                "customer_id": chosen["customer_id"].astype("str"),
+                "name": chosen["name"].astype("str")
+                if "name" in chosen
+                else chosen["customer_id"].astype("str"),
+                "tier": chosen["tier"].astype("str"),
+                "rank": chosen["rank"],
+                "score": chosen["composite"].astype("float64"),
+                "sales": chosen["sales"].astype("float64"),
+                "gross_profit": chosen["gross_profit"].astype("float64"),
+                "margin": chosen["margin_pct"].astype("float64"),
+                "account_manager": chosen["customer_id"].astype("str").map(managers).fillna("").astype("str"),
+                "reason": chosen["reason"].astype("str"),
+            }
+        )
+        extra = ["screened_tier", "overridden", "sales_share", "growth_pct", "avg_days_late", "late_share"]
+        for column in extra:
+            if column in chosen:
+                out[column] = chosen[column].to_numpy()
+        return out.reset_index(drop=True)
 
 
 def screen_client(
@@ -381,13 +406,16 @@ def screen_client(
     settings: ScreeningSettings | None = None,
     overrides: pd.DataFrame | None = None,
     sensitivity_step: float = 0.2,
+    data_end: pd.Timestamp | None = None,
 ) -> ScreeningResult:
     """The whole screening stage: this period, last period on the same months, and what moved.
 
     Screens ``period`` (:func:`screen_period`), then the previous period on the window shifted
     back a year when the data cover it, measures the sensitivity of the key list to the weights,
-    keeps last period's key accounts that stay close to the list (:func:`retain_incumbents`),
-    applies the workshop's overrides and checks the team's capacity.
+    sets last period's key accounts that fell sharply aside as at risk, keeps the others that
+    stay close to the list and caps the growth list at the team's spare capacity
+    (:func:`~kamtools.stages.screening.selection.final_tiers`), applies the workshop's
+    overrides, and tests the final key list against ±``sensitivity_step`` weight changes.
 
     Parameters
     ----------
@@ -403,24 +431,36 @@ def screen_client(
         customer_id, tier, reason, decided_by (see :func:`apply_overrides`).
     sensitivity_step : float
         Relative change of each weight in :func:`weight_sensitivity`.
+    data_end : pandas.Timestamp, optional
+        Where the client's export ends (``periods.data_end`` of client.yml), for the
+        completeness rule of :func:`~kamtools.periods.comparison_window`.
 
     Returns
     -------
     ScreeningResult
     """
     settings = settings or ScreeningSettings()
-    current = screen_period(tables, start_month=start_month, period=period, settings=settings)
+    current = screen_period(
+        tables, start_month=start_month, period=period, settings=settings, data_end=data_end
+    )
     before_window = current.window.shifted(1)
     dates = pd.to_datetime(tables["sales"]["invoice_date"])
     previous = None
     if dates.between(before_window.current_start, before_window.current_end).any():
         previous = screen_period(tables, start_month=start_month, window=before_window, settings=settings)
-    sensitivity = weight_sensitivity(current.scored, settings=settings, step=sensitivity_step)
-    retained = retain_incumbents(
-        current.scored, previous.scored if previous is not None else None, settings=settings
+    team = tables.get("team")
+    capacity = (
+        team_capacity(team, manager_load=settings.manager_load) if team is not None and len(team) else None
     )
-    applied = apply_overrides(retained, overrides, max_overrides=settings.max_overrides)
-    applied.attrs = dict(current.scored.attrs)
+    final = final_tiers(
+        current.scored,
+        previous.scored if previous is not None else None,
+        settings=settings,
+        capacity=capacity,
+    )
+    applied = apply_overrides(final, overrides, max_overrides=settings.max_overrides)
+    applied.attrs = dict(final.attrs)
+    sensitivity = weight_sensitivity(applied, settings=settings, step=sensitivity_step)
     current = PeriodScreening(
         window=current.window,
         metrics=current.metrics,
@@ -429,10 +469,6 @@ def screen_client(
         scored=applied,
         weights=current.weights,
         dropped=current.dropped,
-    )
-    team = tables.get("team")
-    capacity = (
-        team_capacity(team, manager_load=settings.manager_load) if team is not None and len(team) else None
     )
     if overrides is None or len(overrides) == 0:
         overrides = pd.DataFrame(
@@ -446,4 +482,5 @@ def screen_client(
         transitions=tier_transitions(previous.scored, applied) if previous is not None else None,
         sensitivity=sensitivity,
         capacity=capacity,
+        team=team,
     )

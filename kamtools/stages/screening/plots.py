@@ -39,7 +39,12 @@ __all__ = [
     "whale_plot",
 ]
 
-LABEL_COLOURS: dict[str, str] = {"stable key": TIER_COLOURS["key"], "borderline": "#e69f00"}
+LABEL_COLOURS: dict[str, str] = {
+    "stable key": TIER_COLOURS["key"],
+    "key, depends on weights": "#5b9bd5",
+    "key by override": "#7f7f7f",
+    "near the list": "#e69f00",
+}
 """Colours of the labels of :func:`kamtools.stages.screening.movement.weight_sensitivity`."""
 
 
@@ -367,7 +372,7 @@ def tier_flow_plot(
 
 
 def sensitivity_plot(sensitivity: pd.DataFrame, *, max_customers: int = 40, ax: Axes | None = None) -> Axes:
-    """Share of weight variants that keep each customer key, coloured "stable key"/"borderline".
+    """Share of weight variants that keep each customer key, coloured by its robustness label.
 
     Parameters
     ----------
@@ -395,6 +400,7 @@ def sensitivity_plot(sensitivity: pd.DataFrame, *, max_customers: int = 40, ax: 
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("share of weight variants where the customer is key")
-    handles = [Rectangle((0, 0), 1, 1, color=c) for c in LABEL_COLOURS.values()]
-    ax.legend(handles, list(LABEL_COLOURS), loc="lower right")
+    present = [label for label in LABEL_COLOURS if label in set(shown["label"])]
+    handles = [Rectangle((0, 0), 1, 1, color=LABEL_COLOURS[label]) for label in present]
+    ax.legend(handles, present, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax

@@ -1,9 +1,11 @@
 """Scoring and tiers: criterion scores, the composite score, gates, growth signals and reasons.
 
-Each criterion is turned into a percentile rank among the customers that bought in the current
-window (robust to a few huge customers), and the weighted ranks give a composite score from 0 to
-100. Gates exclude customers from the key list whatever their score (loss-making, paying very
-late); every exclusion and every tier comes with a readable reason. :func:`screen_period` runs
+Size leads: sales and gross profit score in money against the last key-account place
+(:func:`size_points`); margin is judged against customers of similar size (:func:`peer_margin`);
+growth counts on a meaningful base; payment, purchase history and management are percentile
+ranks. The weighted scores give a composite from 0 to 100. Gates exclude customers from the key
+list whatever their score (loss-making, price-pressed, costing more to serve than they earn,
+paying very late); every exclusion and every tier comes with a readable reason. :func:`screen_period` runs
 metrics, payment behaviour, workshop scores and scoring for one period.
 """
 
@@ -52,27 +54,89 @@ def _percentile(values: pd.Series) -> pd.Series:
     return ((values.rank(method="average") - 1) / (n - 1)).astype("float64")
 
 
-def size_score(values: pd.Series) -> pd.Series:
-    """Size score from 0 to 1 that keeps the distance between large and very large customers.
+def size_points(
+    values: pd.Series, *, reference_rank: int, floor_multiple: float = 4.0, reference_score: float = 0.75
+) -> pd.Series:
+    """Size score from 0 to 1 in money, led by the last key-account place.
 
-    A percentile rank would give the dealer's largest customer (say 9% of sales) almost the same
-    score as the fiftieth (0.4%), so breadth criteria would decide who is key. Here customers up
-    to the median of the positive values are ranked (0 to 0.5) and those above it are placed on
-    a log scale between the median and the largest value (0.5 to 1): each tenfold step in size
-    above the median is worth the same. Zero or negative values score 0; NaN stays NaN.
+    The customer at position ``reference_rank`` of the positive values, largest first (the last
+    key-account place), scores ``reference_score``; the largest customer scores 1; the one at
+    ``floor_multiple`` times that position, and every smaller one, score 0. Between these
+    points the score rises on a log scale, so each doubling in size is worth the same within a
+    segment. A percentile rank would put the 11th and the 90th largest customer close together;
+    here a customer a third the size of the last key place scores about 0.15, not 0.9, so size
+    leads and the other criteria only order customers of similar size, while the largest
+    customers keep a lead over the last key place. Zero or negative values score 0; NaN stays NaN.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Money per customer (sales, gross profit or contribution).
+    reference_rank : int
+        Position (1 = largest) that scores ``reference_score``; the key-account count.
+    floor_multiple : float
+        The score is 0 from position ``reference_rank * floor_multiple`` on (above 1).
+    reference_score : float
+        Score of the customer at ``reference_rank`` (between 0 and 1).
+
+    Returns
+    -------
+    pandas.Series
+        Scores from 0 to 1, same index as ``values``.
     """
-    positive = values.where(values > 0)
-    if positive.notna().sum() == 0:
+    positive = values.where(values > 0).dropna().sort_values(ascending=False)
+    if positive.empty:
         return pd.Series(0.0, index=values.index).where(values.notna())
-    median, largest = float(positive.median()), float(positive.max())
-    rank = positive.rank(method="average")
-    lower = 0.5 * rank / rank[positive <= median].max()
-    if largest > median:
-        upper = 0.5 + 0.5 * np.log(positive.clip(lower=median) / median) / np.log(largest / median)
-        score = lower.where(positive <= median, upper)
-    else:
-        score = lower
-    return score.fillna(0.0).where(values.notna()).astype("float64")
+    count = len(positive)
+    reference_rank = max(reference_rank, 1)
+    largest = float(positive.iloc[0])
+    reference = float(positive.iloc[min(reference_rank, count) - 1])
+    floor = float(positive.iloc[min(math.ceil(reference_rank * floor_multiple), count) - 1])
+    if not floor < reference:
+        floor = reference / 10  # too few customers for a range: a tenfold step below the reference
+    amount = values.where(values > 0)
+    # When the reference is the largest customer (one key place), it is also the top score.
+    at_reference = reference_score if largest > reference else 1.0
+    lower = at_reference * np.log(amount / floor) / np.log(reference / floor)
+    upper = pd.Series(1.0, index=values.index)
+    if largest > reference:
+        upper = reference_score + (1 - reference_score) * np.log(amount / reference) / np.log(
+            largest / reference
+        )
+    score = lower.clip(lower=0.0).where(amount <= reference, upper.clip(upper=1.0))
+    return score.where(amount.notna(), 0.0).where(values.notna()).astype("float64")
+
+
+def peer_margin(sales: pd.Series, margin: pd.Series, *, peers: int = 100) -> pd.Series:
+    """Median margin of the ``peers`` customers closest in sales to each customer.
+
+    Large customers earn lower margins than small ones at every dealer (volume discounts), so a
+    margin is judged against customers of similar size, not against all buyers: the largest
+    customer's peers are the ``peers`` largest, a middle customer's the ``peers`` around it by
+    sales rank. Customers without positive sales or without a margin get NaN and are not
+    anyone's peers.
+
+    Parameters
+    ----------
+    sales, margin : pandas.Series
+        Sales and margin (fraction) per customer, same index.
+    peers : int
+        Size of the comparison group (all customers with a margin when there are fewer).
+
+    Returns
+    -------
+    pandas.Series
+        The peers' median margin, same index.
+    """
+    known = margin.notna() & (sales > 0)
+    ordered = margin[known].reindex(sales[known].sort_values(ascending=False, kind="stable").index)
+    count = len(ordered)
+    if count == 0:
+        return pd.Series(np.nan, index=sales.index, dtype="float64")
+    width = min(peers, count)
+    trailing = ordered.rolling(width, min_periods=1).median().to_numpy()
+    start = np.clip(np.arange(count) - width // 2, 0, count - width)
+    return pd.Series(trailing[start + width - 1], index=ordered.index).reindex(sales.index).astype("float64")
 
 
 def effective_weights(
@@ -173,6 +237,7 @@ def _cost_to_serve(
 GATES: Mapping[str, str] = {
     "sales": "without positive net sales",
     "margin": "below the minimum margin",
+    "price_pressed": "earning far less margin than customers of their size",
     "contribution": "costing more to serve than they earn",
     "days_late": "paying too late on average",
     "late_share": "paying too many invoices late",
@@ -182,7 +247,7 @@ GATES: Mapping[str, str] = {
 that describe the customers failing them."""
 
 GROWTH_SIGNALS: Mapping[str, str] = {
-    "growth": "growing fast",
+    "growth": "growing fast on a meaningful base",
     "headroom": "buying most of their needs elsewhere",
     "workshop": "scoring strongly in the workshop",
 }
@@ -206,6 +271,23 @@ def _gate_failures(
                 failures.append(
                     ("margin", f"{percent_text(margin, minus=MINUS)} margin, below the minimum {minimum}")
                 )
+        peers, share = row["peer_margin"], settings.min_margin_vs_peers
+        if (
+            share is not None
+            and pd.notna(margin)
+            and pd.notna(peers)
+            and peers > 0
+            and margin >= 0
+            and not (settings.min_margin_pct is not None and margin < settings.min_margin_pct)
+            and margin < share * peers
+        ):
+            failures.append(
+                (
+                    "price_pressed",
+                    f"price-pressed ({percent_text(margin, minus=MINUS)} margin where customers of its"
+                    f" size earn {percent_text(peers, minus=MINUS)})",
+                )
+            )
     contribution = row["contribution"]
     if (
         settings.min_contribution is not None
@@ -231,16 +313,26 @@ def _gate_failures(
 def _growth_signals(
     row: Mapping[str, Any], settings: ScreeningSettings, floor: float, annualise: float
 ) -> list[tuple[str, str]]:
-    """The growth signals of a customer, as (key of :data:`GROWTH_SIGNALS`, readable text)."""
-    found = []
+    """The growth signals of a customer, as (key of :data:`GROWTH_SIGNALS`, readable text).
+
+    No signal for a customer whose sales fell: a shrinking customer is never a growth account.
+    Growth counts only on a meaningful base (sales and previous sales at least the floor, so
+    +3,859% from almost nothing is not "growing fast"); strong workshop scores count from the
+    floor up; headroom counts when the wallet (what the customer buys from all suppliers) is
+    at least the annualised floor, however little it buys from the dealer yet.
+    """
     growth = row["growth_pct"]
-    if pd.notna(growth) and growth >= settings.growth_min_growth_pct and row["sales"] >= floor:
-        found.append(
-            (
-                "growth",
-                f"sales {'+' if growth >= 0 else ''}{percent_text(growth, minus=MINUS)} vs previous window",
-            )
-        )
+    if not row["sales"] > 0 or (pd.notna(growth) and growth < 0):
+        return []
+    found = []
+    big_enough = row["sales"] >= floor
+    if (
+        big_enough
+        and pd.notna(growth)
+        and growth >= settings.growth_min_growth_pct
+        and row["previous_sales"] >= floor
+    ):
+        found.append(("growth", f"sales +{percent_text(growth, minus=MINUS)} vs previous period"))
     headroom = row["headroom_share"]
     if (
         pd.notna(headroom)
@@ -255,7 +347,7 @@ def _growth_signals(
             )
         )
     qual = row["qualitative_mean"]
-    if pd.notna(qual) and qual >= settings.growth_min_qualitative:
+    if big_enough and pd.notna(qual) and qual >= settings.growth_min_qualitative:
         found.append(("workshop", f"strong workshop scores ({qual:.1f}/5)"))
     return found
 
@@ -328,6 +420,33 @@ def _top_mask(composite: np.ndarray, tiebreak: np.ndarray, eligible: np.ndarray,
     return mask
 
 
+def _criterion_scores(
+    act: pd.DataFrame, *, settings: ScreeningSettings, n_key: int, floor: float
+) -> pd.DataFrame:
+    """Each criterion's score from 0 to 1 for the buying customers ``act`` (see score_customers)."""
+    scores = pd.DataFrame(index=act.index, columns=list(CRITERIA), dtype="float64")
+
+    def neutral(score: pd.Series) -> pd.Series:
+        return score.fillna(score.mean() if score.notna().any() else 0.5)
+
+    size = {"reference_rank": max(n_key, 1), "floor_multiple": settings.size_floor_multiple}
+    profit = act["contribution"].fillna(act["gross_profit"])
+    scores["sales"] = size_points(act["sales"], **size)
+    scores["gross_profit"] = size_points(profit, **size).fillna(0.0)
+    scores["margin"] = _percentile(act["margin_gap"]).fillna(0.0)
+    payment_parts = pd.concat(
+        [1 - _percentile(act["avg_days_late"]), 1 - _percentile(act["late_share"])], axis=1
+    )
+    scores["payment"] = neutral(payment_parts.mean(axis=1))
+    # Growth on a meaningful base only: +3,859% from a few hundred is not a signal.
+    scores["growth"] = neutral(_percentile(act["growth_pct"].where(act["previous_sales"] >= floor)))
+    history_parts = [_percentile(act["frequency"].astype("float64")), 1 - _percentile(act["recency_days"])]
+    history_parts += [_percentile(act[c]) for c in ("variety", "trend") if act[c].notna().any()]
+    scores["purchase_history"] = pd.concat(history_parts, axis=1).mean(axis=1).fillna(0.0)
+    scores["management"] = neutral(_percentile(act["qualitative_mean"]))
+    return scores
+
+
 def score_customers(
     metrics: pd.DataFrame,
     *,
@@ -340,25 +459,31 @@ def score_customers(
 ) -> pd.DataFrame:
     """Score, gate and tier every customer, with a readable reason for each.
 
-    Each criterion becomes a score from 0 to 1 among the customers that bought in the current
-    window. Sales and gross profit (contribution after cost to serve when known) are size
-    scores (:func:`size_score`: percentile rank below the median, log scale above it, so the
-    largest customers stay apart); the others are percentile ranks: margin;
-    payment (mean of the inverted ranks of days late and late share); growth; purchase history
-    (mean of the ranks of frequency, recency inverted, variety and trend); management (rank of
-    the mean workshop score). A customer without workshop scores, without invoices or without
-    previous sales gets the mean score of the others on that criterion, so it is neither
-    punished nor rewarded; other missing values (margin of a customer without positive sales)
-    score 0. Criteria the data cannot support are dropped and the other weights renormalised
-    (:func:`effective_weights`); ``attrs["dropped_criteria"]`` and ``attrs["weights"]`` of the
-    result say which.
+    Size leads. Sales and gross profit (contribution after cost to serve when known) score in
+    money (:func:`size_points`: full from the last key place up, zero below ``size_floor_multiple``
+    times it, log scale between). Margin is judged against customers of similar size: the
+    score is the percentile rank of the gap to the peers' median margin (:func:`peer_margin`),
+    so a large customer earning the normal margin of large customers scores in the middle, not
+    near zero against small customers' list-price margins. Growth is the percentile rank of
+    sales growth among customers with a meaningful base (previous sales at least the growth
+    floor); the others are percentile ranks: payment (mean of the inverted ranks of days late
+    and late share); purchase history (mean of the ranks of frequency, recency inverted,
+    variety and trend); management (rank of the mean workshop score). A customer without
+    workshop scores, without invoices or without a meaningful base gets the mean score of the
+    others on that criterion, so it is neither punished nor rewarded; other missing values
+    (margin of a customer without positive sales) score 0. Criteria the data cannot support
+    are dropped and the other weights renormalised (:func:`effective_weights`);
+    ``attrs["dropped_criteria"]`` and ``attrs["weights"]`` of the result say which.
 
-    Tiers: customers that did not buy are "inactive"; a failed gate makes a buying customer
-    "review"; the ``key_account_count`` best eligible customers by composite (ties: larger
-    sales, then id) are "key"; other eligible customers with a growth signal are "growth"
-    (growth >= ``growth_min_growth_pct`` with sales above the floor; share of wallet still
-    elsewhere >= ``growth_min_headroom_share`` with a wallet above the annualised floor; mean
-    workshop score >= ``growth_min_qualitative``); the rest "maintain".
+    Tiers of this period alone: customers that did not buy are "inactive"; a failed gate
+    (:data:`GATES`: loss-making, price-pressed against peers, costing more to serve than they
+    earn, paying late) makes a buying customer "review"; the ``key_account_count`` best
+    eligible customers by composite (ties: larger sales, then id) are "key"; other eligible
+    customers with a growth signal are "growth" (sales at least the floor and not falling, and
+    growth >= ``growth_min_growth_pct`` on a meaningful base, share of wallet still elsewhere
+    >= ``growth_min_headroom_share``, or mean workshop score >= ``growth_min_qualitative``);
+    the rest "maintain". :func:`~kamtools.stages.screening.selection.final_tiers` then applies
+    what needs last period (at-risk accounts, the retention band) and the growth list's cap.
 
     Parameters
     ----------
@@ -385,7 +510,9 @@ def score_customers(
         The columns of ``metrics`` plus payment_invoices, avg_days_late, late_share,
         open_overdue_amount, credit_use, qualitative_mean, wallet, share_of_wallet (annualised
         sales / wallet), headroom_share (1 − share_of_wallet, clipped to 0..1), cost_to_serve,
-        contribution (gross_profit − cost_to_serve), ``score_<criterion>`` for each of
+        contribution (gross_profit − cost_to_serve), peer_margin (:func:`peer_margin`),
+        margin_gap (margin_pct − peer_margin), sales_rank (1 = largest buying customer),
+        ``score_<criterion>`` for each of
         :data:`CRITERIA` (NaN when dropped or not buying), composite (0 to 100), exclusion
         (the failed gates in words, "" when none), failed_gates (their keys in :data:`GATES`,
         joined by ";"), eligible (bool), growth_signals (keys of :data:`GROWTH_SIGNALS` found,
@@ -452,26 +579,17 @@ def score_customers(
         metrics, settings=settings, payments=payments, qualitative=qualitative
     )
 
-    # Criterion scores among buying customers.
-    act = out[buying]
-    scores = pd.DataFrame(index=act.index, columns=list(CRITERIA), dtype="float64")
-
-    def neutral(score: pd.Series) -> pd.Series:
-        return score.fillna(score.mean() if score.notna().any() else 0.5)
-
-    profit = act["contribution"].fillna(act["gross_profit"])
-    scores["sales"] = size_score(act["sales"])
-    scores["gross_profit"] = size_score(profit).fillna(0.0)
-    scores["margin"] = _percentile(act["margin_pct"]).fillna(0.0)
-    payment_parts = pd.concat(
-        [1 - _percentile(act["avg_days_late"]), 1 - _percentile(act["late_share"])], axis=1
+    n_key = key_account_count(n_buying, settings=settings)
+    floor = (
+        float(out.loc[buying, "sales"].quantile(settings.growth_sales_floor_quantile)) if n_buying else np.inf
     )
-    scores["payment"] = neutral(payment_parts.mean(axis=1))
-    scores["growth"] = neutral(_percentile(act["growth_pct"]))
-    history_parts = [_percentile(act["frequency"].astype("float64")), 1 - _percentile(act["recency_days"])]
-    history_parts += [_percentile(act[c]) for c in ("variety", "trend") if act[c].notna().any()]
-    scores["purchase_history"] = pd.concat(history_parts, axis=1).mean(axis=1).fillna(0.0)
-    scores["management"] = neutral(_percentile(act["qualitative_mean"]))
+    out["peer_margin"] = np.nan
+    out.loc[buying, "peer_margin"] = peer_margin(
+        out.loc[buying, "sales"], out.loc[buying, "margin_pct"], peers=settings.margin_peers
+    )
+    out["margin_gap"] = out["margin_pct"] - out["peer_margin"]
+    out["sales_rank"] = out["sales"].where(buying).rank(method="first", ascending=False).astype("Int64")
+    scores = _criterion_scores(out[buying], settings=settings, n_key=n_key, floor=floor)
     for criterion in CRITERIA:
         column = f"score_{criterion}"
         out[column] = np.nan
@@ -499,7 +617,6 @@ def score_customers(
     out["eligible"] = eligible
 
     # Tiers.
-    n_key = key_account_count(n_buying, settings=settings)
     if 0 < eligible.sum() < n_key:
         warnings.warn(
             f"only {int(eligible.sum())} customers pass the gates for {n_key} key-account places:"
@@ -509,7 +626,6 @@ def score_customers(
         )
     tiebreak = _key_order(out)
     key = _top_mask(out["composite"].to_numpy(), tiebreak, eligible, n_key)
-    floor = float(act["sales"].quantile(settings.growth_sales_floor_quantile)) if n_buying else np.inf
     signals = [
         _growth_signals(row, settings, floor, annualise) if is_buying else []
         for row, is_buying in zip(out.to_dict("records"), buying, strict=True)
@@ -527,8 +643,7 @@ def score_customers(
     rank = np.zeros(len(out), dtype="int64")
     rank[_ranked(out["composite"].to_numpy(), tiebreak, buying)] = np.arange(1, n_buying + 1)
     out["rank"] = pd.Series(rank, index=out.index).where(buying).astype("Int64")
-    sales_rank = out["sales"].where(buying).rank(method="min", ascending=False)
-    records = out.assign(sales_rank=sales_rank, buying_customers=n_buying, signals=signals)
+    records = out.assign(buying_customers=n_buying, signals=signals)
     records = records.to_dict("records")
     out["reason"] = pd.Series([_reason(r, settings) for r in records], index=out.index, dtype="str")
 
@@ -570,6 +685,7 @@ def screen_period(
     period: int | None = None,
     window: ComparisonWindow | None = None,
     settings: ScreeningSettings | None = None,
+    data_end: pd.Timestamp | None = None,
 ) -> PeriodScreening:
     """Screen one period: metrics, payment behaviour, workshop scores, scoring.
 
@@ -591,6 +707,9 @@ def screen_period(
         The window to use instead of ``period``.
     settings : ScreeningSettings, optional
         Rules; defaults when omitted.
+    data_end : pandas.Timestamp, optional
+        Where the export ends (client.yml ``periods.data_end``), passed to
+        :func:`~kamtools.periods.comparison_window` with ``period``.
 
     Returns
     -------
@@ -604,7 +723,11 @@ def screen_period(
         raise ScreeningInputError("screening needs the sales table")
     if window is None:
         window = comparison_window(
-            sales["invoice_date"], current=period, previous=period - 1, start_month=start_month
+            sales["invoice_date"],
+            current=period,
+            previous=period - 1,
+            start_month=start_month,
+            data_end=data_end,
         )
     customers = tables.get("customers")
     metrics = customer_metrics(sales, customers=customers, window=window)

@@ -43,13 +43,26 @@ def require_input(frame: pd.DataFrame, columns: Sequence[str], table: str) -> No
 # --------------------------------------------------------------------------------------------
 # Vocabulary: statuses, tiers, criteria
 
-TIERS: tuple[str, ...] = ("key", "growth", "maintain", "review", "inactive")
+TIERS: tuple[str, ...] = ("key", "growth", "at_risk", "maintain", "review", "inactive")
 """The screening tiers, most important first.
 
-key: the key accounts. growth: not key yet, but growing fast, with wallet headroom or strong
-workshop scores. maintain: the rest of the active customers. review: excluded by a gate
-(loss-making, paying late, over the credit limit). inactive: no purchase in the current window.
+key: the key accounts. growth: not key yet, sales not falling, and growing on a meaningful base,
+with proven headroom (wallet) or strong workshop scores; the growth list is capped (the places
+the team can develop). at_risk: last period's key accounts whose sales fell sharply (they need a
+retention call before any growth plan). maintain: the rest of the active customers. review:
+excluded by a gate (loss-making, margin far below customers of similar size, paying late,
+costing more to serve than they earn). inactive: no purchase in the current window.
 """
+
+TIER_LABELS: Mapping[str, str] = {
+    "key": "key account",
+    "growth": "growth account",
+    "at_risk": "at risk",
+    "maintain": "maintain",
+    "review": "review",
+    "inactive": "inactive",
+}
+"""How the report names each tier (the machine value ``at_risk`` reads "at risk")."""
 
 CRITERIA: tuple[str, ...] = (
     "sales",
@@ -63,15 +76,20 @@ CRITERIA: tuple[str, ...] = (
 """The screening criteria; each gets a ``score_<criterion>`` column from 0 to 1."""
 
 DEFAULT_WEIGHTS: Mapping[str, float] = {
-    "sales": 0.30,
-    "gross_profit": 0.25,
+    "sales": 0.35,
+    "gross_profit": 0.30,
     "margin": 0.10,
     "payment": 0.10,
     "growth": 0.05,
-    "purchase_history": 0.10,
-    "management": 0.10,
+    "purchase_history": 0.05,
+    "management": 0.05,
 }
-"""Default weight of each criterion in the composite score (they sum to 1)."""
+"""Default weight of each criterion in the composite score (they sum to 1).
+
+Size leads: sales and gross profit in money carry 65% of the score, the qualitative screens
+(margin against customers of similar size, payment, growth on a meaningful base, purchase
+history, management) 35% between them, enough to order customers of similar size but not to
+lift a small customer above a large one."""
 
 ACCOUNT_MANAGER_ROLES: tuple[str, ...] = ("account manager", "key account manager")
 """Roles of the team table that count as account managers for :func:`team_capacity`."""
@@ -172,6 +190,24 @@ class ScreeningSettings:
         Most overrides a workshop may make to the screened tiers.
     migration_warning_share : float
         Warn when more than this share of key accounts entered or left the list.
+    size_floor_multiple : float
+        Size scores (sales, gross profit) are full for customers at least as large as the
+        customer at the key-count position (the 35th largest when there are 35 key places)
+        and zero for customers smaller than the one at this multiple of it (the 140th);
+        between the two, on a log scale (each doubling in size is worth the same).
+    margin_peers : int
+        Margin is judged against the median margin of this many customers closest in sales
+        (large customers earn lower margins than small ones everywhere).
+    min_margin_vs_peers : float or None
+        Gate: a customer whose margin is below this fraction of its peers' median margin is
+        price-pressed and not key (default 0.5: 7% where customers of its size earn 22%).
+    at_risk_decline : float
+        Last period's key accounts whose sales fell by at least this share are "at risk":
+        off the key and growth lists, on a retention list with the sales lost.
+    growth_accounts : int or None
+        Places on the growth list; None: the team's spare capacity (account managers times
+        ``manager_load`` minus the key accounts), at least a quarter of the key count. Further
+        customers with a growth signal are counted, and listed in the workbook.
     key_retention_band : float
         Last period's key accounts stay key while they rank within the key count plus this
         share (default 0.25: the 35 key places of last year are defended down to rank 44),
@@ -201,6 +237,11 @@ class ScreeningSettings:
     max_overrides: int = 10
     migration_warning_share: float = 0.30
     key_retention_band: float = 0.25
+    size_floor_multiple: float = 4.0
+    margin_peers: int = 100
+    min_margin_vs_peers: float | None = 0.5
+    at_risk_decline: float = 0.30
+    growth_accounts: int | None = None
 
     def __post_init__(self) -> None:
         weights = dict(self.weights)
@@ -233,6 +274,19 @@ class ScreeningSettings:
             ("max_overrides", self.max_overrides >= 0, "at least 0"),
             ("migration_warning_share", 0 < self.migration_warning_share <= 1, "from 0 to 1"),
             ("key_retention_band", 0 <= self.key_retention_band <= 1, "from 0 to 1"),
+            ("size_floor_multiple", self.size_floor_multiple > 1, "above 1"),
+            ("margin_peers", self.margin_peers >= 2, "at least 2"),
+            (
+                "min_margin_vs_peers",
+                self.min_margin_vs_peers is None or 0 <= self.min_margin_vs_peers <= 1,
+                "None or from 0 to 1",
+            ),
+            ("at_risk_decline", 0 < self.at_risk_decline <= 1, "from 0 to 1"),
+            (
+                "growth_accounts",
+                self.growth_accounts is None or self.growth_accounts >= 0,
+                "None or at least 0",
+            ),
         ]
         for name, ok, rule in checks:
             if not ok:
