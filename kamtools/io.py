@@ -452,3 +452,73 @@ def read_tracker_sheets(
             f"has no sheet(s) {', '.join(map(repr, missing))} (it has: {', '.join(map(str, found))})",
         )
     return {s: lowered[s].fillna("") for s in sheets}
+
+
+# --- Versioned workspace files (plan files and trackers of the planning stage) ----------------
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write bytes (e.g. a workbook built in memory) to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def keep_version(path: Path, history_dir: Path, *, label: str) -> Path | None:
+    """Copy ``path`` into ``history_dir`` as ``<stem>.<label><suffix>`` before it is replaced.
+
+    Never overwrites an earlier copy: a name already taken gets ``-2``, ``-3``, ... appended.
+    Returns the copy's path, or None when ``path`` does not exist (nothing to keep).
+    """
+    if not path.exists():
+        return None
+    history_dir.mkdir(parents=True, exist_ok=True)
+    target = history_dir / f"{path.stem}.{label}{path.suffix}"
+    counter = 2
+    while target.exists():
+        target = history_dir / f"{path.stem}.{label}-{counter}{path.suffix}"
+        counter += 1
+    data = path.read_bytes()
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return target
+
+
+def read_workbook(path: Path | bytes) -> dict[str, pd.DataFrame]:
+    """Every sheet of an XLSX workbook (a file, or its bytes), header in row 1, cells as Excel holds them.
+
+    Dates come back as ``datetime``, numbers as numbers, empty cells as None; fully empty rows
+    are kept out so that a row number reported later is still the sheet's row (data row ``i`` is
+    sheet row ``i + 2``: the index of each frame is set to that row number).
+
+    Raises
+    ------
+    InputFileError
+        The file is missing or is not a readable workbook.
+    """
+    from openpyxl import load_workbook
+
+    label = "workbook" if isinstance(path, bytes) else path.name
+    if not isinstance(path, bytes) and not path.exists():
+        raise InputFileError(label, "file not found")
+    try:
+        source = io.BytesIO(path) if isinstance(path, bytes) else path
+        book = load_workbook(source, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several unrelated types for a damaged file
+        raise InputFileError(label, f"is not a readable XLSX workbook ({type(exc).__name__})") from exc
+    sheets: dict[str, pd.DataFrame] = {}
+    try:
+        for sheet in book.worksheets:
+            rows = list(sheet.iter_rows(values_only=True))
+            header = [("" if c is None else str(c).strip()) for c in (rows[0] if rows else ())]
+            while header and not header[-1]:
+                header.pop()
+            body = {
+                number: list(row[: len(header)]) + [None] * (len(header) - len(row))
+                for number, row in enumerate(rows[1:], start=2)
+                if any(c is not None and str(c).strip() != "" for c in row[: len(header)])
+            }
+            frame = pd.DataFrame(list(body.values()), columns=header, index=list(body.keys()), dtype=object)
+            sheets[sheet.title] = frame
+    finally:
+        book.close()
+    return sheets

@@ -1,0 +1,217 @@
+"""Actions of a key account plan: who does what, with whom, by when, for what effect.
+
+Actions are proposed from the support the needs stage proposed for each account (one action
+per offering, by priority), and the workshop edits them: each has an owner in the dealer's team,
+a counterpart at the account, a start and a due date inside the plan period, an expected effect
+and a status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from kamtools.stages.planning.market import require_columns
+from kamtools.stages.planning.settings import PlanningSettings
+
+__all__ = [
+    "ACTION_COLUMNS",
+    "ACTION_STATUSES",
+    "action_problems",
+    "as_date",
+    "indicator_label",
+    "propose_actions",
+]
+
+ACTION_COLUMNS: tuple[str, ...] = (
+    "action_id",
+    "customer_id",
+    "title",
+    "support",
+    "owner",
+    "counterpart",
+    "start",
+    "due",
+    "expected_effect",
+    "status",
+)
+ACTION_STATUSES: tuple[str, ...] = ("planned", "in progress", "done", "dropped")
+"""The statuses an action can have; "late" is not a status: the review derives it from the due date."""
+
+
+def indicator_label(indicator: str) -> str:
+    """A readable label for an indicator name: "management_maturity" → "management maturity"."""
+    return str(indicator).replace("_", " ").strip()
+
+
+def _effect(row: Any, scorecard: pd.DataFrame | None) -> str:
+    indicator = "" if pd.isna(row.indicator) else str(row.indicator)
+    if not indicator:
+        return f"{str(row.offering).capitalize()} in place; supports the sales goal"
+    label = indicator_label(indicator)
+    if scorecard is not None and not scorecard.empty:
+        match = scorecard.loc[
+            (scorecard["customer_id"].astype(str) == str(row.customer_id))
+            & (scorecard["indicator"].astype(str) == indicator)
+        ]
+        if (
+            not match.empty
+            and pd.notna(match["score"].iloc[0])
+            and pd.notna(match["portfolio_average"].iloc[0])
+        ):
+            score, average = float(match["score"].iloc[0]), float(match["portfolio_average"].iloc[0])
+            if score < average:
+                return f"Raise {label} from {score:.1f} to the key-account average of {average:.1f}"
+            return f"Keep {label} at {score:.1f} (key-account average {average:.1f})"
+    return f"Stronger {label}; supports the sales goal"
+
+
+def _shift(day: pd.Timestamp, months: int) -> pd.Timestamp:
+    return pd.Timestamp(day) + pd.DateOffset(months=months)
+
+
+def _service_team(needs_team: pd.DataFrame | None) -> dict[tuple[str, str], str]:
+    """(customer_id, function) → the member of the account's service team (first named wins)."""
+    team: dict[tuple[str, str], str] = {}
+    if needs_team is not None and not needs_team.empty:
+        require_columns(needs_team, ("customer_id", "function", "member"), "needs_team")
+        for row in needs_team.itertuples(index=False):
+            if pd.notna(row.member) and str(row.member).strip():
+                team.setdefault((str(row.customer_id), str(row.function).strip().lower()), str(row.member))
+    return team
+
+
+def propose_actions(
+    needs_support: pd.DataFrame,
+    *,
+    accounts: pd.DataFrame,
+    period: tuple[pd.Timestamp, pd.Timestamp],
+    needs_team: pd.DataFrame | None = None,
+    scorecard: pd.DataFrame | None = None,
+    settings: PlanningSettings | None = None,
+) -> pd.DataFrame:
+    """One action per proposed support offering, the first ``max_actions_per_account`` by priority.
+
+    Parameters
+    ----------
+    needs_support : pandas.DataFrame
+        The needs stage's ``needs_support``: ``customer_id``, ``offering``, ``indicator``,
+        ``reason``, ``priority`` (1 = first).
+    accounts : pandas.DataFrame
+        ``customer_id``, ``account_manager`` and ``counterpart``: the plan's accounts, in order;
+        support of other customers is ignored.
+    period : tuple of pandas.Timestamp
+        Inclusive first and last day of the plan period; actions start and end inside it.
+    needs_team : pandas.DataFrame, optional
+        The needs stage's ``needs_team`` (``customer_id``, ``function``, ``member``): the owner
+        of an action is the account's member of the offering's function
+        (``settings.offering_functions``), else the account manager.
+    scorecard : pandas.DataFrame, optional
+        ``needs_scorecard`` (``customer_id``, ``indicator``, ``score``, ``portfolio_average``),
+        for the expected effect in numbers.
+    settings : PlanningSettings, optional
+        Number, length and staggering of actions; counterpart roles by offering.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`ACTION_COLUMNS`: ``action_id`` "<customer_id>-A01", ... in priority order; the
+        k-th action starts ``k x action_stagger_months`` after the period start and lasts
+        ``action_months`` (never past the period end); status "planned".
+    """
+    settings = settings or PlanningSettings()
+    require_columns(
+        needs_support, ("customer_id", "offering", "indicator", "reason", "priority"), "needs_support"
+    )
+    require_columns(accounts, ("customer_id", "account_manager", "counterpart"), "accounts")
+    start_of_period, end_of_period = pd.Timestamp(period[0]), pd.Timestamp(period[1])
+    team = _service_team(needs_team)
+    support = needs_support.assign(customer_id=needs_support["customer_id"].astype(str))
+    rows = []
+    for account in accounts.itertuples(index=False):
+        cid = str(account.customer_id)
+        mine = support.loc[support["customer_id"] == cid].sort_values("priority", kind="stable")
+        mine = mine.drop_duplicates("offering").head(settings.max_actions_per_account)
+        manager = "" if pd.isna(account.account_manager) else str(account.account_manager)
+        for k, row in enumerate(mine.itertuples(index=False)):
+            offering = str(row.offering).strip()
+            function = settings.offering_functions.get(offering.lower(), "sales")
+            start = min(_shift(start_of_period, k * settings.action_stagger_months), end_of_period)
+            due = min(_shift(start, settings.action_months) - pd.Timedelta(days=1), end_of_period)
+            rows.append(
+                {
+                    "action_id": f"{cid}-A{k + 1:02d}",
+                    "customer_id": cid,
+                    "title": offering.capitalize(),
+                    "support": offering,
+                    "owner": team.get((cid, function), manager),
+                    "counterpart": settings.counterpart_roles.get(
+                        offering.lower(), settings.default_counterpart
+                    ),
+                    "start": start.date(),
+                    "due": due.date(),
+                    "expected_effect": _effect(row, scorecard),
+                    "status": "planned",
+                }
+            )
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in ACTION_COLUMNS})
+    return pd.DataFrame(rows, columns=list(ACTION_COLUMNS))
+
+
+def as_date(value: Any) -> date | None:
+    """A date from a date, timestamp or ISO text (YYYY-MM-DD); None for anything else."""
+    if isinstance(value, datetime):  # pandas Timestamps and openpyxl cells too
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def action_problems(
+    action: Mapping[str, Any], *, period: tuple[date, date] | None = None
+) -> list[tuple[str, str]]:
+    """What is wrong with one action, as (field, message) pairs; empty when it is valid.
+
+    Checks: a non-empty ``action_id`` and ``title``; ``status`` one of :data:`ACTION_STATUSES`;
+    ``start`` and ``due`` ISO dates (YYYY-MM-DD) with due on or after start, inside ``period``
+    when given; text fields are text.
+    """
+    problems: list[tuple[str, str]] = []
+    for name in ("action_id", "title"):
+        value = action.get(name)
+        if not isinstance(value, str) or not value.strip():
+            problems.append((name, "must be a non-empty text"))
+    for name in ("support", "owner", "counterpart", "expected_effect"):
+        value = action.get(name, "")
+        if value is not None and not isinstance(value, str):
+            problems.append((name, f"must be text, got {value!r}"))
+    status = action.get("status")
+    if status not in ACTION_STATUSES:
+        problems.append(("status", f"must be one of {', '.join(ACTION_STATUSES)}; got {status!r}"))
+    start, due = as_date(action.get("start")), as_date(action.get("due"))
+    for name, value in (("start", start), ("due", due)):
+        if value is None:
+            problems.append((name, f"must be a date as YYYY-MM-DD, got {action.get(name)!r}"))
+    if start is not None and due is not None:
+        if due < start:
+            problems.append(("due", f"{due.isoformat()} is before the start {start.isoformat()}"))
+        if period is not None:
+            for name, value in (("start", start), ("due", due)):
+                if not period[0] <= value <= period[1]:
+                    problems.append(
+                        (
+                            name,
+                            f"{value.isoformat()} is outside the plan period"
+                            f" {period[0].isoformat()} to {period[1].isoformat()}",
+                        )
+                    )
+    return problems

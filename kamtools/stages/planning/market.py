@@ -1,0 +1,283 @@
+"""Market analysis of a key account: its wallet, our share of it, headroom, and category gaps.
+
+*Share of wallet* is the part of an account's purchases in our categories (its *wallet*, an
+estimate from the market table) that it buys from us; *headroom* is the rest, what it still buys
+from others. *White space* are the categories that the account's peers (customers of the same
+segment) buy from us but this account does not: found in the dealer's own sales, no survey
+needed.
+
+Every function is pure: frames in, new frames out, inputs untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from kamtools.contract import require_columns as _require_columns
+from kamtools.stages.planning.settings import PlanningInputError, PlanningSettings
+
+__all__ = [
+    "BASELINE_COLUMNS",
+    "CATEGORY_GAP_COLUMNS",
+    "WALLET_COLUMNS",
+    "account_baseline",
+    "category_gaps",
+    "wallet_share",
+]
+
+BASELINE_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "sales",
+    "gross_profit",
+    "previous_sales",
+    "previous_gross_profit",
+    "growth",
+)
+WALLET_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "sales",
+    "wallet",
+    "share_of_wallet",
+    "headroom",
+    "wallet_note",
+)
+CATEGORY_GAP_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "segment",
+    "category",
+    "gap",
+    "peers",
+    "peer_penetration",
+    "peer_median_share",
+    "own_sales",
+    "own_share",
+    "opportunity",
+)
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
+    """Raise :class:`PlanningInputError` naming the table and every missing column."""
+    _require_columns(frame, columns, table, error=PlanningInputError)
+
+
+def _window(sales: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    dates = pd.to_datetime(sales["invoice_date"])
+    return sales.loc[(dates >= start) & (dates <= end)]
+
+
+def account_baseline(
+    sales: pd.DataFrame,
+    *,
+    customer_ids: Sequence[str],
+    baseline: tuple[pd.Timestamp, pd.Timestamp],
+    previous: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+) -> pd.DataFrame:
+    """Sales and gross profit of each account in the baseline period (and the one before).
+
+    Parameters
+    ----------
+    sales : pandas.DataFrame
+        Invoice lines: ``invoice_date``, ``customer_id``, ``net_sales``; ``cost`` optional
+        (without it gross profit is missing).
+    customer_ids : sequence of str
+        The accounts, in the order of the result.
+    baseline, previous : tuple of pandas.Timestamp
+        Inclusive first and last day of the baseline ("last") period and of the period before.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`BASELINE_COLUMNS`: ``sales``, ``gross_profit`` (sales minus cost; NaN without
+        costs), the same for the previous period, and ``growth`` (sales over previous sales
+        minus 1; NaN when the account did not buy before).
+    """
+    require_columns(sales, ("invoice_date", "customer_id", "net_sales"), "sales")
+    ids = pd.Index([str(c) for c in customer_ids], name="customer_id")
+    has_cost = "cost" in sales.columns
+
+    def totals(start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+        lines = _window(sales, start, end)
+        lines = lines.loc[lines["customer_id"].astype(str).isin(ids)]
+        key = lines["customer_id"].astype(str)
+        amount = lines["net_sales"].astype(float).groupby(key).sum().reindex(ids, fill_value=0.0)
+        if not has_cost:
+            return amount, pd.Series(np.nan, index=ids)
+        profit = (lines["net_sales"].astype(float) - lines["cost"].astype(float)).groupby(key).sum()
+        return amount, profit.reindex(ids, fill_value=0.0)
+
+    current_sales, current_profit = totals(*baseline)
+    if previous is None:
+        previous_sales = pd.Series(np.nan, index=ids)
+        previous_profit = pd.Series(np.nan, index=ids)
+    else:
+        previous_sales, previous_profit = totals(*previous)
+    growth = (current_sales / previous_sales.where(previous_sales > 0)) - 1.0
+    out = pd.DataFrame(
+        {
+            "sales": current_sales.round(2),
+            "gross_profit": current_profit.round(2),
+            "previous_sales": previous_sales.round(2),
+            "previous_gross_profit": previous_profit.round(2),
+            "growth": growth,
+        },
+        index=ids,
+    ).reset_index()
+    return out[list(BASELINE_COLUMNS)]
+
+
+def wallet_share(accounts: pd.DataFrame, market: pd.DataFrame | None) -> pd.DataFrame:
+    """Estimated wallet, share of wallet and headroom of each account.
+
+    Parameters
+    ----------
+    accounts : pandas.DataFrame
+        ``customer_id`` and ``sales`` (our sales to it in the baseline period).
+    market : pandas.DataFrame or None
+        The market table: ``customer_id`` and ``wallet`` (estimated yearly purchases in our
+        categories from all suppliers). None or a missing row: no estimate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`WALLET_COLUMNS`, one row per account in the order given: ``share_of_wallet`` =
+        sales / wallet (at most 1), ``headroom`` = wallet - sales (at least 0), both NaN without
+        an estimate; ``wallet_note`` says why a figure is missing or was capped ("" otherwise).
+    """
+    require_columns(accounts, ("customer_id", "sales"), "accounts")
+    out = accounts[["customer_id", "sales"]].copy()
+    out["customer_id"] = out["customer_id"].astype(str)
+    out["sales"] = out["sales"].astype(float)
+    if market is None or market.empty:
+        wallet = pd.Series(np.nan, index=out.index)
+    else:
+        require_columns(market, ("customer_id", "wallet"), "market")
+        by_id = market.assign(customer_id=market["customer_id"].astype(str)).drop_duplicates("customer_id")
+        wallet = out["customer_id"].map(by_id.set_index("customer_id")["wallet"].astype(float))
+    wallet = wallet.where(wallet > 0)
+    out["wallet"] = wallet
+    out["share_of_wallet"] = (out["sales"].clip(lower=0) / wallet).clip(upper=1.0)
+    out["headroom"] = (wallet - out["sales"]).clip(lower=0.0).round(2)
+    note = np.where(wallet.isna(), "no wallet estimate in the market table", "")
+    note = np.where(wallet.notna() & (out["sales"] > wallet), "wallet estimate below our own sales", note)
+    out["wallet_note"] = note
+    return out[list(WALLET_COLUMNS)].reset_index(drop=True)
+
+
+def category_gaps(
+    sales: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    customer_ids: Sequence[str],
+    baseline: tuple[pd.Timestamp, pd.Timestamp],
+    settings: PlanningSettings | None = None,
+) -> pd.DataFrame:
+    """Categories that an account's segment peers buy from us and the account does not (or little).
+
+    Peers are the other customers of the same ``segment`` that bought from us in the baseline
+    period. A category is a gap of an account when at least
+    ``settings.white_space_min_peer_share`` of its peers buy it and
+
+    * ``gap == "white space"``: the account's own share of its purchases from us in the category
+      is at most ``settings.white_space_max_own_share`` (it does not buy it), or
+    * ``gap == "under-bought"``: it buys it, but less than half the peers' median share.
+
+    Parameters
+    ----------
+    sales : pandas.DataFrame
+        Invoice lines: ``invoice_date``, ``customer_id``, ``net_sales``, ``category``.
+    customers : pandas.DataFrame
+        Customer master: ``customer_id``, ``segment``.
+    customer_ids : sequence of str
+        The accounts analysed.
+    baseline : tuple of pandas.Timestamp
+        Inclusive first and last day of the period looked at.
+    settings : PlanningSettings, optional
+        Thresholds (defaults when None).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CATEGORY_GAP_COLUMNS`, one row per account and gap category, sorted by account
+        and largest opportunity: ``peers`` (buying peers), ``peer_penetration`` (share of peers
+        buying the category), ``peer_median_share`` (median share of the category in a buying
+        peer's purchases), ``own_sales``, ``own_share``, and ``opportunity`` = the account's
+        purchases from us x (peer median share - own share): what it would buy at its peers' mix.
+        Empty (with these columns) when the sales carry no ``category`` or customers no
+        ``segment``, and for accounts with fewer than ``settings.white_space_min_peers`` peers.
+    """
+    settings = settings or PlanningSettings()
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in CATEGORY_GAP_COLUMNS})
+    require_columns(sales, ("invoice_date", "customer_id", "net_sales"), "sales")
+    require_columns(customers, ("customer_id",), "customers")
+    if "category" not in sales.columns or "segment" not in customers.columns:
+        return empty
+    lines = _window(sales, *baseline)
+    lines = lines.loc[lines["category"].notna() & (lines["category"].astype(str).str.strip() != "")]
+    spend = (
+        lines.assign(customer_id=lines["customer_id"].astype(str), category=lines["category"].astype(str))
+        .groupby(["customer_id", "category"])["net_sales"]
+        .sum()
+        .unstack(fill_value=0.0)
+        .clip(lower=0.0)
+    )
+    spend = spend.loc[spend.sum(axis=1) > 0]
+    if spend.empty:
+        return empty
+    shares = spend.div(spend.sum(axis=1), axis=0)
+    segment = customers.assign(customer_id=customers["customer_id"].astype(str)).set_index("customer_id")[
+        "segment"
+    ]
+    segment = segment[~segment.index.duplicated()].reindex(shares.index)
+    rows = []
+    for account in (str(c) for c in customer_ids):
+        if account in shares.index and not pd.isna(segment.get(account)):
+            rows += _account_gaps(account, spend, shares, segment, settings)
+    if not rows:
+        return empty
+    order = {c: i for i, c in enumerate(str(c) for c in customer_ids)}
+    out = pd.DataFrame(rows, columns=list(CATEGORY_GAP_COLUMNS))
+    out = out.assign(_order=out["customer_id"].map(order)).sort_values(
+        ["_order", "opportunity"], ascending=[True, False], kind="stable"
+    )
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+def _account_gaps(
+    account: str, spend: pd.DataFrame, shares: pd.DataFrame, segment: pd.Series, settings: PlanningSettings
+) -> list[dict[str, object]]:
+    """The gap rows of one account against its segment peers (none with too few peers)."""
+    peers = shares.loc[(segment == segment[account]) & (shares.index != account)]
+    if len(peers) < settings.white_space_min_peers:
+        return []
+    penetration = (peers > 0).mean()
+    median_share = peers.where(peers > 0).median()
+    own_share = shares.loc[account]
+    own_total = float(spend.loc[account].sum())
+    rows = []
+    for category in shares.columns:
+        if penetration[category] < settings.white_space_min_peer_share:
+            continue
+        if own_share[category] <= settings.white_space_max_own_share:
+            gap = "white space"
+        elif own_share[category] < 0.5 * median_share[category]:
+            gap = "under-bought"
+        else:
+            continue
+        rows.append(
+            {
+                "customer_id": account,
+                "segment": str(segment[account]),
+                "category": category,
+                "gap": gap,
+                "peers": len(peers),
+                "peer_penetration": float(penetration[category]),
+                "peer_median_share": float(median_share[category]),
+                "own_sales": round(float(spend.loc[account, category]), 2),
+                "own_share": float(own_share[category]),
+                "opportunity": round(own_total * float(median_share[category] - own_share[category]), 2),
+            }
+        )
+    return rows

@@ -1,0 +1,192 @@
+"""SWOT of a key account: what the plan builds on and what it must guard against.
+
+* **Strengths** and **weaknesses** come from the needs stage's scorecard: indicators well above
+  (or in the best quartile of) the key-account average, and indicators well below it.
+* **Opportunities** come from the market analysis: headroom in the wallet, category gaps
+  against the account's peers, and its own growth.
+* **Threats** come from the competitors named, a decline in purchases, and price pressure (a
+  margin well below that of the account's segment).
+
+Each item is one plain sentence; the table is a proposal the workshop edits (the plan file
+keeps the edited lists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from kamtools.stages.planning.actions import indicator_label
+from kamtools.stages.planning.market import require_columns
+from kamtools.stages.planning.settings import PlanningSettings
+
+__all__ = ["QUADRANTS", "SWOT_COLUMNS", "swot_table"]
+
+QUADRANTS: tuple[str, ...] = ("strength", "weakness", "opportunity", "threat")
+SWOT_COLUMNS: tuple[str, ...] = ("customer_id", "quadrant", "item", "source")
+MAX_ITEMS = 5
+"""Items kept per quadrant and account (strongest first): a SWOT is read, not scrolled."""
+
+MoneyFormatter = Callable[[float], str]
+
+
+def _plain_money(amount: float) -> str:
+    return f"{amount:,.0f}"
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def _scorecard_items(scorecard: pd.DataFrame, account: str, settings: PlanningSettings) -> list[tuple]:
+    rows = scorecard.loc[scorecard["customer_id"].astype(str) == account]
+    strong, weak = [], []
+    for row in rows.itertuples(index=False):
+        score, average = float(row.score), float(row.portfolio_average)
+        if np.isnan(score) or np.isnan(average):
+            continue
+        best = float(row.best_quartile) if pd.notna(row.best_quartile) else np.inf
+        label = indicator_label(row.indicator)
+        on_scale = str(row.family) != "hard"
+        detail = f": {score:.1f} of 5 (key-account average {average:.1f})" if on_scale else ""
+        scale = abs(average) if average else 1.0
+        relative = (score - average) / scale
+        if score >= best or relative >= settings.swot_margin:
+            text = (
+                f"Strong {label}{detail}"
+                if on_scale
+                else f"{label.capitalize()} above the key-account average"
+            )
+            strong.append((relative, (account, "strength", text, "needs analysis")))
+        elif relative <= -settings.swot_margin:
+            text = (
+                f"Weak {label}{detail}" if on_scale else f"{label.capitalize()} below the key-account average"
+            )
+            weak.append((relative, (account, "weakness", text, "needs analysis")))
+    strong.sort(key=lambda item: -item[0])
+    weak.sort(key=lambda item: item[0])
+    return [item for _, item in strong[:MAX_ITEMS]] + [item for _, item in weak[:MAX_ITEMS]]
+
+
+def _market_items(
+    account: str, wallet: pd.DataFrame, gaps: pd.DataFrame, base: pd.DataFrame, money: MoneyFormatter
+) -> list[tuple]:
+    """Opportunities (headroom, category gaps, growth) and the threat of a decline."""
+    items: list[tuple] = []
+    if not wallet.empty and pd.notna(wallet["headroom"].iloc[0]) and wallet["headroom"].iloc[0] > 0:
+        share = _pct(float(wallet["share_of_wallet"].iloc[0]))
+        text = (
+            f"{money(float(wallet['headroom'].iloc[0]))} of its purchases in our categories still go"
+            f" to other suppliers (we hold {share} of its wallet)"
+        )
+        items.append((account, "opportunity", text, "market"))
+    for gap in gaps.head(3).itertuples(index=False):
+        verb = "does not buy it from us" if gap.gap == "white space" else "buys little of it from us"
+        text = (
+            f"{gap.category}: {_pct(gap.peer_penetration)} of its {gap.segment} peers buy it from us,"
+            f" it {verb} (about {money(float(gap.opportunity))} at its peers' mix)"
+        )
+        items.append((account, "opportunity", text, "sales"))
+    if not base.empty and pd.notna(base["growth"].iloc[0]):
+        growth = float(base["growth"].iloc[0])
+        change = float(base["sales"].iloc[0] - base["previous_sales"].iloc[0])
+        if growth > 0:
+            text = f"It bought {_pct(growth)} more than the year before ({money(change)} more)"
+            items.append((account, "opportunity", text, "sales"))
+        elif growth < 0:
+            text = f"It bought {_pct(-growth)} less than the year before ({money(-change)} less)"
+            items.append((account, "threat", text, "sales"))
+    return items
+
+
+def _threat_items(account: str, rivals: pd.DataFrame, price: pd.DataFrame, n_naming: int) -> list[tuple]:
+    """Threats from the competitors named and from price pressure."""
+    items: list[tuple] = []
+    for rival in rivals.itertuples(index=False):
+        share = "" if pd.isna(rival.stated_share) else f", about {_pct(rival.stated_share)} of its purchases"
+        text = (
+            f"{rival.competitor} supplies it too{share}"
+            f" (named by {rival.accounts_naming} of {n_naming} accounts)"
+        )
+        items.append((account, "threat", text, "competitors"))
+    if not price.empty and bool(price["price_pressure"].iloc[0]):
+        text = (
+            f"Bought on price: gross margin {_pct(float(price['margin'].iloc[0]))} against"
+            f" {_pct(float(price['peer_margin'].iloc[0]))} for its segment"
+        )
+        items.append((account, "threat", text, "sales"))
+    return items
+
+
+def swot_table(
+    *,
+    customer_ids: Sequence[str],
+    scorecard: pd.DataFrame | None = None,
+    wallets: pd.DataFrame | None = None,
+    baseline: pd.DataFrame | None = None,
+    gaps: pd.DataFrame | None = None,
+    competitors: pd.DataFrame | None = None,
+    prices: pd.DataFrame | None = None,
+    money: MoneyFormatter = _plain_money,
+    settings: PlanningSettings | None = None,
+) -> pd.DataFrame:
+    """Propose a SWOT per account from the needs scorecard and the market analysis.
+
+    Parameters
+    ----------
+    customer_ids : sequence of str
+        The accounts, in order.
+    scorecard : pandas.DataFrame, optional
+        ``needs_scorecard``: ``customer_id``, ``family``, ``indicator``, ``score``,
+        ``portfolio_average``, ``best_quartile`` (higher scores are better).
+    wallets : pandas.DataFrame, optional
+        :func:`~kamtools.stages.planning.market.wallet_share`: ``share_of_wallet``, ``headroom``.
+    baseline : pandas.DataFrame, optional
+        :func:`~kamtools.stages.planning.market.account_baseline`: ``sales``,
+        ``previous_sales``, ``growth``.
+    gaps : pandas.DataFrame, optional
+        :func:`~kamtools.stages.planning.market.category_gaps`.
+    competitors, prices : pandas.DataFrame, optional
+        :func:`~kamtools.stages.planning.competitors.competitor_table` and
+        :func:`~kamtools.stages.planning.competitors.price_signals`.
+    money : callable, optional
+        Writes an amount for a reader (the report passes the house money formatter with its
+        currency); default: whole numbers with thousands separators.
+    settings : PlanningSettings, optional
+        ``swot_margin``: how far from the average an indicator must be to count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`SWOT_COLUMNS`: ``quadrant`` one of :data:`QUADRANTS`, ``item`` a sentence,
+        ``source`` where it came from ("needs analysis", "market", "sales", "competitors");
+        at most :data:`MAX_ITEMS` per quadrant, grouped by account then quadrant.
+    """
+    settings = settings or PlanningSettings()
+    if scorecard is not None and not scorecard.empty:
+        require_columns(
+            scorecard,
+            ("customer_id", "family", "indicator", "score", "portfolio_average", "best_quartile"),
+            "needs_scorecard",
+        )
+
+    def lookup(frame: pd.DataFrame | None, account: str) -> pd.DataFrame:
+        if frame is None or frame.empty:
+            return pd.DataFrame()
+        return frame.loc[frame["customer_id"].astype(str) == account]
+
+    n_naming = 0 if competitors is None or competitors.empty else competitors["customer_id"].nunique()
+    rows: list[tuple] = []
+    for account in (str(c) for c in customer_ids):
+        items: list[tuple] = []
+        if scorecard is not None and not scorecard.empty:
+            items += _scorecard_items(scorecard, account, settings)
+        items += _market_items(
+            account, lookup(wallets, account), lookup(gaps, account), lookup(baseline, account), money
+        )
+        items += _threat_items(account, lookup(competitors, account), lookup(prices, account), n_naming)
+        for quadrant in QUADRANTS:
+            rows += [item for item in items if item[1] == quadrant][:MAX_ITEMS]
+    return pd.DataFrame(rows, columns=list(SWOT_COLUMNS))
