@@ -60,7 +60,16 @@ def _parser() -> argparse.ArgumentParser:
         "--from",
         dest="from_file",
         type=Path,
-        help="a real export of invoice lines: copy it and propose a column mapping",
+        help="a real export of invoice lines: copy it and propose a column mapping and the periods",
+    )
+    new.add_argument("--customers", type=Path, help="with --from: the customer master export")
+    new.add_argument("--receivables", type=Path, help="with --from: open items / paid invoices")
+    new.add_argument(
+        "--lookup",
+        type=Path,
+        action="append",
+        default=[],
+        help="with --from: a lookup file joined onto the lines (e.g. product -> category); repeatable",
     )
 
     validate = commands.add_parser("validate", help="check a client workspace and list every problem")
@@ -127,15 +136,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     target = args.clients_dir / args.client
-    if args.from_file is not None and not args.from_file.exists():
-        print(f"kam new: {args.from_file.name}: file not found", file=sys.stderr)
+    companions = {t: getattr(args, t) for t in ("customers", "receivables") if getattr(args, t) is not None}
+    given = [args.from_file, *companions.values(), *args.lookup]
+    if args.from_file is None and len(given) > 1:
+        print(
+            "kam new: --customers, --receivables and --lookup need --from (the invoice lines)",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
-    written = new_workspace(target, name=args.name or args.client, from_file=args.from_file)
-    print(f"Created client workspace {target} with {len(written)} files.")
-    print(
-        "Fill in the files in inputs/ (one example row each shows the format; delete it), check client.yml,"
+    for path in given:
+        if path is not None and not path.exists():
+            print(f"kam new: {path.name}: file not found", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    written = new_workspace(
+        target,
+        name=args.name or args.client,
+        from_file=args.from_file,
+        companions=companions,
+        lookup_files=args.lookup,
     )
-    print(f"then run: kam validate {args.client}")
+    print(f"Created client workspace {target} with {len(written)} files.")
+    if args.from_file is None:
+        print("Fill in the files in inputs/ (one example row each shows the format; delete it),")
+        print("check client.yml,")
+        print(f"then run: kam validate {args.client}")
+        return EXIT_OK
+    print("Proposed client.yml (edit it to change anything; nothing is asked):\n")
+    print((target / "client.yml").read_text(encoding="utf-8"))
+    workspace = load_workspace(target)
+    problems = workspace.intake.problems
+    if problems:
+        print(f"Checked: {len(problems)} problem(s) to fix in client.yml or the files, e.g.:")
+        for problem in problems[:5]:
+            print(f"  - {problem}")
+        print(f"Fix them, then run: kam validate {args.client}")
+    else:
+        print(f"Checked: no problems found. Next: kam validate {args.client}, then kam run {args.client}")
     return EXIT_OK
 
 

@@ -8,8 +8,8 @@ exported separately. ``client.yml`` declares the join under the input it enriche
         file: inputs/export.csv
         lookups:
           - file: inputs/products.csv      # the lookup file (CSV, XLSX or Parquet)
-            on: ItemNo                     # column of the export holding the key
-            key: Item                      # column of the lookup file (default: same as on)
+            by: ItemNo                     # column of the export holding the key
+            key: Item                      # column of the lookup file (default: same as by)
             columns: {category: ProductGroup}   # contract column: lookup file column
             missing: error                 # or blank: lines whose key is not listed stay empty
 
@@ -37,7 +37,7 @@ class LookupSpec:
 
     file: str
     path: str
-    on: str
+    by: str
     key: str
     columns: Mapping[str, str] = field(default_factory=dict)
     missing: str = "error"
@@ -75,17 +75,20 @@ def parse_lookups(table: str, entries: Any, *, contract_columns: Sequence[str]) 
     if entries is None:
         return ()
     if not isinstance(entries, list):
-        raise ValueError(f"inputs.{table}.lookups: a list of joins (file, on, columns), not {entries!r}")
-    allowed = {"file", "on", "key", "columns", "missing", "encoding", "delimiter", "sheet"}
+        raise ValueError(f"inputs.{table}.lookups: a list of joins (file, by, columns), not {entries!r}")
+    allowed = {"file", "by", "key", "columns", "missing", "encoding", "delimiter", "sheet"}
     specs = []
     for i, entry in enumerate(entries):
         where = f"inputs.{table}.lookups[{i}]"
         if not isinstance(entry, Mapping):
-            raise ValueError(f"{where}: needs 'file', 'on' and 'columns'")
+            raise ValueError(f"{where}: needs 'file', 'by' and 'columns'")
+        if True in entry:
+            # YAML 1.1 reads an unquoted `on:` key as the boolean true.
+            raise ValueError(f"{where}: write 'by:' (the export's key column), not 'on:'")
         unknown = set(entry) - allowed
         if unknown:
             raise ValueError(f"{where}: unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
-        for required in ("file", "on", "columns"):
+        for required in ("file", "by", "columns"):
             if not entry.get(required):
                 raise ValueError(f"{where}: '{required}' is required")
         columns = entry["columns"]
@@ -103,8 +106,8 @@ def parse_lookups(table: str, entries: Any, *, contract_columns: Sequence[str]) 
             LookupSpec(
                 file=path.rsplit("/", 1)[-1],
                 path=str(entry["file"]),
-                on=str(entry["on"]),
-                key=str(entry.get("key") or entry["on"]),
+                by=str(entry["by"]),
+                key=str(entry.get("key") or entry["by"]),
                 columns={str(k): str(v) for k, v in columns.items()},
                 missing=missing,
                 options={k: entry[k] for k in ("encoding", "delimiter", "sheet") if k in entry},

@@ -29,12 +29,14 @@ from typing import Any
 import pandas as pd
 
 from kamtools.contract import TABLES
-from kamtools.periods import comparison_window, fiscal_period
+from kamtools.periods import comparison_window, fiscal_period, period_bounds
 
 __all__ = [
     "MISSING_TOKENS",
+    "InputsProposal",
     "PeriodProposal",
     "normalise_header",
+    "propose_inputs",
     "propose_lookup",
     "propose_mapping",
     "propose_periods",
@@ -117,9 +119,9 @@ def _match(header: Sequence[str], targets: Sequence[str], taken: set[str]) -> di
 
 def _tokens_seen(sample: pd.DataFrame, columns: Sequence[str]) -> list[str]:
     seen: list[str] = []
-    wanted = {t.upper(): t for t in MISSING_TOKENS}
+    wanted = [t.upper() for t in MISSING_TOKENS]
     for column in columns:
-        if column not in sample.columns or sample[column].dtype != object:
+        if column not in sample.columns or pd.api.types.is_numeric_dtype(sample[column]):
             continue
         cells = sample[column].astype(str).str.strip()
         for cell in cells[cells.str.upper().isin(wanted)].unique():
@@ -206,7 +208,7 @@ def propose_lookup(
     supplied = {t: c for t, c in supplied.items() if t in ("category", "product")}
     if not supplied:
         return None
-    entry: dict[str, Any] = {"file": file, "on": on}
+    entry: dict[str, Any] = {"file": file, "by": on}
     if key != on:
         entry["key"] = key
     entry["columns"] = supplied
@@ -250,9 +252,19 @@ def propose_periods(dates: pd.Series, *, start_month: int = 1) -> PeriodProposal
         reason = f"{span}: {current} is the latest complete fiscal year."
     else:
         current = last
-        reason = f"{span}: no later fiscal year is complete, so {current} is compared like for like."
+        reason = (
+            f"{span}: {current} is not complete (its data stop on {dates.max():%Y-%m-%d}), so it is"
+            f" compared like for like with the same months of {current - 1}."
+        )
     if current <= first:
         reason += f" There is no earlier year in the data: {current - 1} has no sales to compare with."
+    elif (labels == current - 1).any() and dates[labels == current - 1].min() > period_bounds(
+        current - 1, start_month=start_month
+    )[0] + pd.Timedelta(days=31):
+        reason += (
+            f" {current - 1} is only partly in the data (from {dates[labels == current - 1].min():%Y-%m-%d}):"
+            " check client.fiscal_year_start_month and the periods."
+        )
     previous = current - 1
     return PeriodProposal(
         current=current,
@@ -261,3 +273,121 @@ def propose_periods(dates: pd.Series, *, start_month: int = 1) -> PeriodProposal
         later_lines=current < last,
         reason=reason,
     )
+
+
+@dataclass(frozen=True)
+class InputsProposal:
+    """What ``kam new --from`` writes into ``client.yml``, and the sentences that explain it."""
+
+    inputs: dict[str, dict[str, Any]]
+    periods: PeriodProposal | None
+    notes: list[str]
+
+
+def _describe(table: str, file: str, header: Sequence[str], proposal: Mapping[str, Any]) -> list[str]:
+    mapped = dict(proposal.get("columns", {}))
+    used = set(mapped.values()) | set(proposal.get("net_sales_from", []))
+    used |= set(proposal.get("customer_columns", {}).values()) | {proposal.get("cost_from_profit")}
+    pairs = ", ".join(f"{target} = '{source}'" for target, source in mapped.items())
+    notes = [f"{table} ({file}): " + (pairs or "no column recognised")]
+    if "net_sales_from" in proposal:
+        notes.append(f"{table}: net_sales = {' x '.join(proposal['net_sales_from'])} (no line total found)")
+    if "cost_from_profit" in proposal:
+        notes.append(
+            f"{table}: cost = net sales - '{proposal['cost_from_profit']}' (a profit column, no cost)"
+        )
+    if "customer_columns" in proposal:
+        pairs = ", ".join(f"{t} = '{c}'" for t, c in proposal["customer_columns"].items())
+        notes.append(f"{table}: no customer master given: customers are derived from the lines ({pairs})")
+    if "missing_values" in proposal:
+        shown = ", ".join(repr(t) for t in proposal["missing_values"])
+        notes.append(f"{table}: cells reading {shown} are read as empty (missing_values)")
+    if "drop_rows_missing" in proposal:
+        notes.append(
+            f"{table}: lines without a customer number are set aside and counted (drop_rows_missing)"
+        )
+    required = [c for c in TABLES[table].required_columns if c not in mapped]
+    if table == "sales" and "net_sales_from" in proposal:
+        required = [c for c in required if c != "net_sales"]
+    for column in required:
+        notes.append(
+            f"{table}: required column '{column}' not recognised:"
+            f" map it under inputs.{table}.columns in client.yml"
+        )
+    unused = [str(c) for c in header if str(c) not in used]
+    if unused:
+        notes.append(f"{table}: columns not used: {', '.join(unused)}")
+    return notes
+
+
+def propose_inputs(
+    files: Mapping[str, tuple[str, pd.DataFrame]],
+    *,
+    lookups: Mapping[str, pd.DataFrame] | None = None,
+    start_month: int = 1,
+) -> InputsProposal:
+    """Propose the ``inputs`` and ``periods`` of ``client.yml`` for a set of real exports.
+
+    Parameters
+    ----------
+    files : mapping
+        Contract table name → (file path as client.yml will name it, e.g. ``inputs/export.csv``,
+        raw text frame of the whole file). "sales" is required; "customers" and "receivables"
+        are common companions.
+    lookups : mapping, optional
+        Lookup file path (as client.yml will name it) → raw frame, joined onto the sales lines.
+    start_month : int
+        Fiscal year start used to propose the periods.
+
+    Returns
+    -------
+    InputsProposal
+        The ``inputs`` mapping, the proposed periods (None without readable dates) and one
+        plain sentence per decision or gap, for the user to check in ``client.yml``.
+    """
+    from kamtools.validation import parse_dates
+
+    inputs: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
+    for table, (path, frame) in files.items():
+        proposal = propose_mapping(list(frame.columns), table, sample=frame)
+        if table == "sales" and "customers" in files:
+            proposal.pop("customer_columns", None)  # the master has names, regions, segments
+        inputs[table] = {"file": path, **proposal}
+        notes += _describe(table, path.rsplit("/", 1)[-1], list(frame.columns), proposal)
+    sales = files["sales"][1]
+    sales_spec = inputs["sales"]
+    for path, lookup in (lookups or {}).items():
+        name = path.rsplit("/", 1)[-1]
+        entry = propose_lookup(
+            list(lookup.columns),
+            file=path,
+            sales_header=list(sales.columns),
+            sales_columns=sales_spec["columns"],
+        )
+        if entry is None:
+            notes.append(
+                f"lookup {name}: no shared key column or no category found; declare the join under"
+                " inputs.sales.lookups in client.yml (file, by, key, columns)"
+            )
+            continue
+        sales_spec.setdefault("lookups", []).append(entry)
+        added = ", ".join(f"{t} = '{c}'" for t, c in entry["columns"].items())
+        notes.append(f"lookup {name}: joined by '{entry['by']}' = '{entry.get('key', entry['by'])}': {added}")
+    periods = None
+    date_column = sales_spec["columns"].get("invoice_date")
+    if date_column:
+        cells = sales[date_column].astype(str).str.strip()
+        tokens = {t.upper() for t in sales_spec.get("missing_values", [])}
+        dates, _ = parse_dates(cells.where(~cells.str.upper().isin(tokens), ""))
+        periods = propose_periods(dates, start_month=start_month)
+    if periods is None:
+        notes.append("periods: no readable invoice date; set periods.current in client.yml")
+    else:
+        notes.append(f"periods: current {periods.current}, previous {periods.previous}. {periods.reason}")
+        if periods.later_lines:
+            sales_spec["out_of_period"] = "exclude"
+            notes.append(
+                f"sales: lines dated after {periods.current} are set aside and counted (out_of_period)"
+            )
+    return InputsProposal(inputs=inputs, periods=periods, notes=notes)

@@ -479,10 +479,10 @@ def _join_lookups(
 ) -> None:
     """Add the columns of the declared lookup files to ``canonical`` (in place, our own frame)."""
     for lookup in check.spec.lookups:
-        on = _find_column(raw, lookup.on)
+        on = _find_column(raw, lookup.by)
         if on is None:
             check.problem(
-                lookup.on, f"is named in a lookup of client.yml ({lookup.file}) but not in the file"
+                lookup.by, f"is named in a lookup of client.yml ({lookup.file}) but not in the file"
             )
             continue
         frame = lookup_tables.get(lookup.file)
@@ -557,7 +557,8 @@ def _set_aside_exact_duplicates(
     same date, customer and amount but another product, description or line number are two sales.
     """
     source = raw.loc[canonical.index]
-    source = source.apply(lambda c: _as_text(c).str.strip() if c.dtype == object else c)
+    text = [c for c in source.columns if source[c].dtype == object or pd.api.types.is_string_dtype(source[c])]
+    source = source.assign(**{c: _as_text(source[c]).str.strip() for c in text})
     duplicated = source.duplicated(keep="first")
     check.repair("set aside: exact duplicate of an earlier row", canonical.loc[duplicated, ROW], dropped=True)
     if check.table.name == "sales":
@@ -653,7 +654,7 @@ def validate_table(
             canonical[f"customer_{target}"] = raw[found]
     _join_lookups(check, raw, canonical, kept, rows, lookup_tables or {})
     used = {spec.columns.get(c, c) for c in table.column_names} | set(spec.net_sales_from or ())
-    used |= {*spec.customer_columns.values(), spec.cost_from_profit, *(lk.on for lk in spec.lookups)}
+    used |= {*spec.customer_columns.values(), spec.cost_from_profit, *(lk.by for lk in spec.lookups)}
     for name, hit in emptied.items():
         if any(_find_column(raw, u) == name for u in used if u):
             shown = ", ".join(repr(t) for t in spec.missing_values)

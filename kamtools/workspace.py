@@ -14,12 +14,13 @@ This module reads the configuration, checks it, and loads and validates the tabl
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from kamtools import io
 from kamtools.contract import TABLES
@@ -226,7 +227,7 @@ def load_workspace(workspace: Path, *, period: int | None = None) -> Workspace:
                 lookup_path = _input_path(workspace, lookup.path)
                 lookup_tables[lookup.file] = io.read_raw_table(lookup_path, options=lookup.options)
             except io.InputFileError as exc:
-                unreadable.append(Problem(table, lookup.file, None, f"lookup file {exc.message}"))
+                unreadable.append(Problem(table, lookup.file, None, f"lookup file: {exc.message}"))
     start, end = config.span
     intake = validate_tables(
         raw_tables,
@@ -301,17 +302,31 @@ def blank_config(
     }
 
 
-def new_workspace(workspace: Path, *, name: str, from_file: Path | None = None) -> list[Path]:
+def new_workspace(
+    workspace: Path,
+    *,
+    name: str,
+    from_file: Path | None = None,
+    companions: Mapping[str, Path] | None = None,
+    lookup_files: Sequence[Path] = (),
+) -> list[Path]:
     """Create a client workspace with blank input files (CSV and XLSX) and a ``client.yml``.
 
-    With ``from_file`` (a real export of invoice lines), the sales input points at a copy of
-    it and its columns are mapped by :func:`kamtools.mapping.propose_mapping`. Refuses to
-    touch an existing workspace, so nobody's entries are ever overwritten.
+    With ``from_file`` (a real export of invoice lines), ``companions`` (other exports by
+    contract table, e.g. ``{"customers": master.xlsx, "receivables": open_items.csv}``) and
+    ``lookup_files`` (e.g. a product list giving the category), the files are copied into
+    ``inputs/`` and :func:`kamtools.mapping.propose_inputs` proposes their mapping and the
+    periods; the proposal's notes head ``client.yml`` as comments for the user to check.
+    Every file is read before anything is written, and an existing workspace is never
+    touched, so nobody's entries are ever overwritten.
     """
-    from kamtools.mapping import propose_mapping
+    from kamtools.mapping import propose_inputs
 
     if (workspace / CONFIG_FILE).exists():
         raise ConfigError(f"the workspace '{workspace.name}' already exists; nothing was changed")
+    exports = {"sales": from_file, **dict(companions or {})} if from_file is not None else {}
+    frames = {table: (f"inputs/{path.name}", io.read_raw_table(path)) for table, path in exports.items()}
+    lookups = {f"inputs/{path.name}": io.read_raw_table(path) for path in lookup_files}
     inputs = workspace / "inputs"
     inputs.mkdir(parents=True, exist_ok=True)
     (workspace / "workshop").mkdir(exist_ok=True)
@@ -320,18 +335,30 @@ def new_workspace(workspace: Path, *, name: str, from_file: Path | None = None) 
         target = inputs / template.name
         target.write_bytes(template.read_bytes())
         written.append(target)
-    sales_mapping = None
-    if from_file is not None:
-        header = io.read_raw_table(from_file, nrows=0).columns
-        sales_mapping = {"file": f"inputs/{from_file.name}", **propose_mapping(list(header))}
-        target = inputs / from_file.name
-        target.write_bytes(from_file.read_bytes())
+    for path in [*exports.values(), *lookup_files]:
+        target = inputs / path.name
+        target.write_bytes(path.read_bytes())
         written.append(target)
-    config = blank_config(name, slug=workspace.name, sales_mapping=sales_mapping)
-    if from_file is not None:
-        # A single export usually has no customer master: derive it from the lines.
-        config["inputs"] = {"sales": config["inputs"]["sales"]}
-    io.write_yaml(workspace / CONFIG_FILE, config, keep_previous=False)
+    config = blank_config(name, slug=workspace.name)
+    notes: list[str] = []
+    if frames:
+        proposal = propose_inputs(frames, lookups=lookups)
+        # Only the files given: without a customer master, customers come from the lines.
+        config["inputs"] = proposal.inputs
+        if proposal.periods is not None:
+            periods = proposal.periods
+            config["periods"] = {
+                "current": periods.current,
+                "previous": periods.previous,
+                "first": periods.first,
+            }
+        notes = [
+            f"Proposed by `kam new` from {', '.join(p.name for p in exports.values())}; check it:",
+            *proposal.notes,
+        ]
+    header = "".join(f"# {line}\n" for line in notes)
+    body = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    io.write_text_atomic(workspace / CONFIG_FILE, header + body)
     written.append(workspace / CONFIG_FILE)
     return written
 

@@ -214,7 +214,7 @@ LOOKUP_MAPPING = {
     "lookups": [
         {
             "file": "inputs/products.csv",
-            "on": "ItemNo",
+            "by": "ItemNo",
             "key": "Item",
             "columns": {"category": "ProductGroup"},
         }
@@ -259,13 +259,13 @@ def test_a_lookup_column_missing_from_the_lookup_file_is_named():
 
 
 def test_lookup_settings_are_checked():
-    with pytest.raises(ValueError, match=r"lookups\[0\]: 'on' is required"):
+    with pytest.raises(ValueError, match=r"lookups\[0\]: 'by' is required"):
         spec_from_mapping(
             "sales", {"file": "x.csv", "lookups": [{"file": "p.csv", "columns": {"category": "G"}}]}
         )
     with pytest.raises(ValueError, match=r"lookups\[0\].columns: \['colour'\]"):
         spec_from_mapping(
-            "sales", {"file": "x.csv", "lookups": [{"file": "p.csv", "on": "A", "columns": {"colour": "G"}}]}
+            "sales", {"file": "x.csv", "lookups": [{"file": "p.csv", "by": "A", "columns": {"colour": "G"}}]}
         )
     with pytest.raises(ValueError, match="both columns and a lookup"):
         spec_from_mapping(
@@ -273,6 +273,6 @@ def test_lookup_settings_are_checked():
             {
                 "file": "x.csv",
                 "columns": {"category": "Cat"},
-                "lookups": [{"file": "p.csv", "on": "A", "columns": {"category": "G"}}],
+                "lookups": [{"file": "p.csv", "by": "A", "columns": {"category": "G"}}],
             },
         )
