@@ -17,11 +17,16 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+import warnings
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -39,12 +44,56 @@ SNIFF_BYTES = 256 * 1024
 
 
 class InputFileError(Exception):
-    """An input file cannot be read at all (missing, wrong format, undecodable)."""
+    """An input file cannot be read at all (missing, wrong format, undecodable).
 
-    def __init__(self, file: str, message: str) -> None:
-        super().__init__(f"{file}: {message}")
+    ``rows`` (Excel numbering, header = row 1) and ``column`` say where, when the reason lies
+    in one place of the file (a row with too many fields, a quote never closed).
+    """
+
+    def __init__(
+        self, file: str, message: str, *, rows: tuple[int, ...] = (), column: str | None = None
+    ) -> None:
+        where = f"{file}, row {rows[0]}" if len(rows) == 1 else file
+        super().__init__(f"{where}: {message}")
         self.file = file
         self.message = message
+        self.rows = rows
+        self.column = column
+
+
+@dataclass(frozen=True)
+class ReadFinding:
+    """Something the reader noticed in a file it could read: a repair, a note or a problem.
+
+    ``kind`` is ``"note"`` (reported, nothing changed in the values), ``"problem"`` (stops
+    the run) or ``"problem_if_used"`` (stops the run only when validation uses ``column``).
+    Readers attach their findings to the frame (``frame.attrs["read_findings"]``) and
+    :mod:`kamtools.validation` turns them into problems and notes with the file's name.
+    """
+
+    message: str
+    kind: str = "note"
+    column: str | None = None
+    rows: tuple[int, ...] = ()
+    values: tuple[str, ...] = ()
+
+
+READ_FINDINGS = "read_findings"
+ROW_NUMBERS = "row_numbers"
+MAGIC_ZIP = b"PK\x03\x04"
+MAGIC_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAGIC_GZIP = b"\x1f\x8b"
+ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 with a byte-order mark",
+    "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16 (little-endian, without a byte-order mark)",
+    "utf-16-be": "UTF-16 (big-endian, without a byte-order mark)",
+    "cp1252": "Windows-1252 (cp1252)",
+    "latin-1": "Latin-1 (ISO-8859-1)",
+    "gbk": "GBK (Chinese)",
+}
+_VALID_UTF8 = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 def _suffix(path: Path) -> str:
@@ -66,15 +115,22 @@ def _head_bytes(path: Path, size: int = SNIFF_BYTES) -> bytes:
 def detect_encoding(sample: bytes) -> str:
     """Name the text encoding of a CSV sample.
 
-    A byte-order mark decides; otherwise the first candidate of :data:`CANDIDATE_ENCODINGS`
-    that decodes the sample without error wins. A sample cut in the middle of a multi-byte
-    character is tolerated by ignoring its last three bytes.
+    A byte-order mark decides; UTF-16 without one shows in its zero bytes. Otherwise UTF-8
+    wins when the sample decodes as UTF-8, or when its valid UTF-8 characters outnumber the
+    stray bytes (one bad byte must not turn every accented name into mojibake: the reader
+    replaces and reports it). Else the first of :data:`CANDIDATE_ENCODINGS` that decodes the
+    sample. A sample cut in the middle of a multi-byte character is tolerated.
     """
     if sample.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    utf16 = _utf16_without_bom(sample)
+    if utf16:
+        return utf16
     body = sample[:-3] if len(sample) >= SNIFF_BYTES else sample
+    if _mostly_utf8(body):
+        return "utf-8"
     candidates = list(CANDIDATE_ENCODINGS)
     if not _looks_double_byte(body):
         # Accented Western text (isolated high bytes) often decodes as GBK too, wrongly.
@@ -86,6 +142,32 @@ def detect_encoding(sample: bytes) -> str:
             continue
         return encoding
     return "latin-1"
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 text of Latin letters has a zero byte in every pair, on one side."""
+    pairs = sample[: len(sample) // 2 * 2]
+    if len(pairs) < 8:
+        return None
+    even, odd = pairs[0::2].count(0), pairs[1::2].count(0)
+    half = len(pairs) // 2
+    if odd > 0.6 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.6 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    try:
+        sample.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        pass
+    valid = len(_VALID_UTF8.findall(sample))
+    high = sum(1 for byte in sample if byte >= 0x80)
+    stray = high - sum(len(m) for m in _VALID_UTF8.findall(sample))
+    return valid > stray
 
 
 def _looks_double_byte(sample: bytes) -> bool:
@@ -114,7 +196,11 @@ def detect_delimiter(text_sample: str) -> str:
 
 
 def read_raw_table(
-    path: Path, *, options: Mapping[str, Any] | None = None, nrows: int | None = None
+    path: Path,
+    *,
+    options: Mapping[str, Any] | None = None,
+    nrows: int | None = None,
+    expected: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read an input file into a frame of text cells, exactly as the user typed them.
 
@@ -126,63 +212,309 @@ def read_raw_table(
         Reading options from ``client.yml``: ``encoding``, ``delimiter``, ``sheet``.
     nrows
         Read only this many data rows (``0``: just the header), e.g. to propose a mapping.
+    expected
+        Column names the table needs: they find the sheet and header row of a workbook that
+        opens with a cover sheet or title rows.
 
     Returns
     -------
     pandas.DataFrame
         Every column as ``object``/``str`` (CSV, XLSX) with empty cells as ``""``; Parquet keeps
         its own types because the file already carries them. The header row is row 1 as in
-        Excel, so data row ``i`` (0-based) is the user's row ``i + 2``.
+        Excel, so data row ``i`` (0-based) is the user's row ``i + 2``, unless the reader
+        skipped title or blank rows: then ``frame.attrs["row_numbers"]`` holds each row's
+        number. ``frame.attrs["read_findings"]`` lists :class:`ReadFinding` notes and problems.
 
     Raises
     ------
     InputFileError
-        When the file is missing, of an unknown type, or cannot be decoded.
+        When the file is missing, of an unknown type, damaged, or cannot be decoded.
     """
     options = dict(options or {})
     label = path.name
     if not path.exists():
         raise InputFileError(label, "file not found")
+    if path.is_dir():
+        raise InputFileError(label, "is a folder, not a file")
     suffix = _suffix(path)
     try:
         if suffix in CSV_SUFFIXES:
             return _read_csv_text(path, options, nrows=nrows)
         if suffix in EXCEL_SUFFIXES:
-            sheet = options.get("sheet", 0)
-            frame = pd.read_excel(
-                path, sheet_name=sheet, dtype=str, keep_default_na=False, engine="openpyxl", nrows=nrows
-            )
-            return frame.fillna("")
+            from kamtools.excel import read_workbook
+
+            return read_workbook(path, options, nrows=nrows, expected=expected)
         if suffix in PARQUET_SUFFIXES:
-            frame = pd.read_parquet(path)
-            return frame if nrows is None else frame.head(nrows)
+            return _read_parquet(path, nrows=nrows)
     except InputFileError:
         raise
-    except (UnicodeDecodeError, ValueError, OSError, pd.errors.ParserError) as exc:
-        raise InputFileError(label, f"cannot be read ({type(exc).__name__}: {exc})") from exc
+    except (UnicodeDecodeError, ValueError, OSError, EOFError, zlib.error, pd.errors.ParserError) as exc:
+        detail = str(exc).replace(str(path), label).replace(str(path.parent), "")
+        raise InputFileError(label, f"cannot be read ({type(exc).__name__}: {detail})") from exc
     raise InputFileError(label, f"unsupported file type {suffix!r}; use CSV, XLSX or Parquet")
 
 
+def with_findings(frame: pd.DataFrame, findings: list[ReadFinding], rows: Sequence[int] | None = None):
+    if findings:
+        frame.attrs[READ_FINDINGS] = tuple(findings)
+    if rows is not None:
+        frame.attrs[ROW_NUMBERS] = tuple(int(r) for r in rows)
+    return frame
+
+
+def _not_text_message(path: Path, head: bytes) -> str | None:
+    """Why a file named like CSV is no text file (a workbook, an archive, binary data)."""
+    if head.startswith(MAGIC_ZIP):
+        if _zip_names(path) and "xl/workbook.xml" in _zip_names(path):
+            return (
+                f"is an Excel workbook, not a CSV text file; name it {_stem(path)}.xlsx in inputs/ and"
+                " client.yml"
+            )
+        return "is a zip archive, not a CSV text file; unpack it and name the file inside in client.yml"
+    if head.startswith(MAGIC_OLE):
+        return f"is an Excel 97-2003 workbook, not a CSV text file; save it as {_stem(path)}.xlsx"
+    return None
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in CSV_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def _csv_head(path: Path) -> bytes:
+    label = path.name
+    if path.name.lower().endswith(".gz"):
+        with path.open("rb") as handle:
+            if not handle.read(2).startswith(MAGIC_GZIP) and path.stat().st_size:
+                raise InputFileError(label, "is not a gzip-compressed file although its name ends in .gz")
+    try:
+        return _head_bytes(path)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise _damaged_gzip(label) from exc
+
+
+def _damaged_gzip(label: str) -> InputFileError:
+    return InputFileError(
+        label, "the compressed file is damaged or incomplete (gzip data ends early or is corrupt)"
+    )
+
+
 def _read_csv_text(path: Path, options: Mapping[str, Any], *, nrows: int | None = None) -> pd.DataFrame:
-    sample = _head_bytes(path)
+    label = path.name
+    sample = _csv_head(path)
     if not sample.strip():
         return pd.DataFrame()
-    encoding = options.get("encoding") or detect_encoding(sample)
-    delimiter = options.get("delimiter") or detect_delimiter(sample.decode(encoding, errors="replace"))
-    frame = pd.read_csv(
-        path,
-        sep=delimiter,
-        encoding=encoding,
-        dtype=str,
-        keep_default_na=False,
-        na_filter=False,
-        skip_blank_lines=True,
-        engine="c",
-        nrows=nrows,
-    )
+    reason = _not_text_message(path, sample[:8])
+    given = options.get("encoding")
+    encoding = given or detect_encoding(sample)
+    if reason is None and not encoding.startswith("utf-16") and b"\x00" in sample:
+        reason = "is not a text file (it holds binary data, e.g. a picture or a program)"
+    if reason:
+        raise InputFileError(label, reason)
+    findings: list[ReadFinding] = []
+    if not given and encoding not in ("utf-8", "utf-8-sig"):
+        findings.append(ReadFinding(f"read as {ENCODING_NAMES.get(encoding, encoding)}"))
+    text_sample = sample.decode(encoding, errors="replace")
+    delimiter = options.get("delimiter") or detect_delimiter(text_sample)
+    try:
+        frame = _pandas_csv(path, delimiter, encoding, "strict", nrows)
+    except UnicodeDecodeError as exc:
+        rows, count = _undecodable_rows(path, encoding)
+        if given:
+            raise InputFileError(
+                label,
+                f"cannot be decoded as {given!r} (the encoding set in client.yml) at row"
+                f" {rows[0] if rows else '?'}; remove the setting to detect the encoding",
+            ) from exc
+        frame = _pandas_csv(path, delimiter, encoding, "replace", nrows)
+        name = ENCODING_NAMES.get(encoding, encoding)
+        findings.append(
+            ReadFinding(
+                f"{count:,} {'byte' if count == 1 else 'bytes'} that {'is' if count == 1 else 'are'}"
+                f" not valid {name} replaced by '\ufffd' (the rest of the file is {name})",
+                rows=tuple(rows),
+            )
+        )
     # A BOM decoded by a non-sig codec ends up glued to the first header.
     frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
+    findings.extend(duplicate_headers(_header_fields(text_sample, delimiter)))
+    blank = _blank_rows(frame)
+    rows = None
+    if blank is not None:
+        rows = (np.flatnonzero(~blank) + 2).tolist()
+        frame = frame[~blank].reset_index(drop=True)
+    return with_findings(frame, findings, rows)
+
+
+def _pandas_csv(path: Path, delimiter: str, encoding: str, errors: str, nrows: int | None) -> pd.DataFrame:
+    label = path.name
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(
+                path,
+                sep=delimiter,
+                encoding=encoding,
+                encoding_errors=errors,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                engine="c",
+                nrows=nrows,
+                on_bad_lines="warn",
+            )
+        except pd.errors.ParserError as exc:
+            quote = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+            if quote:
+                row = int(quote.group(1)) + 1
+                raise InputFileError(label, "a quote opened here is never closed", rows=(row,)) from exc
+            raise InputFileError(label, f"cannot be read as CSV ({exc})") from exc
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise _damaged_gzip(label) from exc
+        except pd.errors.EmptyDataError:
+            return pd.DataFrame()
+    ragged = [
+        (int(line), int(expected), int(saw))
+        for warning in caught
+        for line, expected, saw in re.findall(
+            r"Skipping line (\d+): expected (\d+) fields, saw (\d+)", str(warning.message)
+        )
+    ]
+    if ragged:
+        line, expected, saw = ragged[0]
+        rows = tuple(r[0] for r in ragged)
+        more = f"; rows {', '.join(map(str, rows[:10]))} too" if len(rows) > 1 else ""
+        raise InputFileError(
+            label,
+            f"has {saw} fields but the header has {expected} (a delimiter inside a value without"
+            f" quotes?){more}",
+            rows=(line,),
+        )
     return frame
+
+
+def _undecodable_rows(path: Path, encoding: str) -> tuple[list[int], int]:
+    """Rows (file lines, header = 1) holding bytes that ``encoding`` cannot decode, and how many."""
+    data = gzip.decompress(path.read_bytes()) if path.name.lower().endswith(".gz") else path.read_bytes()
+    rows: list[int] = []
+    count = 0
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode(encoding)
+        except UnicodeDecodeError:
+            escaped = line.decode(encoding, errors="surrogateescape")
+            count += sum(1 for ch in escaped if "\udc80" <= ch <= "\udcff")
+            rows.append(number)
+    return rows, count
+
+
+def _header_fields(text_sample: str, delimiter: str) -> list[str]:
+    first = next((line for line in text_sample.splitlines() if line.strip()), "")
+    try:
+        return [f.lstrip("\ufeff").strip() for f in next(csv.reader([first], delimiter=delimiter))]
+    except (csv.Error, StopIteration):
+        return []
+
+
+def duplicate_headers(header: Sequence[str]) -> list[ReadFinding]:
+    positions: dict[str, list[int]] = {}
+    for number, name in enumerate(header, start=1):
+        if name:
+            positions.setdefault(name, []).append(number)
+    return [
+        ReadFinding(
+            f"appears {len(where)} times in the header (columns {', '.join(map(str, where[:-1]))} and"
+            f" {where[-1]}); give each column its own name",
+            kind="problem_if_used",
+            column=name,
+            rows=(1,),
+        )
+        for name, where in positions.items()
+        if len(where) > 1
+    ]
+
+
+def _blank_rows(frame: pd.DataFrame) -> pd.Series | None:
+    """Rows with every cell empty (blank lines), or None when there are none (the usual case)."""
+    if frame.empty or not len(frame.columns):
+        return None
+    candidate = frame.iloc[:, 0] == ""
+    if not candidate.any():
+        return None
+    blank = candidate.copy()
+    for column in frame.columns[1:]:
+        blank &= frame[column] == ""
+        if not blank.any():
+            return None
+    return blank.to_numpy()
+
+
+def _zip_names(path: Path) -> list[str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return []
+
+
+def _read_parquet(path: Path, *, nrows: int | None) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    label = path.name
+    if path.stat().st_size == 0:
+        raise InputFileError(label, "the file is empty (0 bytes)")
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputFileError(
+            label, "is not a readable Parquet file (damaged, incomplete or another format)"
+        ) from exc
+    findings = []
+    for field_ in table.schema:
+        kind = field_.type
+        if pa.types.is_nested(kind) or pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            what = "lists" if pa.types.is_list(kind) or pa.types.is_large_list(kind) else f"{kind} values"
+            findings.append(
+                ReadFinding(
+                    f"holds {what}, not single values; kamtools reads one value per cell",
+                    kind="problem_if_used",
+                    column=field_.name,
+                )
+            )
+    frame = table.to_pandas()
+    for finding in findings:
+        frame[finding.column] = frame[finding.column].map(repr)
+    frame = frame if nrows is None else frame.head(nrows)
+    return with_findings(frame, findings)
+
+
+def input_path(workspace: Path, file: str, *, setting: str, allow_outside: bool = False) -> Path:
+    """The path of an input file named in ``client.yml``, refused when it leaves the workspace.
+
+    Client files are read from inside the workspace only: ``file: /etc/passwd``,
+    ``../other_client/sales.csv`` or a symbolic link pointing elsewhere is refused with the
+    setting's name (``setting``), unless the input says ``allow_outside: true`` explicitly.
+    """
+    path = Path(file).expanduser()
+    path = path if path.is_absolute() else workspace / path
+    if allow_outside:
+        return path
+    root = workspace.resolve()
+    real = path.resolve()
+    if real == root or root in real.parents:
+        return path
+    fix = "copy the file into inputs/ (or set `allow_outside: true` for this input to read it where it is)"
+    lexical = Path(os.path.normpath(workspace.absolute() / Path(file).expanduser()))
+    if lexical == workspace.absolute() or workspace.absolute() in lexical.parents:
+        raise InputFileError(
+            "client.yml", f"{setting}: '{file}' is a link to a file outside the workspace; {fix}"
+        )
+    raise InputFileError("client.yml", f"{setting}: '{file}' is outside the workspace; {fix}")
 
 
 def file_fingerprint(path: Path) -> str:

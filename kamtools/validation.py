@@ -22,7 +22,19 @@ import pandas as pd
 from kamtools.contract import SATISFACTION_LABELS, TABLES, Column, Table
 from kamtools.formatting import count_text
 from kamtools.inputspec import ExclusionRule, InputSpec, spec_from_mapping
+from kamtools.io import READ_FINDINGS, ROW_NUMBERS, ReadFinding
 from kamtools.lookups import join_lookup
+from kamtools.parsing import (
+    DECIMAL_NAMES,
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_ABS_NUMBER,
+    decide_decimal,
+    parse_dates,
+    parse_numbers,
+    read_dates,
+    read_numbers,
+)
 
 __all__ = [
     "ExclusionRule",
@@ -44,9 +56,8 @@ __all__ = [
 
 ROW = "_row"
 MAX_LISTED_ROWS = 10
-CURRENCY_PATTERN = r"[€£$¥]|\b(?:EUR|GBP|USD|CHF|CNY|RMB|JPY)\b"
-SPACE_PATTERN = r"[\s\u00a0\u202f]"
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+OPEN_DATE_COLUMNS = ("paid_date",)
+"""Date columns where empty means "not yet" (an open invoice): 9999-12-31 means the same."""
 
 
 @dataclass(frozen=True)
@@ -226,6 +237,7 @@ class _TableCheck:
         self.problems: list[Problem] = []
         self.repairs: list[Repair] = []
         self.notes: list[str] = []
+        self.decimal_fallback: str | None = None
         # Net sales of each invoice line by Excel row, so set-aside lines are counted in money.
         self.amounts: pd.Series | None = None
 
@@ -272,6 +284,28 @@ class _TableCheck:
                 )
             )
 
+    def reported_rows(self, column: str) -> set[int]:
+        """Rows of ``column`` that already have a problem (e.g. a formula without a value)."""
+        return {r for p in self.problems if p.column == column for r in p.rows}
+
+    def note(self, column: str | None, message: str, rows: Sequence[int] = ()) -> None:
+        """A remark for the data-quality notes: how something was read, nothing refused."""
+        note = str(Problem(self.table.name, self.spec.file, column, message, tuple(int(r) for r in rows)))
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def findings(self, findings: Sequence[ReadFinding]) -> None:
+        """Turn what the file reader noticed into problems and notes of this table."""
+        used = self.spec.used_headers
+        for finding in findings:
+            blocking = finding.kind == "problem" or (
+                finding.kind == "problem_if_used" and str(finding.column).strip().lower() in used
+            )
+            if blocking:
+                self.problem(finding.column, finding.message, finding.rows, finding.values)
+            elif finding.kind == "note":
+                self.note(finding.column, finding.message, finding.rows)
+
     def client_name(self, canonical: str) -> str:
         return self.spec.columns.get(canonical, canonical)
 
@@ -287,86 +321,6 @@ def _as_text(values: pd.Series) -> pd.Series:
     if pd.api.types.is_string_dtype(values) or values.dtype == object:
         return values.fillna("").astype(str)
     return values.astype(str).where(values.notna(), "")
-
-
-def _detect_decimal(text: pd.Series) -> str:
-    """Decide whether a column writes decimals with a comma ("1.234,56") or a point."""
-    sample = text[text != ""].head(5000)
-    comma = sample.str.contains(r"^-?[\d.\s']*,\d{1,3}$", regex=True).sum()
-    point = sample.str.contains(r"^-?[\d,\s']*\.\d+$", regex=True).sum()
-    thousands_comma = sample.str.contains(r"^-?\d{1,3}(?:,\d{3})+$", regex=True).sum()
-    return "," if comma > point + thousands_comma else "."
-
-
-def parse_numbers(text: pd.Series, *, decimal: str = "auto") -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Read numbers as people type them: currency signs, thousands separators, "(12.50)".
-
-    Returns the float values (NaN for empty or unreadable cells), a mask of cells that needed
-    a repair (symbols or separators removed) and a mask of cells that could not be read.
-    """
-    if pd.api.types.is_numeric_dtype(text) and not pd.api.types.is_bool_dtype(text):
-        values = text.astype(float)
-        none = pd.Series(False, index=text.index)
-        return values, none, none
-    raw = _as_text(text).str.strip()
-    empty = raw == ""
-    if decimal == "auto":
-        decimal = _detect_decimal(raw)
-    values = pd.Series(np.nan, index=raw.index, dtype="float64")
-    todo = ~empty
-    if decimal == ".":
-        # Most cells of a real export are plain numbers: read them directly, clean only the rest.
-        plain = pd.to_numeric(raw.where(~empty), errors="coerce").astype("float64")
-        values = plain.where(np.isfinite(plain))
-        todo = ~empty & values.isna()
-    repaired = pd.Series(False, index=raw.index)
-    if todo.any():
-        typed = raw[todo]
-        cleaned = typed.str.replace(CURRENCY_PATTERN, "", regex=True).str.replace(
-            SPACE_PATTERN, "", regex=True
-        )
-        negative = cleaned.str.startswith("(") & cleaned.str.endswith(")") | cleaned.str.endswith("-")
-        cleaned = cleaned.str.strip("()").str.rstrip("-").where(~negative, "-" + cleaned.str.strip("()-"))
-        if decimal == ",":
-            cleaned = cleaned.str.replace(r"[.']", "", regex=True).str.replace(",", ".", regex=False)
-        else:
-            cleaned = cleaned.str.replace(r"[,']", "", regex=True)
-        parsed = pd.to_numeric(cleaned, errors="coerce").astype("float64")
-        parsed = parsed.where(np.isfinite(parsed))
-        values.loc[todo] = parsed
-        repaired.loc[todo] = parsed.notna() & ~typed.str.fullmatch(r"-?\d+(\.\d+)?")
-    unreadable = values.isna() & ~empty
-    return values, repaired, unreadable
-
-
-def parse_dates(
-    text: pd.Series, *, date_format: str | None = None, dayfirst: bool = False
-) -> tuple[pd.Series, pd.Series]:
-    """Read dates in ISO, a given format, day-first or month-first text, or Excel serial numbers.
-
-    Returns the normalised dates (time of day dropped) and a mask of unreadable cells.
-    """
-    if pd.api.types.is_datetime64_any_dtype(text):
-        dates = pd.to_datetime(text).dt.tz_localize(None) if getattr(text.dt, "tz", None) else text
-        return dates.dt.normalize().astype("datetime64[ns]"), pd.Series(False, index=text.index)
-    raw = _as_text(text).str.strip()
-    empty = raw == ""
-    if date_format:
-        parsed = pd.to_datetime(raw.where(~empty), format=date_format, errors="coerce")
-    else:
-        parsed = pd.to_datetime(raw.where(~empty), format="ISO8601", errors="coerce")
-        todo = parsed.isna() & ~empty
-        if todo.any():
-            serial = pd.to_numeric(raw[todo], errors="coerce")
-            is_serial = serial.between(20000, 80000)
-            from_serial = EXCEL_EPOCH + pd.to_timedelta(serial[is_serial].round(), unit="D")
-            parsed.loc[from_serial.index] = from_serial
-            todo = parsed.isna() & ~empty
-        if todo.any():
-            parsed.loc[todo] = pd.to_datetime(raw[todo], format="mixed", dayfirst=dayfirst, errors="coerce")
-    parsed = pd.to_datetime(parsed, errors="coerce")
-    unreadable = parsed.isna() & ~empty
-    return parsed.dt.normalize().astype("datetime64[ns]"), unreadable
 
 
 def parse_scores(text: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -385,21 +339,9 @@ def _convert(check: _TableCheck, frame: pd.DataFrame, column: Column) -> pd.Seri
     user_column = check.client_name(column.name)
     rows = frame[ROW]
     if column.kind in ("number", "integer"):
-        parsed, repaired, bad = parse_numbers(values, decimal=check.spec.decimal)
-        if bad.any():
-            check.problem(user_column, "is not a number", rows[bad], values[bad])
-        if column.kind == "integer":
-            fractional = parsed.notna() & (parsed != parsed.round())
-            if fractional.any():
-                check.problem(user_column, "must be a whole number", rows[fractional], values[fractional])
-        check.repair("removed currency signs or thousands separators", rows[repaired], column=user_column)
-        return parsed
+        return _convert_numbers(check, values, rows, user_column, whole=column.kind == "integer")
     if column.kind == "date":
-        parsed, bad = parse_dates(values, date_format=check.spec.date_format, dayfirst=check.spec.dayfirst)
-        if bad.any():
-            hint = f" in the format {check.spec.date_format}" if check.spec.date_format else ""
-            check.problem(user_column, f"is not a date{hint}", rows[bad], values[bad])
-        return parsed
+        return _convert_dates(check, values, rows, user_column, open_ended=column.name in OPEN_DATE_COLUMNS)
     if column.kind == "score":
         parsed, bad = parse_scores(values)
         if bad.any():
@@ -428,6 +370,139 @@ def _convert(check: _TableCheck, frame: pd.DataFrame, column: Column) -> pd.Seri
             )
             stripped = stripped.where(~numeric_id, stripped.str[:-2])
     return stripped
+
+
+def _file_decimal(canonical: pd.DataFrame, table: Table) -> str | None:
+    """The decimal separator the file's number columns agree on, for a column that cannot decide."""
+    decided = set()
+    for c in table.columns:
+        is_text_number = c.kind in ("number", "integer") and c.name in canonical.columns
+        if is_text_number and not pd.api.types.is_numeric_dtype(canonical[c.name]):
+            decimal, evidence, _, _ = decide_decimal(canonical[c.name])
+            if evidence:
+                decided.add(decimal)
+    return decided.pop() if len(decided) == 1 else None
+
+
+def _convert_numbers(
+    check: _TableCheck, values: pd.Series, rows: pd.Series, user_column: str, *, whole: bool
+) -> pd.Series:
+    decimal = check.spec.decimal
+    reading = read_numbers(values, decimal=decimal, fallback=check.decimal_fallback)
+    shown = _as_text(values)
+    if reading.mixed_rows is not None:
+        comma, point = reading.mixed
+        check.problem(
+            user_column,
+            f"mixes a decimal comma (e.g. '{comma}') and a decimal point (e.g. '{point}'); the column must"
+            " use one format",
+            rows[reading.mixed_rows],
+        )
+    if reading.contradicts_setting is not None and reading.contradicts_setting.any():
+        bad = reading.contradicts_setting
+        check.problem(
+            user_column,
+            f"is not a number with {DECIMAL_NAMES[reading.decimal]} (decimal: '{decimal}' in client.yml)",
+            rows[bad],
+            values[bad],
+        )
+    for mask, message in (
+        (reading.unreadable, "is not a number"),
+        (reading.non_finite, "is not a finite number"),
+        (reading.too_large, f"is too large to be real (more than {MAX_ABS_NUMBER:,.0f})"),
+    ):
+        if mask.any():
+            check.problem(user_column, message, rows[mask], shown[mask])
+    parsed = reading.values
+    if whole:
+        fractional = parsed.notna() & (parsed != parsed.round())
+        if fractional.any():
+            check.problem(user_column, "must be a whole number", rows[fractional], values[fractional])
+    if reading.mixed_rows is not None:
+        return parsed
+    check.repair("removed currency signs or thousands separators", rows[reading.repaired], column=user_column)
+    if reading.decimal == "," or reading.thousands:
+        thousands = " and '.' between thousands" if reading.decimal == "," else " and ',' between thousands"
+        how = DECIMAL_NAMES[reading.decimal] + (thousands if reading.thousands else "")
+        why = "set in client.yml" if decimal != "auto" else f"decided by values such as '{reading.evidence}'"
+        if decimal == "auto" and not reading.evidence:
+            why = "as the file's other number columns"
+        if reading.ambiguous:
+            mark = "." if reading.decimal == "," else ","
+            how = f"'{mark}' between thousands"
+            why = (
+                f"values such as '{reading.ambiguous}' have three digits after the '{mark}' and no value"
+                " has decimals; set `decimal:` for this file in client.yml if they are decimals"
+            )
+        check.note(user_column, f"numbers read with {how} ({why})")
+    return parsed
+
+
+def _convert_dates(
+    check: _TableCheck, values: pd.Series, rows: pd.Series, user_column: str, *, open_ended: bool
+) -> pd.Series:
+    spec = check.spec
+    reading = read_dates(values, date_format=spec.date_format, dayfirst=spec.dayfirst)
+    shown = _as_text(values)
+    if reading.unreadable.any():
+        hint = f" in the format {spec.date_format}" if spec.date_format else ""
+        check.problem(
+            user_column, f"is not a date{hint}", rows[reading.unreadable], shown[reading.unreadable]
+        )
+    if reading.against_setting is not None and reading.against_setting.any():
+        bad = reading.against_setting
+        check.problem(
+            user_column,
+            f"is not a date in the order {reading.order} (dayfirst: {str(spec.dayfirst).lower()} in"
+            " client.yml)",
+            rows[bad],
+            shown[bad],
+        )
+    never = reading.never
+    if open_ended and never.any():
+        check.repair("9999-12-31 read as not paid (open), as SAP writes it", rows[never], column=user_column)
+    outside = reading.out_of_range | (never if not open_ended else False)
+    if outside.any():
+        year = pd.to_numeric(shown[outside].str.extract(r"(\d{4})")[0], errors="coerce").dropna()
+        which = f"the year {int(year.iloc[0])}" if len(year) else "the year"
+        check.problem(
+            user_column,
+            f"{which} is outside the dates kamtools can analyse ({FIRST_YEAR} to {LAST_YEAR})",
+            rows[outside],
+            shown[outside],
+        )
+    if reading.mixed_rows is not None:
+        first, second = reading.mixed
+        check.problem(
+            user_column,
+            f"mixes day/month dates (e.g. '{first}') and month/day dates (e.g. '{second}'); the column"
+            " must use one order",
+            rows[reading.mixed_rows],
+        )
+    elif reading.ambiguous:
+        check.problem(
+            user_column,
+            f"dates such as '{reading.ambiguous}' can be read day/month or month/day and no value decides;"
+            " set `dayfirst: true` or `date_format:` for this file in client.yml",
+            rows[reading.ambiguous_rows],
+        )
+    elif reading.evidence == ".":
+        check.note(user_column, f"dates read as {reading.order} (dates written with dots are day first)")
+    elif reading.evidence:
+        field = "first" if reading.order.startswith("day") else "second"
+        check.note(
+            user_column,
+            f"dates read as {reading.order} (decided by values such as '{reading.evidence}', whose"
+            f" {field} field is above 12)",
+        )
+    if reading.with_zone.any():
+        example = shown[reading.with_zone].iloc[0]
+        check.note(
+            user_column,
+            f"dates with a time zone (e.g. '{example}') read as the calendar date written; time and zone"
+            " dropped",
+        )
+    return reading.values
 
 
 def _blank_missing_tokens(raw: pd.DataFrame, tokens: Sequence[str]) -> tuple[pd.DataFrame, dict]:
@@ -594,11 +669,17 @@ def validate_table(
     """
     table = TABLES[spec.table]
     check = _TableCheck(spec, table)
+    check.findings(raw.attrs.get(READ_FINDINGS, ()))
     if raw.empty:
-        check.problem(None, "the file is empty (a header row and at least one data row are needed)")
+        if not check.problems:
+            check.problem(None, "the file is empty (a header row and at least one data row are needed)")
         return pd.DataFrame(columns=[*table.column_names, ROW]), check
+    numbers = raw.attrs.get(ROW_NUMBERS)
     raw = raw.reset_index(drop=True)
-    rows = pd.Series(np.arange(2, len(raw) + 2), index=raw.index)
+    if numbers is not None and len(numbers) == len(raw):
+        rows = pd.Series(np.asarray(numbers, dtype="int64"), index=raw.index)
+    else:
+        rows = pd.Series(np.arange(2, len(raw) + 2), index=raw.index)
     raw, emptied = _blank_missing_tokens(raw, spec.missing_values)
     check.amounts = _line_amounts(raw, spec, rows)
 
@@ -686,6 +767,7 @@ def validate_table(
         for c in table.columns
         if c.required and c.name in canonical.columns
     }
+    check.decimal_fallback = _file_decimal(canonical, table) if spec.decimal == "auto" else None
     for column in table.columns:
         if column.name in canonical.columns and not (column.name == "net_sales" and spec.net_sales_from):
             canonical[column.name] = _convert(check, canonical, column)
@@ -713,9 +795,12 @@ def validate_table(
             )
             canonical = canonical[~missing]
         else:
-            check.problem(
-                check.client_name(column.name), "required value is empty", canonical.loc[missing, ROW]
-            )
+            reported = check.reported_rows(check.client_name(column.name))
+            missing &= ~canonical[ROW].isin(reported)
+            if missing.any():
+                check.problem(
+                    check.client_name(column.name), "required value is empty", canonical.loc[missing, ROW]
+                )
 
     if spec.drop_exact_duplicates and len(canonical):
         canonical = _set_aside_exact_duplicates(check, raw, canonical)

@@ -215,16 +215,21 @@ def load_workspace(workspace: Path, *, period: int | None = None) -> Workspace:
     lookup_tables: dict[str, pd.DataFrame] = {}
     for table, mapping in config.inputs.items():
         spec = spec_from_mapping(table, mapping)
-        path = _input_path(workspace, str(mapping["file"]))
         try:
-            raw_tables[table] = io.read_raw_table(path, options=mapping)
+            path = _input_path(workspace, mapping, table)
+            raw_tables[table] = io.read_raw_table(path, options=mapping, expected=spec.expected_headers)
             fingerprints[table] = io.file_fingerprint(path)
             specs[table] = spec
         except io.InputFileError as exc:
-            unreadable.append(Problem(table, spec.file, None, exc.message))
+            unreadable.append(Problem(table, exc.file, exc.column, exc.message, exc.rows))
         for lookup in spec.lookups:
             try:
-                lookup_path = _input_path(workspace, lookup.path)
+                lookup_path = io.input_path(
+                    workspace,
+                    lookup.path,
+                    setting=f"inputs.{table}.lookups",
+                    allow_outside=mapping.get("allow_outside") is True,
+                )
                 lookup_tables[lookup.file] = io.read_raw_table(lookup_path, options=lookup.options)
             except io.InputFileError as exc:
                 unreadable.append(Problem(table, lookup.file, None, f"lookup file: {exc.message}"))
@@ -241,9 +246,13 @@ def load_workspace(workspace: Path, *, period: int | None = None) -> Workspace:
     return Workspace(root=workspace, config=config, intake=intake)
 
 
-def _input_path(workspace: Path, file: str) -> Path:
-    path = Path(file).expanduser()
-    return path if path.is_absolute() else workspace / path
+def _input_path(workspace: Path, mapping: Mapping[str, Any], table: str) -> Path:
+    return io.input_path(
+        workspace,
+        str(mapping["file"]),
+        setting=f"inputs.{table}.file",
+        allow_outside=mapping.get("allow_outside") is True,
+    )
 
 
 def _override_problems(workspace: Path, config: ClientConfig, intake: Intake) -> list[Problem]:
@@ -258,7 +267,8 @@ def _override_problems(workspace: Path, config: ClientConfig, intake: Intake) ->
     except (ConfigError, io.InputFileError) as exc:
         return [Problem("overrides", Path(OVERRIDES_FILE).name, None, str(exc))]
     customers = intake.tables.get("customers")
-    known = pd.Index([]) if customers is None else pd.Index(customers["customer_id"])
+    has_ids = customers is not None and "customer_id" in customers.columns
+    known = pd.Index(customers["customer_id"]) if has_ids else pd.Index([])
     return check_overrides(
         overrides,
         file=Path(OVERRIDES_FILE).name,
@@ -503,7 +513,7 @@ def _cached_workspace(cache: Path, root: Path, config: ClientConfig) -> Workspac
         return None
     sources = [SourceSummary(**s) for s in record["sources"]]
     for source in sources:
-        path = _input_path(root, str(config.inputs[source.table]["file"]))
+        path = _input_path(root, config.inputs[source.table], source.table)
         if not path.exists() or io.file_fingerprint(path) != source.fingerprint:
             return None
     # Every validated table, including a customer master derived from the invoice lines.

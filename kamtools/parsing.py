@@ -1,0 +1,417 @@
+"""Read numbers and dates as people type them, deciding the format per column from its values.
+
+A cell alone cannot say whether ``2.299`` is two thousand or two point three, nor whether
+``05/03/2024`` is March or May. A column can: one ``1.234,50`` or one ``31/01/2025`` decides
+for all its cells. These readers look at every distinct value of a column, decide its format
+once, report the rule they used (and the value that decided it), and refuse a column that
+stays ambiguous or mixes two formats, instead of guessing cell by cell.
+
+They are pure: text in, values and masks out; :mod:`kamtools.validation` turns their findings
+into problems and notes naming file, row and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+CURRENCY_PATTERN = r"[€£$¥]|\b(?:EUR|GBP|USD|CHF|CNY|RMB|JPY)\b"
+SPACE_PATTERN = r"[\s\u00a0\u202f]"
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+MAX_ABS_NUMBER = 1e12
+"""Larger figures are data errors (an overflowed export, 1e308 as "no value"), not invoices."""
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+"""Dates outside these years are refused: SAP's 9999-12-31, typos such as 2999 or 0202."""
+NEVER = (9999, 12, 31)
+"""SAP and other ERPs write 31 December 9999 for "no date" (never paid, never ends)."""
+
+DECIMAL_NAMES = {".": "a decimal point", ",": "a decimal comma"}
+DECIMAL_SETTINGS = {".": ".", "point": ".", "dot": ".", ",": ",", "comma": ",", "auto": "auto"}
+
+# Number shapes after currency signs, spaces and signs are removed. "Ambiguous" shapes read
+# both ways: 2.299 is 2299 with a dot between thousands or 2.299 with a decimal point.
+_SHAPES = {
+    "comma_decimal": r"\d+,(?:\d{1,2}|\d{4,})|0,\d+|\d{1,3}(?:[.']\d{3})+,\d+|\d{1,3}(?:\.\d{3}){2,}",
+    "point_decimal": r"\d+\.(?:\d{1,2}|\d{4,})|0\.\d+|\d{1,3}(?:[,']\d{3})+\.\d+|\d{1,3}(?:,\d{3}){2,}"
+    r"|\d{1,3}(?:'\d{3})+",
+    "ambiguous_dot": r"[1-9]\d{0,2}\.\d{3}",
+    "ambiguous_comma": r"[1-9]\d{0,2},\d{3}",
+}
+_STRENGTH = [r"\d[.,']\d{3}[.,']\d", r"\d[.,']\d{3}[.,']\d{3}", r"."]
+"""Preferred examples of a decision: both separators first, then several groups."""
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    """Numbers read from one column, with the format decided for it and what went wrong.
+
+    ``decimal`` is ``"."`` or ``","``; ``thousands`` whether any value uses a thousands
+    separator; ``evidence`` the value that decided (empty when the setting decided or the
+    values are plain); ``ambiguous`` a value such as ``2.299`` read as thousands because no
+    value decided (money has two decimals); ``mixed`` examples when the column mixes both.
+    """
+
+    values: pd.Series
+    repaired: pd.Series
+    unreadable: pd.Series
+    non_finite: pd.Series
+    too_large: pd.Series
+    decimal: str
+    thousands: bool = False
+    evidence: str = ""
+    ambiguous: str = ""
+    mixed: tuple[str, str] = ("", "")
+    mixed_rows: pd.Series | None = None
+    contradicts_setting: pd.Series | None = None
+
+
+def _clean_number_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Text without currency signs and spaces, and a mask of negatives written (12.50) or 12.50-."""
+    cleaned = raw.str.replace(CURRENCY_PATTERN, "", regex=True).str.replace(SPACE_PATTERN, "", regex=True)
+    negative = cleaned.str.startswith("(") & cleaned.str.endswith(")") | cleaned.str.endswith("-")
+    cleaned = cleaned.str.strip("()").str.rstrip("-").str.lstrip("+-")
+    return cleaned, negative | raw.str.strip().str.startswith("-")
+
+
+def _shapes(distinct: pd.Series) -> dict[str, pd.Series]:
+    return {name: distinct.str.fullmatch(pattern) for name, pattern in _SHAPES.items()}
+
+
+def _example(values: pd.Series) -> str:
+    for pattern in _STRENGTH:
+        hit = values[values.str.contains(pattern, regex=True)]
+        if len(hit):
+            return str(hit.iloc[0])
+    return ""
+
+
+def decide_decimal(text: pd.Series) -> tuple[str, str, str, tuple[str, str]]:
+    """The decimal separator a column of number text uses, decided from all its distinct values.
+
+    Returns ``(decimal, evidence, ambiguous, mixed)``: ``decimal`` is ``"."``, ``","`` or
+    ``"?"`` when no value decides (``ambiguous`` then holds an example such as ``'2.299'``)
+    or ``"!"`` when the column mixes both (``mixed`` holds one example of each).
+    """
+    raw = text.dropna().astype(str).str.strip()
+    raw = raw[raw != ""]
+    distinct = pd.Series(raw.unique(), dtype=object).astype(str)
+    cleaned, _ = _clean_number_text(distinct)
+    shapes = _shapes(cleaned)
+    comma, point = distinct[shapes["comma_decimal"]], distinct[shapes["point_decimal"]]
+    if len(comma) and len(point):
+        return "!", "", "", (_example(comma), _example(point))
+    if len(comma):
+        return ",", _example(comma), "", ("", "")
+    if len(point):
+        return ".", _example(point), "", ("", "")
+    for name in ("ambiguous_dot", "ambiguous_comma"):
+        if shapes[name].any():
+            return "?", "", str(distinct[shapes[name]].iloc[0]), ("", "")
+    return ".", "", "", ("", "")
+
+
+def read_numbers(text: pd.Series, *, decimal: str = "auto", fallback: str | None = None) -> NumberReading:
+    """Read a column of numbers: currency signs, thousands separators, "(12.50)", "12.50-".
+
+    Parameters
+    ----------
+    text
+        The column's cells as text (or numbers, e.g. from Parquet: then only checked).
+    decimal
+        ``"."``, ``","`` or ``"auto"`` (decide from the column's values).
+    fallback
+        The separator other columns of the same file decided, used when this column's values
+        alone cannot decide (only ``2.299``-like values).
+
+    Returns
+    -------
+    NumberReading
+        Values (NaN for empty or refused cells) with masks of repaired, unreadable,
+        non-finite and implausibly large cells, and the format used.
+    """
+    index = text.index
+    none = pd.Series(False, index=index)
+    if pd.api.types.is_numeric_dtype(text) and not pd.api.types.is_bool_dtype(text):
+        values = text.astype("float64")
+        non_finite = values.notna() & ~np.isfinite(values)
+        too_large = np.isfinite(values) & (values.abs() > MAX_ABS_NUMBER)
+        return NumberReading(values.where(~non_finite & ~too_large), none, none, non_finite, too_large, ".")
+    raw = _as_text(text).str.strip()
+    empty = raw == ""
+    decided, evidence, ambiguous, mixed = (
+        decide_decimal(raw) if decimal == "auto" else (decimal, "", "", ("", ""))
+    )
+    mixed_rows = None
+    if decided == "?" and fallback in (".", ","):
+        decided, ambiguous = fallback, ""
+    if decided == "!":
+        comma_rows = raw.isin(_cells_of_shape(raw, "comma_decimal"))
+        point_rows = raw.isin(_cells_of_shape(raw, "point_decimal"))
+        mixed_rows = comma_rows if comma_rows.sum() <= point_rows.sum() else point_rows
+    separator = "." if decided in ("?", "!") else decided
+    if decided == "?":
+        # Only values like 2.299 or 1,200: money has two decimals, so the separator groups thousands.
+        separator = "," if "." in ambiguous else "."
+    values = pd.Series(np.nan, index=index, dtype="float64")
+    todo = ~empty
+    if separator == ".":
+        # Most cells of a real export are plain numbers: read them directly, clean only the rest.
+        values = pd.to_numeric(raw.where(~empty), errors="coerce").astype("float64")
+        todo = ~empty & values.isna()
+    repaired = none.copy()
+    contradicts = none.copy() if decimal != "auto" else None
+    thousands = False
+    if todo.any():
+        cleaned, negative = _clean_number_text(raw[todo])
+        if contradicts is not None:
+            # A comma under decimal '.' (or a dot under ',') may only separate thousands.
+            allowed = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?" if separator == "." else r"\d{1,3}(?:\.\d{3})+(?:,\d+)?"
+            foreign = "," if separator == "." else "."
+            contradicts[todo] = cleaned.str.contains(foreign, regex=False) & ~cleaned.str.fullmatch(allowed)
+        if separator == ",":
+            group = r"[.']"
+            digits = cleaned.str.replace(group, "", regex=True).str.replace(",", ".", regex=False)
+        else:
+            group = r"[,']"
+            digits = cleaned.str.replace(group, "", regex=True)
+        parsed = pd.to_numeric(digits.where(digits != ""), errors="coerce").astype("float64")
+        parsed = parsed.where(~negative, -parsed)
+        if contradicts is not None:
+            parsed = parsed.where(~contradicts[todo])
+        values[todo] = parsed
+        repaired[todo] = parsed.notna() & ~raw[todo].str.fullmatch(r"-?\d+(\.\d+)?")
+        thousands = bool((cleaned.str.contains(group, regex=True) & parsed.notna()).any())
+    unreadable = values.isna() & ~empty
+    if contradicts is not None:
+        unreadable &= ~contradicts
+    non_finite = values.notna() & ~np.isfinite(values)
+    too_large = np.isfinite(values) & (values.abs() > MAX_ABS_NUMBER)
+    values = values.where(~non_finite & ~too_large)
+    repaired &= values.notna()
+    return NumberReading(
+        values=values,
+        repaired=repaired,
+        unreadable=unreadable,
+        non_finite=non_finite,
+        too_large=too_large,
+        decimal=separator,
+        thousands=thousands,
+        evidence=evidence,
+        ambiguous=ambiguous if decided == "?" else "",
+        mixed=mixed,
+        mixed_rows=mixed_rows,
+        contradicts_setting=contradicts,
+    )
+
+
+def _cells_of_shape(raw: pd.Series, shape: str) -> list[str]:
+    distinct = pd.Series(raw.unique(), dtype=object).astype(str)
+    cleaned, _ = _clean_number_text(distinct)
+    return distinct[cleaned.str.fullmatch(_SHAPES[shape])].tolist()
+
+
+def parse_numbers(text: pd.Series, *, decimal: str = "auto") -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Numbers, repaired cells and refused cells of a column (see :func:`read_numbers`)."""
+    reading = read_numbers(text, decimal=decimal)
+    refused = reading.unreadable | reading.non_finite | reading.too_large
+    if reading.contradicts_setting is not None:
+        refused |= reading.contradicts_setting
+    return reading.values, reading.repaired, refused
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """Dates read from one column, with the day/month order decided for it.
+
+    ``order`` is ``"day/month/year"`` or ``"month/day/year"`` when slash or dot dates were
+    found, with ``evidence`` the value that decided it (empty when a setting did);
+    ``ambiguous`` an example when no value decides; ``mixed`` one example of each order.
+    ``never`` marks 9999-12-31 ("no date"), ``out_of_range`` other years outside
+    :data:`FIRST_YEAR`-:data:`LAST_YEAR`, ``with_zone`` cells carrying a time zone.
+    """
+
+    values: pd.Series
+    unreadable: pd.Series
+    out_of_range: pd.Series
+    never: pd.Series
+    with_zone: pd.Series
+    order: str = ""
+    evidence: str = ""
+    ambiguous: str = ""
+    mixed: tuple[str, str] = ("", "")
+    mixed_rows: pd.Series | None = None
+    against_setting: pd.Series | None = None
+    ambiguous_rows: pd.Series | None = None
+
+
+_ISO = r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T ](?P<time>[\d:.,]*)(?P<zone>Z|[+-]\d{2}:?\d{2})?)?"
+_FIELDS = r"(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?:[T ].*)?"
+
+
+def read_dates(
+    text: pd.Series, *, date_format: str | None = None, dayfirst: bool | None = None
+) -> DateReading:
+    """Read a column of dates: ISO (with time and zone), day/month or month/day, Excel serials.
+
+    The order of slash and dot dates is decided for the whole column: a first field above 12
+    means day first, a second field above 12 month first; dates with dots are day first by
+    convention. ``dayfirst`` (``True``/``False``) or ``date_format`` decide instead. Time of
+    day is dropped; a date with a time zone keeps the calendar date written.
+    """
+    index = text.index
+    none = pd.Series(False, index=index)
+    if pd.api.types.is_datetime64_any_dtype(text):
+        dates = text.dt.tz_localize(None) if getattr(text.dt, "tz", None) else text
+        years = dates.dt.year
+        outside = dates.notna() & ~years.between(FIRST_YEAR, LAST_YEAR)
+        kept = dates.where(~outside)
+        return DateReading(_normal(kept), none, outside, none, none)
+    raw = _as_text(text).str.strip()
+    codes, distinct = pd.factorize(raw)
+    if len(distinct) < len(raw):
+        # Real exports repeat their dates: read each distinct text once, then spread the result.
+        once = read_dates(pd.Series(distinct, dtype=object), date_format=date_format, dayfirst=dayfirst)
+        return _spread(once, codes, index)
+    empty = raw == ""
+    years = pd.Series(np.nan, index=index)
+    months = years.copy()
+    days = years.copy()
+    with_zone = none.copy()
+    order, evidence, ambiguous, mixed, mixed_rows, against = "", "", "", ("", ""), None, None
+    ambiguous_rows = None
+    rest = ~empty
+    if date_format:
+        parsed = pd.to_datetime(raw.where(~empty), format=date_format, errors="coerce")
+        found = parsed.notna()
+        years[found], months[found], days[found] = (
+            parsed[found].dt.year,
+            parsed[found].dt.month,
+            parsed[found].dt.day,
+        )
+        rest = none.copy()
+    else:
+        iso = raw.str.extract(f"^{_ISO}$")
+        is_iso = iso["y"].notna() & rest
+        years[is_iso] = iso.loc[is_iso, "y"].astype(float)
+        months[is_iso] = iso.loc[is_iso, "m"].astype(float)
+        days[is_iso] = iso.loc[is_iso, "d"].astype(float)
+        with_zone = is_iso & iso["zone"].notna()
+        rest &= ~is_iso
+        fields = raw.str.extract(f"^{_FIELDS}$")
+        is_fields = fields["a"].notna() & rest
+        if is_fields.any():
+            a = fields.loc[is_fields, "a"].astype(int)
+            b = fields.loc[is_fields, "b"].astype(int)
+            y = fields.loc[is_fields, "y"].astype(int)
+            y = y.where(fields.loc[is_fields, "y"].str.len() == 4, np.where(y < 69, 2000 + y, 1900 + y))
+            shown = raw[is_fields]
+            day_first, month_first = (a > 12) & (b <= 12), (b > 12) & (a <= 12)
+            dotted = (fields.loc[is_fields, "sep"] == ".").all()
+            if dayfirst is not None:
+                use_dayfirst = bool(dayfirst)
+                wrong = month_first if use_dayfirst else day_first
+                against = none.copy()
+                against[wrong[wrong].index] = True
+            elif day_first.any() and month_first.any():
+                mixed = (str(shown[day_first].iloc[0]), str(shown[month_first].iloc[0]))
+                minority = day_first if day_first.sum() < month_first.sum() else month_first
+                mixed_rows = none.copy()
+                mixed_rows[minority[minority].index] = True
+                use_dayfirst = bool(day_first.sum() >= month_first.sum())
+            elif day_first.any():
+                use_dayfirst, evidence = True, str(shown[day_first].iloc[-1])
+            elif month_first.any():
+                use_dayfirst, evidence = False, str(shown[month_first].iloc[-1])
+            elif dotted:
+                use_dayfirst, evidence = True, "."
+            else:
+                use_dayfirst = False
+                if (a != b).any():
+                    ambiguous = str(shown[a != b].iloc[0])
+                    ambiguous_rows = none.copy()
+                    ambiguous_rows[(a != b)[a != b].index] = True
+            order = "day/month/year" if use_dayfirst else "month/day/year"
+            years[is_fields] = y.astype(float)
+            months[is_fields] = (b if use_dayfirst else a).astype(float)
+            days[is_fields] = (a if use_dayfirst else b).astype(float)
+            rest &= ~is_fields
+        serial = pd.to_numeric(raw.where(rest), errors="coerce")
+        is_serial = serial.between(20000, 80000) & rest
+        if is_serial.any():
+            from_serial = EXCEL_EPOCH + pd.to_timedelta(serial[is_serial].round(), unit="D")
+            years[is_serial], months[is_serial], days[is_serial] = (
+                from_serial.dt.year,
+                from_serial.dt.month,
+                from_serial.dt.day,
+            )
+            rest &= ~is_serial
+    never = (years == NEVER[0]) & (months == NEVER[1]) & (days == NEVER[2])
+    plausible = months.between(1, 12) & days.between(1, 31)
+    outside = years.notna() & ~years.between(FIRST_YEAR, LAST_YEAR) & plausible & ~never
+    inside = years.notna() & ~outside & ~never
+    parts = pd.DataFrame({"year": years[inside], "month": months[inside], "day": days[inside]})
+    values = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    if len(parts):
+        values[inside] = pd.to_datetime(parts, errors="coerce")
+    if rest.any():
+        # Written-out dates ("5 March 2024", "Mar 5, 2024"): pandas reads them one by one.
+        other = pd.to_datetime(raw[rest], format="mixed", dayfirst=bool(dayfirst), errors="coerce")
+        in_range = other.notna() & other.dt.year.between(FIRST_YEAR, LAST_YEAR)
+        outside[rest] = other.notna() & ~in_range
+        values[rest] = _normal(other.where(in_range))
+    unreadable = values.isna() & ~empty & ~outside & ~never
+    for refused in (against, mixed_rows):
+        if refused is not None:
+            values = values.where(~refused)
+            unreadable &= ~refused
+    return DateReading(
+        values=_normal(values),
+        unreadable=unreadable,
+        out_of_range=outside,
+        never=never,
+        with_zone=with_zone,
+        order=order,
+        evidence=evidence,
+        ambiguous=ambiguous,
+        mixed=mixed,
+        mixed_rows=mixed_rows,
+        against_setting=against,
+        ambiguous_rows=ambiguous_rows,
+    )
+
+
+def _spread(reading: DateReading, codes: np.ndarray, index: pd.Index) -> DateReading:
+    """A reading of distinct values spread back over the rows they came from."""
+    spread = {}
+    for name, value in vars(reading).items():
+        if isinstance(value, pd.Series):
+            spread[name] = pd.Series(value.to_numpy()[codes], index=index)
+        else:
+            spread[name] = value
+    return DateReading(**spread)
+
+
+def _normal(dates: pd.Series) -> pd.Series:
+    dates = pd.to_datetime(dates, errors="coerce")
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
+    return dates.dt.normalize().astype("datetime64[ns]")
+
+
+def parse_dates(
+    text: pd.Series, *, date_format: str | None = None, dayfirst: bool | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """Dates and a mask of refused cells of a column (see :func:`read_dates`)."""
+    reading = read_dates(text, date_format=date_format, dayfirst=dayfirst)
+    refused = reading.unreadable | reading.out_of_range
+    if reading.against_setting is not None:
+        refused |= reading.against_setting
+    return reading.values, refused
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(values) or values.dtype == object:
+        return values.fillna("").astype(str)
+    return values.astype(str).where(values.notna(), "")
