@@ -100,7 +100,7 @@ DEFAULT_SUPPORT_CATALOGUE: Mapping[str, Mapping[str, Any]] = MappingProxyType(
         },
         "logistics_support": {
             "title": "Logistics support",
-            "addresses": ["logistics", "cost_to_serve_share"],
+            "addresses": ["logistics", "cost_to_serve_share", "contribution_margin"],
             "function": "logistics",
             "description": "A delivery schedule, bundled orders and stock advice: a lower cost per order.",
         },
@@ -112,7 +112,7 @@ DEFAULT_SUPPORT_CATALOGUE: Mapping[str, Mapping[str, Any]] = MappingProxyType(
         },
         "joint_marketing": {
             "title": "Joint marketing",
-            "addresses": ["marketing", "relationships", "contribution_margin"],
+            "addresses": ["marketing", "relationships"],
             "function": "marketing",
             "description": "Joint campaigns, customer events and leads shared with the account.",
         },

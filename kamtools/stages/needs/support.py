@@ -75,7 +75,7 @@ def weak_indicators(scorecard: pd.DataFrame, *, settings: NeedsSettings) -> pd.D
 
 def _value_text(value: float, unit: str, currency: str) -> str:
     if unit == "share":
-        return percent_text(value)
+        return percent_text(value, 1)
     if unit == "money":
         return money_text(value, currency)
     return number_text(value, 1)

@@ -153,39 +153,45 @@ def service_team(
     """
     _require(accounts, ["customer_id"], "key accounts")
     ids = accounts["customer_id"].astype("str").drop_duplicates().tolist()
-    serving = assignments[assignments["customer_id"].isin(ids)]
-    key_load = serving.groupby("member")["customer_id"].nunique()
-    needed: dict[str, set[str]] = {cid: {"sales"} for cid in ids}
+    records = assignments.to_dict("records")
+    key = set(ids)
+    serving: dict[str, dict[str, list[tuple[str, str]]]] = {cid: {} for cid in ids}
+    key_load: dict[str, int] = {}
+    pool: dict[str, list[tuple[str, str]]] = {}
+    for r in records:
+        pool.setdefault(r["function"], [])
+        if (r["member"], r["role"]) not in pool[r["function"]]:
+            pool[r["function"]].append((r["member"], r["role"]))
+        if r["customer_id"] in key:
+            serving[r["customer_id"]].setdefault(r["function"], []).append((r["member"], r["role"]))
+            key_load[r["member"]] = key_load.get(r["member"], 0) + 1
+    needed: dict[str, set[str]] = {cid: {"sales", *serving[cid]} for cid in ids}
     if support is not None and len(support):
         for cid, function in zip(support["customer_id"].astype(str), support["function"], strict=True):
-            needed.setdefault(cid, {"sales"}).add(str(function))
-    for cid, function in zip(serving["customer_id"], serving["function"], strict=True):
-        needed[cid].add(function)
+            if cid in needed:
+                needed[cid].add(str(function))
     order = {f: i for i, f in enumerate(FUNCTIONS)}
     rows = []
     for cid in ids:
-        here = serving[serving["customer_id"] == cid]
         for function in sorted(needed[cid], key=lambda f: (order.get(f, len(order)), f)):
-            members = here[here["function"] == function]
-            if len(members):
-                members = members.assign(rank=members["role"].map(_role_rank)).sort_values(["rank", "member"])
+            members = sorted(
+                dict.fromkeys(serving[cid].get(function, [])), key=lambda m: (_role_rank(m[1]), m[0])
+            )
+            if members:
                 rows.append(
                     (
                         cid,
                         function,
-                        "; ".join(members["member"]),
-                        "; ".join(members["role"]),
+                        "; ".join(m for m, _ in members),
+                        "; ".join(r for _, r in members),
                         "serves the account",
                     )
                 )
-                continue
-            pool = assignments[assignments["function"] == function].drop_duplicates("member")
-            if pool.empty:
+            elif pool.get(function):
+                member, role = min(pool[function], key=lambda m: (key_load.get(m[0], 0), m[0]))
+                rows.append((cid, function, member, role, "proposed"))
+            else:
                 rows.append((cid, function, "", "", "nobody in the team"))
-                continue
-            pool = pool.assign(load=pool["member"].map(key_load).fillna(0)).sort_values(["load", "member"])
-            best = pool.iloc[0]
-            rows.append((cid, function, best["member"], best["role"], "proposed"))
     frame = pd.DataFrame(rows, columns=TEAM_COLUMNS)
     return (
         frame.astype({"customer_id": "str"})

@@ -1,0 +1,97 @@
+"""What ``kam validate`` checks for the needs analysis before any notebook runs.
+
+The needs settings of ``client.yml``, the workshop's assessment history (every bad entry named
+by row and column) and the indicators of the client's assessments input: a score on an
+indicator the analysis does not know would otherwise be left out without a word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kamtools import io
+from kamtools.inputspec import spec_from_mapping
+from kamtools.stages.needs.settings import NeedsSettings, NeedsSettingsError
+from kamtools.stages.needs.store import STORE_FILE, check_assessment_store, read_assessment_store
+from kamtools.validation import Problem
+
+CONFIG_FILE = "client.yml"
+
+
+def _input_indicator_problems(
+    workspace_root: Path, inputs: Mapping[str, Any], indicators: list[str]
+) -> list[Problem]:
+    """Rows of the client's assessments file whose indicator the needs analysis does not know."""
+    mapping = inputs.get("assessments")
+    if not mapping:
+        return []
+    spec = spec_from_mapping("assessments", mapping)
+    path = Path(str(mapping["file"])).expanduser()
+    path = path if path.is_absolute() else workspace_root / path
+    try:
+        raw = io.read_raw_table(path, options=mapping)
+    except io.InputFileError:
+        return []  # the intake already reports a file it cannot read
+    column = spec.columns.get("indicator", "indicator")
+    if column not in raw.columns:
+        return []  # the intake already reports a missing required column
+    values = raw[column].astype("str").str.strip()
+    unknown = (values != "") & ~values.isin(indicators)
+    if not unknown.any():
+        return []
+    rows = tuple(int(i) + 2 for i in raw.index[unknown])
+    return [
+        Problem(
+            "assessments",
+            path.name,
+            column,
+            f"not an indicator of the needs analysis; use one of {', '.join(indicators)}"
+            " or add it under needs: indicators: in client.yml",
+            rows,
+            tuple(values[unknown].unique()[:3]),
+        )
+    ]
+
+
+def needs_problems(
+    workspace_root: Path,
+    *,
+    section: Mapping[str, Any] | None,
+    inputs: Mapping[str, Any],
+    customers: pd.DataFrame | None,
+) -> list[Problem]:
+    """Every problem that stops the needs analysis, each naming its file, row and column.
+
+    Parameters
+    ----------
+    workspace_root : Path
+        The client's workspace.
+    section : mapping, optional
+        The ``needs:`` section of ``client.yml``.
+    inputs : mapping
+        The ``inputs:`` section of ``client.yml`` (to find the assessments file).
+    customers : pandas.DataFrame, optional
+        The validated customer master (its ``customer_id`` column).
+
+    Returns
+    -------
+    list of Problem
+    """
+    try:
+        settings = NeedsSettings.from_mapping(section)
+    except NeedsSettingsError as exc:
+        return [Problem("settings", CONFIG_FILE, "needs", str(exc))]
+    indicators = list(settings.indicators)
+    try:
+        history = read_assessment_store(workspace_root)
+    except io.InputFileError as exc:
+        return [Problem("assessments", STORE_FILE.name, None, exc.message)]
+    known = [] if customers is None else customers["customer_id"].astype("str").tolist()
+    problems = (
+        check_assessment_store(history, known_customers=known, indicators=indicators) if len(history) else []
+    )
+    return problems + _input_indicator_problems(workspace_root, inputs, indicators)

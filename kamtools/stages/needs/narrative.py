@@ -1,0 +1,456 @@
+"""The needs report in words and tables: findings with the money first, one section per account.
+
+Every sentence and table here is built from a :class:`~kamtools.stages.needs.analysis.NeedsAnalysis`;
+numbers are written by :mod:`kamtools.formatting`, so a figure reads the same everywhere. Texts
+are plain (the notebook escapes them when it shows them as HTML).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from kamtools.formatting import count_text, money_text, number_text, percent_text
+from kamtools.stages.needs.analysis import NeedsAnalysis
+from kamtools.stages.needs.profit import COMPONENT_LABELS
+from kamtools.stages.needs.settings import indicator_label
+
+MAX_FINDINGS = 5
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("Key account", "A customer the screening chose for dedicated management (stage 1 of this engagement)."),
+    ("Strength indicators", "What the account has: financial strength, network (outlets, "
+     "coverage), logistics capability, relationships and people."),
+    ("Capability indicators", "How the account is run: business ideas, management, marketing approach and "
+     "management maturity."),
+    ("Hard indicators", "What the data say: sales, gross margin, cost to serve and contribution."),
+    ("Workshop score", "1 (weak) to 5 (strong), given by the people who know the account; with several "
+     "assessors, each one's latest score counts and the report shows how far apart they are."),
+    ("Best quarter", "The score the best quarter of the key accounts reach (the 75th "
+     "percentile; for cost to serve, the lowest quarter)."),
+    ("Gap", "How far an account falls short of the best quarter on an indicator."),
+    ("Cost to serve", "What it costs to run an account: order handling, deliveries, sales "
+     "visits, returns, the credit it takes and its account manager's time."),
+    ("Contribution", "Gross profit minus cost to serve: what the account leaves for overheads "
+     "and profit."),
+    ("Order rhythm", "The usual number of days between an account's orders (the median gap); an account is "
+     "overdue when its last order is several rhythms ago."),
+)  # fmt: skip
+
+
+def _money(value: float, currency: str) -> str:
+    return money_text(value, currency)
+
+
+def _names(frame: pd.DataFrame, *, limit: int = 3) -> str:
+    names = list(frame["name"].astype(str))
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def totals(analysis: NeedsAnalysis) -> dict[str, float]:
+    """Sales, gross profit, cost to serve and contribution of all key accounts, computed once."""
+    profit = analysis.profit
+    known = profit["cost_to_serve"].notna()
+    return {
+        "accounts": float(len(profit)),
+        "sales": float(profit["sales"].sum()),
+        "gross_profit": float(profit["gross_profit"].sum(min_count=1)),
+        "cost_to_serve": float(profit.loc[known, "cost_to_serve"].sum()) if known.any() else float("nan"),
+        "gross_profit_costed": float(profit.loc[known, "gross_profit"].sum())
+        if known.any()
+        else float("nan"),
+        "contribution": float(profit.loc[known, "contribution"].sum()) if known.any() else float("nan"),
+        "costed_accounts": float(known.sum()),
+    }
+
+
+def _manager_of(analysis: NeedsAnalysis, customer_id: str) -> str:
+    rows = analysis.team[
+        (analysis.team["customer_id"] == customer_id) & (analysis.team["function"] == "sales")
+    ]
+    return rows["member"].iloc[0].split("; ")[0] if len(rows) and rows["member"].iloc[0] else ""
+
+
+def _money_finding(analysis: NeedsAnalysis) -> str:
+    t, c = totals(analysis), analysis.currency
+    n = count_text(int(t["accounts"]), "key account", "key accounts")
+    if not t["costed_accounts"]:
+        return (
+            f"Your {n} bought {_money(t['sales'], c)} this year with"
+            f" {_money(t['gross_profit'], c)} gross profit;"
+            " no cost-to-serve data was provided, so their contribution is not computed: ask your controller"
+            " for each account's orders, deliveries, visits and returns."
+        )
+    share = t["cost_to_serve"] / t["gross_profit_costed"] if t["gross_profit_costed"] > 0 else float("nan")
+    partly = (
+        ""
+        if t["costed_accounts"] == t["accounts"]
+        else f" (for the {int(t['costed_accounts'])} with cost data)"
+    )
+    return (
+        f"Your {n} bought {_money(t['sales'], c)} and left"
+        f" {_money(t['contribution'], c)} contribution{partly}"
+        f" after {_money(t['cost_to_serve'], c)} cost to serve: serving them eats {percent_text(share)} of"
+        " their gross profit. Agree each account's support with its account manager (account pages below)."
+    )
+
+
+def _negative_finding(analysis: NeedsAnalysis) -> str | None:
+    profit, c = analysis.profit, analysis.currency
+    if profit["contribution"].isna().all():
+        return None
+    negative = profit[profit["negative_contribution"]].sort_values("contribution")
+    if negative.empty:
+        thinnest = profit.dropna(subset=["contribution"]).sort_values("contribution_margin").iloc[0]
+        return (
+            "Every key account earns more than it costs to serve; the thinnest is"
+            f" {thinnest['name']} with {_money(thinnest['contribution'], c)}"
+            f" ({percent_text(thinnest['contribution_margin'])} of its sales): review its terms first."
+        )
+    listed = ", ".join(
+        f"{r['name']} ({_money(r['contribution'], c)})" for _, r in negative.head(3).iterrows()
+    )
+    managers = sorted({m for m in (_manager_of(analysis, cid) for cid in negative["customer_id"]) if m})
+    who = f" with {', '.join(managers)}" if managers else ""
+    return (
+        f"{count_text(len(negative), 'key account costs', 'key accounts cost')} more to serve than"
+        f" {'it earns' if len(negative) == 1 else 'they earn'}, {_money(negative['contribution'].sum(), c)}"
+        f" in all: {listed}. Review their terms and service model{who} before the next order season."
+    )
+
+
+def _needs_finding(analysis: NeedsAnalysis) -> str | None:
+    if analysis.support.empty:
+        return None
+    counts = (
+        analysis.support.groupby("offering")["customer_id"]
+        .nunique()
+        .sort_values(ascending=False, kind="stable")
+    )
+    top = [f"{o.lower()} ({count_text(int(n), 'account', 'accounts')})" for o, n in counts.head(3).items()]
+    first = counts.index[0]
+    return (
+        f"The biggest needs are {', '.join(top[:-1]) + ' and ' + top[-1] if len(top) > 1 else top[0]}:"
+        f" plan {first.lower()} for the year with the people who deliver it (see each account's team)."
+    )
+
+
+def _reorder_finding(analysis: NeedsAnalysis) -> str | None:
+    overdue = analysis.reorder[analysis.reorder["overdue"]]
+    if overdue.empty:
+        return None
+    rows = overdue.merge(analysis.accounts[["customer_id", "name", "sales"]], on="customer_id")
+    first = rows.sort_values("reorder_ratio", ascending=False).iloc[0]
+    managers = sorted({m for m in (_manager_of(analysis, cid) for cid in rows["customer_id"]) if m})
+    return (
+        f"{count_text(len(rows), 'key account is', 'key accounts are')} overdue by their own order rhythm,"
+        f" {_money(rows['sales'].sum(), analysis.currency)} of sales this year: {first['name']} last ordered"
+        f" {first['days_since_last_order']:.0f} days ago and usually orders every"
+        f" {first['median_gap_days']:.0f}."
+        f" Call them this week{' (' + ', '.join(managers) + ')' if managers else ''}."
+    )
+
+
+def _missing_finding(analysis: NeedsAnalysis) -> str | None:
+    missing = analysis.missing
+    if missing.empty:
+        return None
+    none = missing[missing["assessed"] == 0]
+    sales = analysis.accounts.set_index("customer_id").loc[missing["customer_id"], "sales"].sum()
+    n, total = len(missing), len(analysis.accounts)
+    what = "have no workshop scores" if len(none) == n else "miss some or all workshop scores"
+    return (
+        f"{n} of {total} key accounts {what} ({_money(sales, analysis.currency)} of sales):"
+        " their needs rest on"
+        " the data alone. Hold the needs workshop for them with their account managers."
+    )
+
+
+def _load_finding(analysis: NeedsAnalysis) -> str | None:
+    over = analysis.load[analysis.load["over_ceiling"]]
+    if over.empty:
+        return None
+    first = over.iloc[0]
+    spare = analysis.load[~analysis.load["over_ceiling"]].sort_values("key_accounts")
+    move = int(first["key_accounts"] - first["ceiling"])
+    to = f" to {spare.iloc[0]['member']} ({int(spare.iloc[0]['key_accounts'])})" if len(spare) else ""
+    return (
+        f"{first['member']} serves {int(first['key_accounts'])} key accounts,"
+        f" above the {int(first['ceiling'])}"
+        f" one account manager can serve well: hand {count_text(move, 'account', 'accounts')} over{to}."
+    )
+
+
+def findings(analysis: NeedsAnalysis) -> list[str]:
+    """The executive summary: at most :data:`MAX_FINDINGS` sentences, the money first."""
+    candidates = [
+        _money_finding(analysis),
+        _negative_finding(analysis),
+        _needs_finding(analysis),
+        _reorder_finding(analysis),
+        _missing_finding(analysis),
+        _load_finding(analysis),
+    ]
+    return [c for c in candidates if c][:MAX_FINDINGS]
+
+
+def summary(analysis: NeedsAnalysis) -> str:
+    """One line for the report pack's cover."""
+    t = totals(analysis)
+    n = count_text(int(t["accounts"]), "key account", "key accounts")
+    money = (
+        f"{_money(t['contribution'], analysis.currency)} contribution after"
+        f" {_money(t['cost_to_serve'], analysis.currency)} cost to serve"
+        if t["costed_accounts"]
+        else "contribution not computed (no cost-to-serve data)"
+    )
+    negative = int(analysis.profit["negative_contribution"].sum())
+    return f"{n}: {money}; {negative} with negative contribution; {len(analysis.support)} support proposals"
+
+
+def profit_table(analysis: NeedsAnalysis) -> pd.DataFrame:
+    """Every key account's profit, most contribution first (readable column names)."""
+    p = analysis.profit.merge(analysis.accounts[["customer_id", "priority"]], on="customer_id")
+    p = p.sort_values(["contribution", "sales"], ascending=False, na_position="last")
+    return pd.DataFrame(
+        {
+            "account": p["name"],
+            "sales": p["sales"],
+            "gross profit": p["gross_profit"],
+            "cost to serve": p["cost_to_serve"],
+            "contribution": p["contribution"],
+            "contribution (% of sales)": p["contribution_margin"],
+        }
+    )
+
+
+def _unit_text(value: float, unit: str, currency: str) -> str:
+    if pd.isna(value):
+        return "not scored" if unit == "points" else "n/a"
+    if unit == "share":
+        return percent_text(value, 1)
+    if unit == "money":
+        return money_text(value, currency)
+    return number_text(value, 1)
+
+
+def missing_table(analysis: NeedsAnalysis) -> pd.DataFrame:
+    """The key accounts whose workshop scores are missing, and what is missing."""
+    rows = analysis.missing.merge(analysis.accounts[["customer_id", "priority", "sales"]], on="customer_id")
+    data = analysis.scores[analysis.scores["source"] == "data"]
+    text = []
+    for record in rows.to_dict("records"):
+        indicators = record["indicators"].split(", ")
+        named = (
+            f"all {len(indicators)} workshop indicators"
+            if record["assessed"] == 0
+            else ", ".join(indicator_label(i).lower() for i in indicators)
+        )
+        from_data = sorted(
+            set(data.loc[data["customer_id"] == record["customer_id"], "indicator"]) & set(indicators)
+        )
+        if from_data:
+            named += "; " + " and ".join(indicator_label(i).lower() for i in from_data) + " from data only"
+        text.append(named)
+    return pd.DataFrame({"account": rows["name"], "sales": rows["sales"], "missing": text})
+
+
+def account_heading(analysis: NeedsAnalysis, customer_id: str) -> str:
+    """The so-what title of one account's section: priority, name and its message."""
+    account = analysis.accounts.set_index("customer_id").loc[customer_id]
+    p = analysis.profit.set_index("customer_id").loc[customer_id]
+    r = analysis.reorder.set_index("customer_id").loc[customer_id]
+    first = analysis.support[analysis.support["customer_id"] == customer_id]
+    c = analysis.currency
+    if bool(p["negative_contribution"]):
+        message = f"costs {_money(-p['contribution'], c)} more to serve than it earns"
+    elif bool(r["overdue"]):
+        message = f"overdue: last order {r['days_since_last_order']:.0f} days ago"
+    elif pd.notna(p["contribution"]):
+        message = f"{_money(p['contribution'], c)} contribution"
+    else:
+        message = f"{_money(p['sales'], c)} sales, contribution not computed"
+    if len(first):
+        message += f"; needs {first.iloc[0]['offering'].lower()} first"
+    return f"{int(account['priority'])}. {account['name']}: {message}"
+
+
+def account_facts(analysis: NeedsAnalysis, customer_id: str) -> list[str]:
+    """Plain sentences on one account: order rhythm, what data is missing, disagreements."""
+    r = analysis.reorder.set_index("customer_id").loc[customer_id]
+    p = analysis.profit.set_index("customer_id").loc[customer_id]
+    facts = [f"Orders: {r['status']}."]
+    if p["cost_note"]:
+        facts.append(f"{str(p['cost_note']).capitalize()}.")
+    missing = analysis.missing.set_index("customer_id")
+    if customer_id in missing.index:
+        row = missing.loc[customer_id]
+        facts.append(
+            "Not yet scored in a workshop."
+            if row["assessed"] == 0
+            else "Not scored yet on: "
+            + ", ".join(indicator_label(i).lower() for i in row["indicators"].split(", "))
+            + "."
+        )
+    card = analysis.scorecard[
+        (analysis.scorecard["customer_id"] == customer_id) & analysis.scorecard["disagree"]
+    ]
+    for record in card.to_dict("records"):
+        facts.append(
+            f"The assessors disagree on {indicator_label(record['indicator']).lower()}"
+            f" ({record['assessors']}: {number_text(record['spread'], 0)} points apart);"
+            " settle it in the workshop."
+        )
+    return facts
+
+
+def account_scorecard_table(analysis: NeedsAnalysis, customer_id: str) -> pd.DataFrame:
+    """One account's scorecard as the reader sees it: values in their units, as text."""
+    rows = analysis.scorecard[analysis.scorecard["customer_id"] == customer_id]
+    c = analysis.currency
+    return pd.DataFrame(
+        {
+            "indicator": [indicator_label(i) for i in rows["indicator"]],
+            "family": rows["family"].to_numpy(),
+            "score": [_unit_text(v, u, c) for v, u in zip(rows["score"], rows["unit"], strict=True)],
+            "key-account average": [
+                _unit_text(v, u, c) for v, u in zip(rows["portfolio_average"], rows["unit"], strict=True)
+            ],
+            "best quarter": [
+                _unit_text(v, u, c) for v, u in zip(rows["best_quartile"], rows["unit"], strict=True)
+            ],
+            "gap": [
+                "" if pd.isna(v) or v == 0 else _unit_text(v, u, c)
+                for v, u in zip(rows["gap"], rows["unit"], strict=True)
+            ],
+            "scored by": rows["assessors"].to_numpy(),
+        }
+    )
+
+
+def account_support_table(analysis: NeedsAnalysis, customer_id: str) -> pd.DataFrame:
+    """One account's proposed support, first things first, each with why."""
+    rows = analysis.support[analysis.support["customer_id"] == customer_id]
+    return pd.DataFrame(
+        {
+            "priority": rows["priority"].to_numpy(),
+            "support": rows["offering"].to_numpy(),
+            "why": rows["reason"].to_numpy(),
+            "delivered by": rows["function"].to_numpy(),
+        }
+    )
+
+
+def account_team_table(analysis: NeedsAnalysis, customer_id: str) -> pd.DataFrame:
+    """One account's service team by function."""
+    rows = analysis.team[analysis.team["customer_id"] == customer_id]
+    return pd.DataFrame(
+        {
+            "function": rows["function"].str.capitalize().to_numpy(),
+            "who": rows["member"].replace("", "nobody yet").to_numpy(),
+            "role": rows["role"].to_numpy(),
+            "status": rows["status"].to_numpy(),
+        }
+    )
+
+
+def load_table(analysis: NeedsAnalysis) -> pd.DataFrame:
+    """Each account manager's key accounts against the ceiling."""
+    load = analysis.load
+    return pd.DataFrame(
+        {
+            "account manager": load["member"],
+            "key accounts": load["key_accounts"],
+            "all accounts served": load["accounts"],
+            "most key accounts": load["ceiling"],
+            "over the limit": load["over_ceiling"].map({True: "yes", False: ""}),
+        }
+    )
+
+
+def next_steps(analysis: NeedsAnalysis) -> list[str]:
+    """What to do next, and who."""
+    steps = []
+    if not analysis.missing.empty:
+        steps.append(
+            f"Hold the needs workshop for the {len(analysis.missing)} key accounts that are not fully scored;"
+            " each account manager scores their own accounts in the workshop form."
+        )
+    if not analysis.support.empty:
+        first = analysis.support[analysis.support["priority"] == 1]
+        steps.append(
+            "Agree the first support offering with each of the"
+            f" {first['customer_id'].nunique()} accounts that"
+            " have one, and put it into the key account plan (stage 3) with an owner and a date."
+        )
+    if analysis.reorder["overdue"].any():
+        steps.append("Account managers call the overdue accounts this week and note what they hear.")
+    if analysis.load["over_ceiling"].any():
+        steps.append(
+            "The head of sales rebalances the account managers who serve more key accounts than the limit."
+        )
+    if not analysis.available.get("cost_to_serve"):
+        steps.append(
+            "Collect orders, deliveries, visits and returns per account so that contribution can be computed."
+        )
+    return steps
+
+
+def settings_table(analysis: NeedsAnalysis) -> pd.DataFrame:
+    """The rules behind the analysis, as the reader should know them."""
+    s, c = analysis.settings, analysis.currency
+    rates = ", ".join(
+        f"{k} {money_text(v, c, compact=False, places=2)}" for k, v in s.cost_driver_rates.items()
+    )
+    rows = [
+        (
+            "Cost per order, delivery, visit, return",
+            rates or "not set: the cost-to-serve total is used as given",
+        ),
+        ("Cost of credit given", f"{percent_text(s.credit_interest_rate, 1)} a year"),
+        (
+            "Account manager cost, shared over their accounts",
+            money_text(s.account_manager_cost, c)
+            if s.account_manager_cost is not None
+            else "not set: left out",
+        ),
+        ("Most key accounts per account manager", str(s.manager_load)),
+        (
+            "Overdue when the last order is more than",
+            f"{number_text(s.reorder_risk_multiple, 1)} times the rhythm",
+        ),
+        ("Assessors disagree from", f"{number_text(s.disagreement_spread, 0)} points apart"),
+        ("Weak workshop score", f"{number_text(s.weak_score, 1)} or less"),
+        ("Support proposals per account", f"at most {s.max_proposals}"),
+    ]
+    return pd.DataFrame(rows, columns=["rule", "value"])
+
+
+def component_labels(columns: Sequence[str]) -> list[str]:
+    """The reader's names of the cost components present."""
+    return [COMPONENT_LABELS[c] for c in columns if c in COMPONENT_LABELS]
+
+
+def glossary_table() -> pd.DataFrame:
+    """The closing glossary: every term the report uses, in one line each."""
+    return pd.DataFrame(GLOSSARY, columns=["term", "meaning"])
+
+
+def outputs(analysis: NeedsAnalysis) -> dict[str, pd.DataFrame]:
+    """The stage's outputs for later stages, by name: scorecard, support, team, account profit."""
+    card = analysis.scorecard
+    names = analysis.accounts.set_index("customer_id")["name"]
+    team = analysis.team.assign(name=analysis.team["customer_id"].map(names))
+    profit = analysis.profit.drop(columns=["negative_contribution", "cost_note"])
+    return {
+        "needs_scorecard": card[
+            ["customer_id", "name", "family", "indicator", "score", "portfolio_average", "best_quartile",
+             "gap", "assessors", "spread", "unit", "disagree"]
+        ],
+        "needs_support": analysis.support[
+            ["customer_id", "name", "offering", "indicator", "reason", "priority", "function"]
+        ],
+        "needs_team": team[["customer_id", "function", "member", "role", "name", "status"]],
+        "account_profit": profit,
+    }  # fmt: skip
