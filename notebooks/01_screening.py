@@ -40,9 +40,19 @@ result = screening.screen_client(
     period=config.current_period,
     settings=settings,
     overrides=load_overrides(client.root),
+    data_end=config.data_end,
 )
 current = result.current
 money = config.currency
+margin_known = screening.summary.cost_note(result) is None
+
+# %% [markdown]
+# ## Summary
+
+# %%
+display(HTML(tables.notes_html(screening.executive_summary(result, currency=money) + [screening.summary.cost_note(result)] + result.data_notes())))
+display(HTML(screening.findings_html(screening.findings(result, currency=money))))
+display(tables.format_table(screening.tier_money_table(result), currency=money, money=["sales", "gross profit"], percent=["share of sales"], integer=["customers"], caption="Customers and sales in each tier this period"))
 
 # %% [markdown]
 # ## What we looked at
@@ -68,32 +78,27 @@ money = config.currency
 # the middle on margin, however high small customers' margins are.
 
 # %% [markdown]
-# ## Key findings
-
-# %%
-display(HTML(tables.findings_html(result.findings(currency=money))))
-
-# %% [markdown]
 # ## How concentrated your business is
 #
 # The curve ranks customers from the largest to the smallest and shows which share of your sales
 # (and of your gross profit) the largest customers make. The dotted line marks the 80/20 rule of thumb.
 
 # %%
+display(HTML(tables.notes_html([result.concentration_sentence()])))
 fig, ax = plt.subplots(figsize=(7.5, 4.5))
-plots.pareto_plot(current.metrics, ax=ax)
-figures.show_figure(fig, caption="Concentration of sales and gross profit (Pareto curve)")
+plots.pareto_plot(result.concentration_base, ax=ax)
+figures.show_figure(fig, caption="Concentration of sales" + (" and gross profit" if margin_known else "") + " (Pareto curve)")
 
 # %% [markdown]
 # The whale curve ranks customers by the profit they bring (after the cost of serving them, where
-# it is known). It rises above 100% where the
-# most profitable customers earn more than the whole business, and falls back as loss-making
-# customers give part of it away.
+# it is known). It rises above 100% where the most profitable customers earn more than the whole
+# business, and falls back as loss-making customers give part of it away. It needs costs.
 
 # %%
-fig, ax = plt.subplots(figsize=(7.5, 4.5))
-plots.whale_plot(current.scored, ax=ax)
-figures.show_figure(fig, caption="Whale curve: cumulative profit by customers ranked by profit")
+if margin_known:
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    plots.whale_plot(current.scored, ax=ax)
+    figures.show_figure(fig, caption="Whale curve: cumulative profit by customers ranked by profit")
 
 # %% [markdown]
 # Customers fall into A, B and C classes twice: with the fixed 80/15/5 cut of the rule of thumb,
@@ -113,7 +118,7 @@ display(tables.format_table(result.abc_summary, currency=money, money=["sales"],
 # the assumptions at the end of this report.
 
 # %%
-display(tables.format_table(result.key_account_table().drop(columns=["customer"]), currency=money, money=["sales", "gross profit"], percent=["share of sales", "margin", "growth"], integer=["#", "sales rank"], decimals={"score": 0, "days late": 0}, caption="Key accounts, best first"))
+display(tables.format_table(result.key_account_table().drop(columns=["customer", "reason"]), currency=money, money=["sales", "gross profit"], percent=["share of sales", "margin", "growth"], integer=["#", "sales rank"], decimals={"score": 0, "days late": 0}, caption="Key accounts, best first"))
 
 # %%
 display(HTML(tables.notes_html(result.capacity_notes())))
@@ -127,18 +132,40 @@ display(HTML(tables.notes_html(result.capacity_notes())))
 # besides the key accounts, best score first.
 
 # %%
-display(tables.table_or_note(result.growth_account_table().drop(columns=["customer"]), empty_note="No customer shows a growth signal strong enough yet.", currency=money, money=["sales"], percent=["growth", "headroom"], integer=["#", "sales rank"], caption="Growth accounts"))
+display(tables.table_or_note(result.growth_account_table().drop(columns=["customer", "reason"]), empty_note="No customer shows a growth signal strong enough yet.", currency=money, money=["sales"], percent=["growth", "headroom"], integer=["#", "sales rank"], caption="Growth accounts"))
+
+# %% [markdown]
+# ### Former key accounts at risk
+#
+# Last period's key accounts whose sales fell by 30% or more, or stopped: they are not on the key
+# or growth lists; each needs a retention call with its account manager.
+
+# %%
+display(tables.table_or_note(screening.at_risk_table(result).drop(columns=["customer"]), empty_note="No key account of last period fell sharply or stopped buying.", currency=money, money=["previous sales", "sales", "sales lost"], caption="Former key accounts at risk, largest loss first"))
+
+# %% [markdown]
+# ### Customers to review, by cause
+#
+# Customers who fail a rule cannot be key accounts. A customer failing several rules is counted
+# once, under the first cause listed. "At stake" is the money of the cause: the loss, the gross
+# profit below the margin of customers of the same size, the overdue amount, or what serving them
+# costs above what they earn. Every customer to review is in the workbook (review accounts).
+
+# %%
+display(tables.table_or_note(screening.review_by_cause(result), empty_note="Every buying customer passes the rules.", currency=money, money=["sales", "at stake", "largest sales"], integer=["customers"], caption="Customers to review, by cause"))
 
 # %% [markdown]
 # ## Sales and margin
 #
 # Each point is a customer: further right means more sales, higher means a better margin, a larger
-# point more gross profit. Key accounts are outlined and named. The lines mark the median customer.
+# point more gross profit. Key accounts are outlined; the largest are named. The lines mark the
+# median customer. The chart needs costs.
 
 # %%
-fig, ax = plt.subplots(figsize=(8, 5.5))
-plots.quadrant_plot(current.scored, ax=ax)
-figures.show_figure(fig, caption="Sales against margin, key accounts named")
+if margin_known:
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    plots.quadrant_plot(current.scored, ax=ax)
+    figures.show_figure(fig, caption="Sales against margin, the largest key accounts named")
 
 # %% [markdown]
 # ## How the key accounts moved since last year
@@ -172,7 +199,7 @@ plots.sensitivity_plot(result.sensitivity, ax=ax)
 figures.show_figure(fig, caption="Share of weight variations under which each account stays key")
 
 # %%
-display(tables.format_table(result.sensitivity_table(), integer=["variants key", "variants"], percent=["share key"], decimals={"score": 0}, currency=money, max_rows=30, caption="Robustness of the key list to ±20% weight changes"))
+display(tables.format_table(result.sensitivity_table().drop(columns=["customer"]), integer=["variants key", "variants"], percent=["share key"], decimals={"score": 0}, currency=money, caption="Robustness of the key list to ±20% weight changes"))
 
 # %% tags=["remove-cell"]
 # Workshop mode (JupyterLab only): move the sliders to re-rank, then save the settings.
@@ -186,12 +213,19 @@ panel = workshop.ScreeningWorkshop(
 display(panel.widget())
 
 # %% [markdown]
+# ## Glossary
+
+# %%
+display(tables.format_table(screening.glossary_table(), currency=money, caption="Terms used in this report"))
+
+# %% [markdown]
 # ## Assumptions and inputs
 #
 # The screening settings below come from the client's configuration; criteria the data cannot
 # support are left out and the other weights scaled up.
 
 # %%
+display(HTML(tables.notes_html(result.method_notes())))
 display(tables.format_table(result.weights_table(), percent=["weight set", "weight used"], currency=money, caption="Criteria and weights"))
 display(tables.format_table(result.settings_table(), currency=money, caption="Screening rules"))
 display(tables.table_or_note(result.overrides, empty_note="No tier was overridden by the consultant.", currency=money, caption="Consultant overrides"))
@@ -206,6 +240,8 @@ display(HTML(tables.notes_html(client.intake.notes + [f"Report produced with kam
 if output_dir:
     io.write_stage_table(result.key_accounts_output(), Path(output_dir), "key_accounts")
     io.write_stage_table(current.scored, Path(output_dir), "customer_tiers", formats=("csv",))
+    io.write_stage_table(result.review_table(), Path(output_dir), "review_accounts")
+    io.write_stage_table(result.growth_signal_table(), Path(output_dir), "growth_candidates")
     io.write_stage_summary(Path(output_dir), "screening", result.summary(currency=money))
 
 # %% tags=["remove-cell"]

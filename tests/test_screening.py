@@ -911,11 +911,30 @@ def test_screen_client_tiers_and_movement(result):
 
 
 def test_screen_client_sentences(result):
-    assert result.findings(currency="EUR") == [
-        "2 key accounts out of 3 buying customers make 40% of sales and 17% of gross profit (€1k).",
-        "2 of your 3 buying customers (67%) make 80% of your sales, against 20% by the 80/20 rule of thumb"
-        " (Gini coefficient 0.35).",
-        "Rules keep 1 buying customer off the key list: 1 paying too many invoices late.",
+    # Sales 2,300 against 2,000 (A 1,500, B 800; C lost 300; D new 200).
+    assert result.summary(currency="EUR") == (
+        "Sales €2.5k in 2025, €650 (36.1%) more than in 2024; 2 key accounts make 40% (€1k),"
+        " 0 growth accounts."
+    )
+    summary = sc.executive_summary(result, currency="EUR")
+    assert summary[0] == (
+        "Sales were €2.5k in 2025, €650 (36.1%) more than in 2024; gross profit €700 (29% of sales),"
+        " €100 (16.7%) more than in 2024."
+    )
+    # A's +500 is 77% of the growth; the three risers together more than offset C's loss.
+    assert summary[1] == "Alpha bought €500 more: 77% of this year's growth."
+    assert summary[2] == "1 customer who bought €300 in 2024 bought nothing in 2025."
+    assert summary[3] == "Of this year's sales, €1k with 2 key accounts; €1.5k with 1 to review."
+    titles = [f.title for f in sc.findings(result, currency="EUR")]
+    assert titles == [
+        "2 key accounts make 40% of your sales and 17% of gross profit",
+        "1 customer fails a rule: €1.5k of sales to review",
+    ]
+    assert result.concentration_sentence() == (
+        "2 of your 3 customers with sales (67%) make 80% of your sales, against 20% by the 80/20 rule of"
+        " thumb (Gini coefficient 0.35)."
+    )
+    assert result.method_notes() == [
         "0% of last period's key accounts are key again; 2 customers entered the key list.",
         "Some criteria were left out because the data cannot support them (management: no workshop scores).",
         "1 tier was changed by the consultant's overrides (listed at the end).",
@@ -926,7 +945,6 @@ def test_screen_client_sentences(result):
     ]
     assert result.movement_notes()[0] == "0% of the key accounts of 2024 are key accounts again in 2025."
     assert result.movement_notes()[1].startswith("The key list changed a lot: 1 of 1 previous key accounts")
-    assert result.summary(currency="EUR") == "2 key accounts (€1k sales), 0 growth accounts, 1 to review"
 
 
 def test_screen_client_tables(result):

@@ -18,7 +18,9 @@ The stage is split by layer:
 * :mod:`.scoring`: criterion scores, gates, tiers and reasons; :func:`screen_period`,
 * :mod:`.overrides`: the workshop's overrides,
 * :mod:`.movement`: movement between periods, weight sensitivity, team capacity,
+* :mod:`.selection`: the final key, growth and at-risk lists, weight robustness,
 * :mod:`.narrative`: :func:`screen_client` and the report's sentences and tables,
+* :mod:`.summary`: the executive summary, findings with next steps, glossary,
 * :mod:`.plots` and :mod:`.workshop`: the stage's charts and its JupyterLab panel.
 
 The functions are pure: they return new frames and never change the frames they receive. The
@@ -85,6 +87,15 @@ from kamtools.stages.screening.settings import (
     SettingsError,
     key_account_count,
 )
+from kamtools.stages.screening.summary import (
+    at_risk_table,
+    executive_summary,
+    findings,
+    findings_html,
+    glossary_table,
+    review_by_cause,
+    tier_money_table,
+)
 
 __all__ = [
     "ACCOUNT_MANAGER_ROLES",
@@ -105,10 +116,15 @@ __all__ = [
     "ScreeningSettings",
     "SettingsError",
     "apply_overrides",
+    "at_risk_table",
     "capacity_warning",
     "customer_metrics",
     "effective_weights",
+    "executive_summary",
     "final_tiers",
+    "findings",
+    "findings_html",
+    "glossary_table",
     "growth_places",
     "key_account_count",
     "key_account_retention",
@@ -118,12 +134,14 @@ __all__ = [
     "payment_data_available",
     "peer_margin",
     "qualitative_scores",
+    "review_by_cause",
     "score_customers",
     "screen_client",
     "screen_period",
     "select_key_accounts",
     "size_points",
     "team_capacity",
+    "tier_money_table",
     "tier_transitions",
     "weight_sensitivity",
 ]

@@ -16,7 +16,8 @@ import pandas as pd
 
 from kamtools.analytics import is_buying
 from kamtools.analytics.concentration import abc_classes, gini, pareto_share
-from kamtools.formatting import count_text, money_text, percent_text
+from kamtools.formatting import count_text, percent_text
+from kamtools.periods import completeness_sentence
 from kamtools.stages.screening.movement import (
     account_managers,
     capacity_warning,
@@ -27,9 +28,10 @@ from kamtools.stages.screening.movement import (
     tier_transitions,
 )
 from kamtools.stages.screening.overrides import apply_overrides
-from kamtools.stages.screening.scoring import GATES, GROWTH_SIGNALS, PeriodScreening, screen_period
+from kamtools.stages.screening.scoring import PeriodScreening, screen_period
 from kamtools.stages.screening.selection import final_tiers, weight_sensitivity
 from kamtools.stages.screening.settings import CRITERIA, ScreeningSettings
+from kamtools.stages.screening.summary import headline
 
 # --------------------------------------------------------------------------------------------
 # The whole stage for the report: this period, last period, movement, robustness, overrides
@@ -108,8 +110,7 @@ class ScreeningResult:
         Columns: method, class, customers, share of customers, sales, share of sales; only
         customers with positive sales in the current window are counted.
         """
-        buying = self._buying()
-        buying = buying[buying["sales"] > 0]
+        buying = self.concentration_base
         rows = []
         for method, label in (("fixed", "fixed 80/15/5 cut"), ("computed", "computed cut")):
             with warnings.catch_warnings():
@@ -133,53 +134,32 @@ class ScreeningResult:
 
     # -- sentences ---------------------------------------------------------------------------
 
-    def findings(self, *, currency: str) -> list[str]:
-        """The key findings of the screening as plain sentences, most important first."""
+    def concentration_sentence(self) -> str | None:
+        """How many customers make 80% of sales (the count of the ABC table's fixed A class)."""
+        base = self.concentration_base
+        share = pareto_share(base)
+        if not np.isfinite(share):
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            concentration = gini(base["sales"])
+        makers = round(share * len(base))
+        return (
+            f"{makers:,} of your {len(base):,} customers with sales ({percent_text(share)}) make 80% of"
+            f" your sales, against 20% by the 80/20 rule of thumb (Gini coefficient {concentration:.2f})."
+        )
+
+    def data_notes(self) -> list[str]:
+        """What the data allow: which completeness rule applied, whether customers can be new."""
+        notes = [completeness_sentence(self.current.window)]
+        if self.current.history is not None:
+            notes.append(self.current.history.sentence())
+        return notes
+
+    def method_notes(self) -> list[str]:
+        """Notes on how this screening was made: retention band, criteria left out, overrides."""
         scored = self.current.scored
-        buying = self._buying()
-        key = self._tier("key")
-        total_sales = buying["sales"].sum()
-        total_profit = buying["gross_profit"].sum(min_count=1)
         out = []
-        window = self.current.window
-        if window.like_for_like:
-            out.append(
-                f"Period {window.current} is not complete: {window.months_compared} is compared with the"
-                f" same months of {window.previous}."
-            )
-        if len(key):
-            profit = ""
-            if pd.notna(total_profit) and total_profit > 0:
-                profit = f" and {percent_text(key['gross_profit'].sum() / total_profit)} of gross profit"
-            out.append(
-                f"{count_text(len(key), 'key account', 'key accounts')} out of"
-                f" {count_text(len(buying), 'buying customer', 'buying customers')} make"
-                f" {percent_text(key['sales'].sum() / total_sales)} of sales{profit}"
-                f" ({money_text(key['sales'].sum(), currency)})."
-            )
-        share = pareto_share(scored)
-        if np.isfinite(share):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                concentration = gini(buying["sales"])
-            makers = round(share * len(buying))
-            out.append(
-                f"{makers:,} of your {len(buying):,} buying customers ({percent_text(share)}) make 80% of"
-                f" your sales, against 20% by the 80/20 rule of thumb (Gini coefficient {concentration:.2f})."
-            )
-        review = self._tier("review")
-        if len(review):
-            counts = review["failed_gates"].str.split(";").explode().value_counts()
-            parts = [f"{n:,} {GATES[g]}" for g, n in counts.items() if g in GATES]
-            several = " (some fail several)" if review["failed_gates"].str.contains(";").any() else ""
-            who = count_text(len(review), "buying customer", "buying customers")
-            out.append(f"Rules keep {who} off the key list{several}: " + ", ".join(parts) + ".")
-        growth = self._tier("growth")
-        if len(growth):
-            counts = growth["growth_signals"].str.split(";").explode().value_counts()
-            parts = [f"{n:,} {GROWTH_SIGNALS[g]}" for g, n in counts.items() if g in GROWTH_SIGNALS]
-            could = f"{count_text(len(growth), 'customer', 'customers')} could grow into key accounts"
-            out.append(f"{could}: " + ", ".join(parts) + ".")
         if self.previous is not None:
             before = self.previous.scored
             retained = key_account_retention(before, scored) if (before["tier"] == "key").any() else np.nan
@@ -237,14 +217,15 @@ class ScreeningResult:
         return notes
 
     def summary(self, *, currency: str) -> str:
-        """One line for the cover of the report pack."""
-        key = self._tier("key")
-        sales = money_text(key["sales"].sum(), currency)
-        return (
-            f"{count_text(len(key), 'key account', 'key accounts')} ({sales}"
-            f" sales), {count_text(len(self._tier('growth')), 'growth account', 'growth accounts')},"
-            f" {len(self._tier('review')):,} to review"
-        )
+        """One line for the cover of the report pack: the same headline as the report."""
+        return headline(self, currency=currency)
+
+    @property
+    def concentration_base(self) -> pd.DataFrame:
+        """The customers concentration is measured on (buying, positive sales): one population
+        for the Pareto sentence, the Pareto chart and the ABC table, so their counts agree."""
+        buying = self._buying()
+        return buying[buying["sales"] > 0]
 
     # -- tables for the report (readable column names) ---------------------------------------
 
@@ -281,6 +262,41 @@ class ScreeningResult:
                 "growth": growth["growth_pct"],
                 "headroom": growth["headroom_share"],
                 "reason": growth["reason"],
+            }
+        ).reset_index(drop=True)
+
+    def review_table(self) -> pd.DataFrame:
+        """Every customer to review, largest sales first, with the rules it fails (for the workbook)."""
+        review = self._tier("review").sort_values("sales", ascending=False)
+        return pd.DataFrame(
+            {
+                "customer_id": review["customer_id"].astype("str"),
+                "name": review["name"].astype("str"),
+                "sales": review["sales"].astype("float64"),
+                "gross_profit": review["gross_profit"].astype("float64"),
+                "margin": review["margin_pct"].astype("float64"),
+                "avg_days_late": review["avg_days_late"].astype("float64"),
+                "open_overdue_amount": review["open_overdue_amount"].astype("float64"),
+                "contribution": review["contribution"].astype("float64"),
+                "rules_failed": review["exclusion"].astype("str"),
+            }
+        ).reset_index(drop=True)
+
+    def growth_signal_table(self) -> pd.DataFrame:
+        """Every eligible customer with a growth signal, best score first, listed or not (workbook)."""
+        scored = self.current.scored
+        signal = scored["growth_signal"] if "growth_signal" in scored else scored["tier"] == "growth"
+        chosen = scored[signal.astype(bool)].sort_values(["composite", "sales"], ascending=False)
+        return pd.DataFrame(
+            {
+                "customer_id": chosen["customer_id"].astype("str"),
+                "name": chosen["name"].astype("str"),
+                "on_growth_list": chosen["tier"].eq("growth").to_numpy(),
+                "score": chosen["composite"].astype("float64"),
+                "sales": chosen["sales"].astype("float64"),
+                "growth_pct": chosen["growth_pct"].astype("float64"),
+                "headroom_share": chosen["headroom_share"].astype("float64"),
+                "reason": chosen["reason"].astype("str"),
             }
         ).reset_index(drop=True)
 
@@ -469,6 +485,7 @@ def screen_client(
         scored=applied,
         weights=current.weights,
         dropped=current.dropped,
+        history=current.history,
     )
     if overrides is None or len(overrides) == 0:
         overrides = pd.DataFrame(

@@ -22,7 +22,7 @@ import pandas as pd
 
 from kamtools.analytics import is_buying
 from kamtools.formatting import MINUS, number_text, percent_text
-from kamtools.periods import ComparisonWindow, comparison_window
+from kamtools.periods import ComparisonWindow, DataHistory, comparison_window, data_history
 from kamtools.stages.screening.metrics import (
     _by_customer,
     customer_metrics,
@@ -372,7 +372,7 @@ def _profile(row: Mapping[str, Any], settings: ScreeningSettings) -> list[str]:
     elif pd.notna(days) or pd.notna(late):
         parts.append("pays on time")
     if row["status"] == "new":
-        parts.append("new customer")
+        parts.append(row.get("first_buyer_label", "new customer"))
     return parts
 
 
@@ -456,6 +456,7 @@ def score_customers(
     qualitative: pd.DataFrame | None = None,
     market: pd.DataFrame | None = None,
     cost_to_serve: pd.DataFrame | None = None,
+    first_buyer_label: str = "new customer",
 ) -> pd.DataFrame:
     """Score, gate and tier every customer, with a readable reason for each.
 
@@ -503,6 +504,10 @@ def score_customers(
     cost_to_serve : pandas.DataFrame, optional
         ``customer_id``, ``period`` and ``cost_amount`` (or drivers, see
         ``ScreeningSettings.cost_driver_rates``).
+    first_buyer_label : str
+        How reasons name a customer first seen in the current window: "new customer", or "no
+        earlier history" when the data begin at the previous period
+        (:func:`~kamtools.periods.data_history`).
 
     Returns
     -------
@@ -643,7 +648,7 @@ def score_customers(
     rank = np.zeros(len(out), dtype="int64")
     rank[_ranked(out["composite"].to_numpy(), tiebreak, buying)] = np.arange(1, n_buying + 1)
     out["rank"] = pd.Series(rank, index=out.index).where(buying).astype("Int64")
-    records = out.assign(buying_customers=n_buying, signals=signals)
+    records = out.assign(buying_customers=n_buying, signals=signals, first_buyer_label=first_buyer_label)
     records = records.to_dict("records")
     out["reason"] = pd.Series([_reason(r, settings) for r in records], index=out.index, dtype="str")
 
@@ -671,6 +676,7 @@ class PeriodScreening:
     scored: pd.DataFrame
     weights: Mapping[str, float]
     dropped: Mapping[str, str]
+    history: DataHistory | None = None
 
     @property
     def key_accounts(self) -> pd.DataFrame:
@@ -730,6 +736,7 @@ def screen_period(
             data_end=data_end,
         )
     customers = tables.get("customers")
+    history = data_history(sales["invoice_date"], window=window)
     metrics = customer_metrics(sales, customers=customers, window=window)
     payments = payment_behaviour(
         tables.get("receivables"),
@@ -747,6 +754,7 @@ def screen_period(
         qualitative=qualitative,
         market=tables.get("market"),
         cost_to_serve=tables.get("cost_to_serve"),
+        first_buyer_label="new customer" if history.can_call_new else "no earlier history",
     )
     return PeriodScreening(
         window=window,
@@ -756,4 +764,5 @@ def screen_period(
         scored=scored,
         weights=dict(scored.attrs["weights"]),
         dropped=dict(scored.attrs["dropped_criteria"]),
+        history=history,
     )
