@@ -134,10 +134,18 @@ def churn_by_period(
     return pd.DataFrame(
         rows,
         columns=[
-            "period", "customers_start", "retained", "lost", "new", "customers_end",
-            "churn_rate", "retention_rate", "lost_sales", "new_sales",
+            "period",
+            "customers_start",
+            "retained",
+            "lost",
+            "new",
+            "customers_end",
+            "churn_rate",
+            "retention_rate",
+            "lost_sales",
+            "new_sales",
         ],
-    )  # fmt: skip
+    )
 
 
 def cohort_retention(

@@ -209,8 +209,17 @@ def actuals_by_stage(
             )
         )
     if not rows:
-        columns = ["customer_id", "stage", "start", "end", "sales", "gross_profit", "wallet_share",
-                   "share_of_wallet", "previous_sales"]  # fmt: skip
+        columns = [
+            "customer_id",
+            "stage",
+            "start",
+            "end",
+            "sales",
+            "gross_profit",
+            "wallet_share",
+            "share_of_wallet",
+            "previous_sales",
+        ]
         return pd.DataFrame(columns=columns)
     return (
         pd.concat(rows, ignore_index=True)
@@ -348,8 +357,20 @@ def portfolio_attainment(per_account: pd.DataFrame) -> pd.DataFrame:
         row.update({status: int((group["status"] == status).sum()) for status in ATTAINMENT_STATUSES})
         rows.append(row)
     order = {"sales": 0, "gross_profit": 1}
-    frame = pd.DataFrame(rows, columns=["metric", "accounts", "baseline", "plan", "stretch", "actual",
-                                        "variance", "attainment", *ATTAINMENT_STATUSES])  # fmt: skip
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "metric",
+            "accounts",
+            "baseline",
+            "plan",
+            "stretch",
+            "actual",
+            "variance",
+            "attainment",
+            *ATTAINMENT_STATUSES,
+        ],
+    )
     return frame.sort_values("metric", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
@@ -439,8 +460,18 @@ def sales_variance(
                 }
             )
         )
-    columns = ["customer_id", "stage", "plan", "actual", "previous", "variance", "volume", "mix", "price",
-               "split_available"]  # fmt: skip
+    columns = [
+        "customer_id",
+        "stage",
+        "plan",
+        "actual",
+        "previous",
+        "variance",
+        "volume",
+        "mix",
+        "price",
+        "split_available",
+    ]
     if not parts:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True)[columns]
@@ -471,8 +502,17 @@ def gross_profit_variance(goals: pd.DataFrame, actuals: pd.DataFrame) -> pd.Data
     require_columns(goals, _GOAL_COLUMNS, "plan goals")
     frame = goals.assign(customer_id=goals["customer_id"].astype(str), stage=goals["stage"].astype(str))
     wide = frame.pivot_table(index=["customer_id", "stage"], columns="metric", values="plan", aggfunc="sum")
-    columns = ["customer_id", "stage", "plan", "actual", "variance", "sales_effect", "margin_effect",
-               "planned_margin", "actual_margin"]  # fmt: skip
+    columns = [
+        "customer_id",
+        "stage",
+        "plan",
+        "actual",
+        "variance",
+        "sales_effect",
+        "margin_effect",
+        "planned_margin",
+        "actual_margin",
+    ]
     if not {"sales", "gross_profit"} <= set(wide.columns):
         return pd.DataFrame(columns=columns)
     wide = wide.dropna(subset=["sales", "gross_profit"])

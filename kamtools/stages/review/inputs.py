@@ -45,9 +45,14 @@ def plan_frames(document: Mapping[str, Any]) -> PlanFrames:
         cid = str(account["customer_id"])
         manager, counterpart = account.get("account_manager") or "", account.get("counterpart") or ""
         accounts.append(
-            {"customer_id": cid, "name": account.get("name") or cid, "tier": account.get("tier") or "key",
-             "account_manager": manager, "counterpart": counterpart}
-        )  # fmt: skip
+            {
+                "customer_id": cid,
+                "name": account.get("name") or cid,
+                "tier": account.get("tier") or "key",
+                "account_manager": manager,
+                "counterpart": counterpart,
+            }
+        )
         for metric, goal in (account.get("goals") or {}).items():
             for stage, values in ((goal or {}).get("stages") or {}).items():
                 goals.append({"customer_id": cid, "stage": str(stage), "metric": metric, **values})
@@ -55,17 +60,32 @@ def plan_frames(document: Mapping[str, Any]) -> PlanFrames:
             actions.append({"customer_id": cid, **action})
         for kind, per_quarter in (account.get("contacts") or {}).items():
             contacts.append(
-                {"customer_id": cid, "contact_type": kind, "per_quarter": per_quarter,
-                 "account_manager": manager, "counterpart": counterpart}
-            )  # fmt: skip
+                {
+                    "customer_id": cid,
+                    "contact_type": kind,
+                    "per_quarter": per_quarter,
+                    "account_manager": manager,
+                    "counterpart": counterpart,
+                }
+            )
         for stage, share in (account.get("seasonal_profile") or {}).items():
             profile.append({"customer_id": cid, "stage": str(stage), "share": float(share)})
     goal_frame = pd.DataFrame(
         goals, columns=["customer_id", "stage", "metric", "baseline", "plan", "stretch"]
     )
     goal_frame = goal_frame.dropna(subset=["plan"]).reset_index(drop=True)
-    action_columns = ["action_id", "customer_id", "title", "support", "owner", "counterpart", "start", "due",
-                      "expected_effect", "status"]  # fmt: skip
+    action_columns = [
+        "action_id",
+        "customer_id",
+        "title",
+        "support",
+        "owner",
+        "counterpart",
+        "start",
+        "due",
+        "expected_effect",
+        "status",
+    ]
     action_frame = pd.DataFrame(actions).reindex(columns=action_columns)
     for column in ("start", "due"):
         action_frame[column] = pd.to_datetime(action_frame[column])

@@ -27,7 +27,7 @@ __all__ = [
     "proposals_path",
     "propose_tier_changes",
     "save_tier_proposals",
-]  # fmt: skip
+]
 
 PROPOSALS = ("promote", "demote", "review")
 PROPOSAL_COLUMNS = ("customer_id", "name", "current_tier", "proposal", "proposed_tier", "reason")

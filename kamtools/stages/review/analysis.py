@@ -1,0 +1,362 @@
+"""The whole post-period review in one call: :func:`review_period` returns a :class:`ReviewResult`.
+
+It runs the stage's analyses in order on the client's validated tables and the reviewed plan:
+plan against actual (attainment, variance split, actions), the revenue bridge, churn and cohorts,
+lost and declining accounts with their reasons, satisfaction, the at-risk list and what each
+at-risk account is worth, retention economics, contact cadence and the tier proposals for the
+next screening. Nothing here formats text; :mod:`kamtools.stages.review.narrative` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kamtools.analytics import bridges, cohorts
+from kamtools.periods import period_bounds
+from kamtools.stages.review import attainment, cadence, defection, economics, next_screening, satisfaction
+from kamtools.stages.review.inputs import PlanFrames
+from kamtools.stages.review.lessons import lessons_frame
+from kamtools.stages.review.settings import ReviewSettings
+
+__all__ = ["ReviewResult", "review_period"]
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """Every table of the post-period review of one period (see :func:`review_period`)."""
+
+    period: int
+    previous: int
+    window: tuple[pd.Timestamp, pd.Timestamp]
+    settings: ReviewSettings
+    accounts: pd.DataFrame  # the plan's accounts: customer_id, name, tier, account_manager, counterpart
+    goals: pd.DataFrame
+    actuals: pd.DataFrame
+    attainment: pd.DataFrame  # per goal
+    per_account: pd.DataFrame  # per account and metric, the whole period
+    portfolio: pd.DataFrame
+    sales_split: pd.DataFrame  # per account and stage: volume, mix, price against plan
+    profit_split: pd.DataFrame
+    outcomes: pd.DataFrame  # per action
+    completion: pd.DataFrame  # per account
+    completion_groups: pd.DataFrame
+    completion_correlation: float
+    dealer_bridge: pd.DataFrame  # steps previous .. current, all customers
+    account_bridges: pd.DataFrame  # per key account over product categories
+    churn_all: pd.DataFrame
+    churn_key: pd.DataFrame
+    cohorts: pd.DataFrame
+    movement: pd.DataFrame
+    reasons: pd.DataFrame
+    reason_pattern: pd.DataFrame
+    answers: pd.DataFrame
+    satisfaction_by_question: pd.DataFrame
+    satisfaction_change: pd.DataFrame
+    satisfaction_overall: pd.DataFrame
+    satisfaction_by_account: pd.DataFrame
+    drivers: pd.DataFrame
+    survey_waves: tuple[int, ...]
+    payments: pd.DataFrame
+    at_risk: pd.DataFrame
+    economics_key: economics.RetentionEconomics | None
+    economics_all: economics.RetentionEconomics | None
+    lost_margin: float  # last period's gross profit of the key accounts lost this period
+    cadence: pd.DataFrame
+    cadence_groups: pd.DataFrame
+    cadence_correlation: float
+    proposals: pd.DataFrame
+    lessons: pd.DataFrame
+    has_costs: bool
+    has_quantities: bool
+
+    @property
+    def names(self) -> pd.Series:
+        """Account name by customer id (the plan's accounts)."""
+        return self.accounts.set_index("customer_id")["name"]
+
+
+def _lines(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    sales = tables["sales"]
+    return sales.assign(customer_id=sales["customer_id"].astype(str))
+
+
+def _satisfaction(
+    surveys: pd.DataFrame | None, *, start_month: int, period: int, settings: ReviewSettings
+) -> dict[str, object]:
+    """Answers, distributions, change and drivers; empty frames without surveys."""
+    empty = pd.DataFrame()
+    if surveys is None or surveys.empty:
+        return {
+            "answers": empty,
+            "by_question": empty,
+            "change": empty,
+            "overall": empty,
+            "by_account": empty,
+            "drivers": empty,
+            "waves": (),
+        }
+    answers = satisfaction.survey_answers(surveys, start_month=start_month)
+    answers = answers[answers["wave"] <= period]
+    waves = tuple(sorted(int(w) for w in answers["wave"].unique()))[-2:]
+    current = waves[-1] if waves else period
+    before = waves[0] if len(waves) == 2 else current
+    by_question = satisfaction.satisfaction_distribution(
+        answers[answers["wave"].isin(waves)], by="dimension", min_answers=settings.min_answers
+    )
+    overall = satisfaction.satisfaction_change(
+        answers.assign(all="all questions"),
+        by="all",
+        previous_wave=before,
+        current_wave=current,
+        min_answers=settings.min_answers,
+    )
+    change = satisfaction.satisfaction_change(
+        answers, by="dimension", previous_wave=before, current_wave=current, min_answers=settings.min_answers
+    )
+    by_account = satisfaction.satisfaction_change(
+        answers,
+        by="customer_id",
+        previous_wave=before,
+        current_wave=current,
+        min_answers=settings.min_answers,
+    )
+    drivers = satisfaction.satisfaction_drivers(answers, waves=[current], min_answers=settings.min_answers)
+    return {
+        "answers": answers,
+        "by_question": by_question,
+        "change": change,
+        "overall": overall,
+        "by_account": by_account,
+        "drivers": drivers,
+        "waves": waves,
+    }
+
+
+def _plan_against_actual(lines, plan: PlanFrames, tables, *, period, start_month, settings, tracker_actions):
+    actuals = attainment.actuals_by_stage(
+        lines,
+        plan.goals,
+        period=period,
+        start_month=start_month,
+        market=tables.get("market"),
+        seasonal_profile=plan.seasonal_profile,
+    )
+    per_goal = attainment.attainment(plan.goals, actuals, tolerance=settings.ahead_tolerance)
+    per_account = attainment.account_attainment(plan.goals, actuals, tolerance=settings.ahead_tolerance)
+    _, end = period_bounds(period, start_month=start_month)
+    outcomes = attainment.action_outcomes(plan.actions, tracker_actions, as_of=end)
+    completion = attainment.completion_by_account(outcomes)
+    groups, correlation = attainment.completion_vs_results(completion, per_account)
+    return {
+        "actuals": actuals,
+        "attainment": per_goal,
+        "per_account": per_account,
+        "portfolio": attainment.portfolio_attainment(per_account),
+        "sales_split": attainment.sales_variance(lines, plan.goals, period=period, start_month=start_month),
+        "profit_split": attainment.gross_profit_variance(plan.goals, actuals),
+        "outcomes": outcomes,
+        "completion": completion,
+        "completion_groups": groups,
+        "completion_correlation": correlation,
+    }
+
+
+def _churn_and_economics(lines, accounts, movement, actuals, *, period, start_month, settings):
+    ids = accounts["customer_id"].tolist()
+    churn_all = cohorts.churn_by_period(lines, start_month=start_month, recency_days=settings.lost_after_days)
+    churn_all = churn_all[churn_all["period"] <= period]
+    # Key accounts of earlier periods: as many of the largest customers of the year before.
+    key_rows = []
+    active = cohorts.active_periods(lines, start_month=start_month)
+    for p in churn_all["period"]:
+        if p == period:
+            members = ids
+        else:
+            before = active[active["period"] == p - 1].nlargest(len(ids), "sales")
+            members = before["customer_id"].tolist()
+        row = cohorts.churn_by_period(
+            lines,
+            start_month=start_month,
+            customer_ids=members,
+            periods=[p],
+            recency_days=settings.lost_after_days,
+        )
+        key_rows.append(row.assign(accounts="plan's key accounts" if p == period else "largest customers"))
+    churn_key = pd.concat(key_rows, ignore_index=True) if key_rows else pd.DataFrame()
+    profit = actuals.groupby("customer_id")["gross_profit"].sum(min_count=1)
+    kept_ids = movement.loc[movement["status"] != "lost", "customer_id"]
+    economics_key = economics_all = None
+    current_key = churn_key[churn_key["period"] == period]
+    if len(current_key) and profit.notna().any():
+        economics_key = economics.retention_economics(
+            profit.reindex(kept_ids).fillna(0.0),
+            churn_rate=float(current_key["churn_rate"].iloc[0]),
+            reduction=settings.churn_reduction,
+            horizon_years=settings.horizon_years,
+            discount_rate=settings.discount_rate,
+        )
+    current_all = churn_all[churn_all["period"] == period]
+    if len(current_all) and "cost" in lines.columns:
+        start, end = period_bounds(period, start_month=start_month)
+        inside = lines[(lines["invoice_date"] >= start) & (lines["invoice_date"] <= end)]
+        margins = (inside["net_sales"] - inside["cost"]).groupby(inside["customer_id"]).sum()
+        economics_all = economics.retention_economics(
+            margins,
+            churn_rate=float(current_all["churn_rate"].iloc[0]),
+            reduction=settings.churn_reduction,
+            horizon_years=settings.horizon_years,
+            discount_rate=settings.discount_rate,
+        )
+    return churn_all, churn_key, economics_key, economics_all
+
+
+def review_period(
+    tables: Mapping[str, pd.DataFrame],
+    plan: PlanFrames,
+    *,
+    tracker_actions: pd.DataFrame | None,
+    tracker_contacts: pd.DataFrame | None,
+    period: int,
+    start_month: int,
+    settings: ReviewSettings | None = None,
+    lessons: pd.DataFrame | None = None,
+) -> ReviewResult:
+    """Review a period against its plan.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        The client's validated tables: ``sales`` (required), ``surveys``, ``receivables``,
+        ``market``, ``lost_customers`` when present.
+    plan : PlanFrames
+        The reviewed plan (:func:`kamtools.stages.review.inputs.plan_frames`).
+    tracker_actions, tracker_contacts : pandas.DataFrame or None
+        The tracker's two sheets (None when the client kept no tracker).
+    period, start_month : int
+        The reviewed fiscal period and the first month of the fiscal year.
+    settings : ReviewSettings, optional
+    lessons : pandas.DataFrame, optional
+        Lessons saved by the workshop (:func:`kamtools.stages.review.lessons.load_lessons`).
+
+    Returns
+    -------
+    ReviewResult
+    """
+    settings = settings or ReviewSettings()
+    lines = _lines(tables)
+    window = period_bounds(period, start_month=start_month)
+    previous = period_bounds(period - 1, start_month=start_month)
+    ids = plan.accounts["customer_id"].astype(str).tolist()
+    found = _plan_against_actual(
+        lines,
+        plan,
+        tables,
+        period=period,
+        start_month=start_month,
+        settings=settings,
+        tracker_actions=tracker_actions,
+    )
+    moves = bridges.gain_loss(lines, previous=previous, current=window)
+    key_lines = lines[lines["customer_id"].isin(ids)]
+    by = "category" if "category" in lines.columns else "product" if "product" in lines.columns else None
+    account_bridges = (
+        bridges.bridge_steps(
+            bridges.gain_loss(key_lines, previous=previous, current=window, by=["customer_id", by]),
+            by="customer_id",
+        )
+        if by
+        else pd.DataFrame()
+    )
+    movement = defection.account_movement(
+        lines,
+        accounts=ids,
+        previous=previous,
+        current=window,
+        lost_after_days=settings.lost_after_days,
+        decline_threshold=settings.decline_threshold,
+    )
+    reasons = defection.defection_reasons(movement, tables.get("lost_customers"))
+    mood = _satisfaction(tables.get("surveys"), start_month=start_month, period=period, settings=settings)
+    payments = defection.payment_trend(tables.get("receivables"), previous=previous, current=window)
+    risky = defection.at_risk_accounts(
+        movement,
+        satisfaction=mood["by_account"],
+        payments=payments,
+        low_satisfaction=settings.low_satisfaction,
+        satisfaction_drop=settings.satisfaction_drop,
+        purchase_drop=settings.purchase_drop,
+        late_payment_rise_days=settings.late_payment_rise_days,
+    )
+    churn_all, churn_key, economics_key, economics_all = _churn_and_economics(
+        lines,
+        plan.accounts,
+        movement,
+        found["actuals"],
+        period=period,
+        start_month=start_month,
+        settings=settings,
+    )
+    retention = 1 - (economics_key.churn_rate if economics_key else 0.0)
+    profit = found["actuals"].groupby("customer_id")["gross_profit"].sum(min_count=1)
+    values = economics.account_values(
+        profit.reindex(risky["customer_id"]).fillna(0.0),
+        retention=retention,
+        horizon_years=settings.horizon_years,
+        discount_rate=settings.discount_rate,
+    )
+    risky = risky.assign(value_at_risk=values.to_numpy())
+    contacts_planned = cadence.contact_cadence(
+        plan.contacts, tracker_contacts, window=window, no_contact_days=settings.no_contact_days, accounts=ids
+    )
+    groups, contact_correlation = cadence.contact_vs_results(contacts_planned, movement)
+    proposals = next_screening.propose_tier_changes(
+        plan.accounts,
+        per_account=found["per_account"],
+        movement=movement,
+        at_risk=risky,
+        reasons=reasons,
+        promote_min_attainment=settings.promote_min_attainment,
+        demote_max_attainment=settings.demote_max_attainment,
+    )
+    lost_ids = movement.loc[movement["status"] == "lost", "customer_id"]
+    lost_margin = float(movement.set_index("customer_id")["previous_gross_profit"].reindex(lost_ids).sum())
+    return ReviewResult(
+        period=int(period),
+        previous=int(period) - 1,
+        window=window,
+        settings=settings,
+        accounts=plan.accounts,
+        goals=plan.goals,
+        **found,
+        dealer_bridge=bridges.bridge_steps(moves),
+        account_bridges=account_bridges,
+        churn_all=churn_all,
+        churn_key=churn_key,
+        cohorts=cohorts.cohort_retention(lines[lines["invoice_date"] <= window[1]], start_month=start_month),
+        movement=movement,
+        reasons=reasons,
+        reason_pattern=defection.reason_pattern(reasons),
+        answers=mood["answers"],
+        satisfaction_by_question=mood["by_question"],
+        satisfaction_change=mood["change"],
+        satisfaction_overall=mood["overall"],
+        satisfaction_by_account=mood["by_account"],
+        drivers=mood["drivers"],
+        survey_waves=mood["waves"],
+        payments=payments,
+        at_risk=risky,
+        economics_key=economics_key,
+        economics_all=economics_all,
+        lost_margin=lost_margin if np.isfinite(lost_margin) else 0.0,
+        cadence=contacts_planned,
+        cadence_groups=groups,
+        cadence_correlation=contact_correlation,
+        proposals=proposals,
+        lessons=lessons if lessons is not None else lessons_frame([]),
+        has_costs="cost" in lines.columns,
+        has_quantities={"quantity", "product"} <= set(lines.columns),
+    )

@@ -1,0 +1,448 @@
+"""The review's words: executive summary, findings, draft lessons and the report's tables.
+
+Every sentence carries its money (formatted by :mod:`kamtools.formatting`) and, where there is a
+next step, who takes it (the account manager of the plan). Tables get readable column names;
+the report formats them with :func:`kamtools.tables.format_table`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kamtools.formatting import count_text, money_text, percent_text
+from kamtools.stages.review.analysis import ReviewResult
+from kamtools.stages.review.economics import REICHHELD_SASSER
+from kamtools.stages.review.lessons import headline_lessons, lessons_frame
+
+__all__ = [
+    "GLOSSARY",
+    "accounts_table",
+    "actions_table",
+    "at_risk_table",
+    "bridge_table",
+    "cadence_table",
+    "churn_table",
+    "draft_lessons",
+    "executive_summary",
+    "lost_table",
+    "proposals_table",
+    "satisfaction_question_table",
+    "summary_line",
+]
+
+GLOSSARY = {
+    "Attainment": "Actual figure as a share of the plan goal (100% = plan met).",
+    "Stretch goal": "A goal above the plan that motivates; reaching it is a success, missing it is not"
+    " a failure.",
+    "Share of wallet": "The part of an account's purchases in our categories that it buys from you.",
+    "Volume, price, mix": "The sales variance split into more or fewer units, a different price for the same"
+    " products, and a shift to dearer or cheaper products.",
+    "Revenue bridge": "How sales got from last period to this one: new customers, lost customers, and growth"
+    " and decline of the customers kept.",
+    "Churn rate": "Share of last period's customers that stopped buying (no purchase in the period's last"
+    " months).",
+    "Retention curve": "For the customers who started in the same year (a cohort), the share still buying in"
+    " each later year.",
+    "Net satisfaction": "Share of satisfied answers minus share of dissatisfied answers, in points from -100"
+    " to +100.",
+    "Value at risk": "The gross profit an account is expected to bring over the coming years if it stays.",
+}
+
+
+def _name(result: ReviewResult, customer_id: str) -> str:
+    return str(result.names.get(customer_id, customer_id))
+
+
+def _manager(result: ReviewResult, customer_id: str) -> str:
+    managers = result.accounts.set_index("customer_id")["account_manager"]
+    return str(managers.get(customer_id, "") or "the account manager")
+
+
+def _points(fraction: float) -> str:
+    value = round(float(fraction) * 100)
+    return f"{'+' if value > 0 else ''}{value}"
+
+
+def _attainment_sentence(result: ReviewResult, currency: str) -> str:
+    sales = result.portfolio.set_index("metric").loc["sales"]
+    short = sales["plan"] - sales["actual"]
+    gap = (
+        f"{money_text(short, currency)} short of it"
+        if short > 0
+        else f"{money_text(-short, currency)} above it"
+    )
+    text = (
+        f"Your {count_text(int(sales['accounts']), 'planned account', 'planned accounts')} bought"
+        f" {money_text(sales['actual'], currency)} against a plan of {money_text(sales['plan'], currency)}:"
+        f" {percent_text(sales['attainment'])} of plan, {gap}"
+        f" (last period {money_text(sales['baseline'], currency)},"
+        f" stretch goal {money_text(sales['stretch'], currency)})."
+    )
+    if "gross_profit" in set(result.portfolio["metric"]):
+        profit = result.portfolio.set_index("metric").loc["gross_profit"]
+        text += (
+            f" Gross profit reached {money_text(profit['actual'], currency)},"
+            f" {percent_text(profit['attainment'])} of its plan."
+        )
+    return text
+
+
+def _behind_sentence(result: ReviewResult, currency: str) -> str:
+    sales = result.per_account[result.per_account["metric"] == "sales"]
+    behind = sales[sales["status"] == "behind"].sort_values("variance")
+    if behind.empty:
+        return "Every planned account met its sales plan."
+    shortfall = -behind["variance"].sum()
+    worst = behind.head(3)
+    status = result.movement.set_index("customer_id")["status"]
+    reason = (
+        result.reasons.set_index("customer_id")["reason"] if len(result.reasons) else pd.Series(dtype=str)
+    )
+    named = []
+    for row in worst.itertuples():
+        why = status.get(row.customer_id, "kept")
+        detail = {"lost": "lost", "declining": "declining"}.get(why, "behind")
+        recorded = reason.get(row.customer_id, "not recorded")
+        if recorded != "not recorded":
+            detail += f", {recorded}"
+        named.append(f"{_name(result, row.customer_id)} ({money_text(row.variance, currency)}, {detail})")
+    split = result.sales_split
+    parts = ""
+    if len(split) and split["split_available"].all():
+        totals = {k: split[k].sum() for k in ("volume", "price", "mix")}
+        parts = (
+            f" Across all accounts, volume explains {money_text(totals['volume'], currency)} of the variance,"
+            f" price {money_text(totals['price'], currency)}"
+            f" and product mix {money_text(totals['mix'], currency)}."
+        )
+    first = worst.iloc[0]["customer_id"]
+    return (
+        f"{count_text(len(behind), 'account is', 'accounts are')} behind plan by"
+        f" {money_text(shortfall, currency)} together; the largest gaps are {', '.join(named)}.{parts}"
+        f" Next: {_manager(result, first)} books a review meeting with {_name(result, first)} first."
+    )
+
+
+def _churn_sentence(result: ReviewResult, currency: str) -> str:
+    key = result.churn_key[result.churn_key["period"] == result.period]
+    everyone = result.churn_all[result.churn_all["period"] == result.period]
+    parts = []
+    if len(key):
+        k = key.iloc[0]
+        parts.append(
+            f"You lost {count_text(int(k['lost']), 'planned account', 'planned accounts')} of"
+            f" {int(k['customers_start'])} ({percent_text(k['churn_rate'])})"
+        )
+    if len(everyone):
+        e = everyone.iloc[0]
+        parts.append(
+            f"{int(e['lost']):,} of {int(e['customers_start']):,} customers overall"
+            f" ({percent_text(e['churn_rate'], 1)}), who had bought {money_text(e['lost_sales'], currency)}"
+            " the period before"
+        )
+    text = " and ".join(parts) + "." if parts else ""
+    if result.lost_margin > 0:
+        lost = money_text(result.lost_margin, currency)
+        text += f" The lost planned accounts had earned you {lost} gross profit the period before."
+    econ = result.economics_key
+    if econ is not None and econ.extra_profit > 0:
+        low, high = REICHHELD_SASSER
+        text += (
+            f" With churn {round((econ.churn_rate - econ.improved_churn_rate) * 100)} points lower, the"
+            " remaining"
+            f" accounts would bring {money_text(econ.extra_profit, currency)} more gross profit over"
+            f" {econ.horizon_years} years ({percent_text(econ.profit_lift)} more;"
+            " the often-quoted case examples"
+            f" found {percent_text(low)} to {percent_text(high)})."
+        )
+    return text.strip()
+
+
+def _satisfaction_sentence(result: ReviewResult) -> str:
+    overall = result.satisfaction_overall
+    if overall.empty:
+        return "No satisfaction survey was provided, so satisfaction cannot be shown."
+    row = overall.iloc[0]
+    if row["caution"]:
+        return f"Too few survey answers for a satisfaction percentage ({row['caution']})."
+    text = f"Net satisfaction is {_points(row['net_now'])} points across {int(row['answers_now']):,} answers"
+    if len(result.survey_waves) == 2 and pd.notna(row["net_change"]):
+        moved = _points(row["net_change"])
+        since = f"the survey of {result.survey_waves[0]}"
+        text += f", unchanged since {since}" if moved == "0" else f", {moved} points since {since}"
+    change = result.satisfaction_change.dropna(subset=["net_change"])
+    if len(change):
+        worst = change.sort_values("net_change").iloc[0]
+        weakest = change.sort_values("net_now").iloc[0]
+        text += (
+            f"; {str(worst['dimension']).replace('_', ' ')} moved most"
+            f" ({_points(worst['net_change'])} points)"
+            f" and {str(weakest['dimension']).replace('_', ' ')} is the weakest question"
+            f" ({_points(weakest['net_now'])})"
+        )
+    return text + "."
+
+
+def draft_lessons(result: ReviewResult, *, currency: str) -> pd.DataFrame:
+    """Lessons the analysis suggests, for the workshop to confirm, edit or drop.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of :data:`kamtools.stages.review.lessons.LESSON_COLUMNS`, one row per lesson.
+    """
+    rows = []
+    groups = result.completion_groups.set_index("group")
+    done, fewer = groups.loc["most actions done"], groups.loc["fewer actions done"]
+    if (
+        done["accounts"]
+        and fewer["accounts"]
+        and pd.notna(done["attainment"])
+        and pd.notna(fewer["attainment"])
+    ):
+        better = done["attainment"] >= fewer["attainment"]
+        rows.append(
+            {
+                "kind": "worked" if better else "did not work",
+                "lesson": "Accounts that carried out most of their actions reached"
+                f" {percent_text(done['attainment'])}"
+                f" of plan, the others {percent_text(fewer['attainment'])}.",
+            }
+        )
+    dropped = result.outcomes[result.outcomes["outcome"].isin(["dropped", "late"])]
+    if len(dropped) and "support" in dropped.columns:
+        support = dropped["support"].fillna("").replace("", np.nan).dropna()
+        if len(support):
+            accounts = dropped.loc[support.index].groupby(support)["customer_id"].nunique()
+            top = accounts.sort_values(ascending=False, kind="stable").index[0]
+            count = int(accounts[top])
+            rows.append(
+                {
+                    "kind": "did not work",
+                    "lesson": f"'{top}' was dropped or late in {count_text(count, 'account', 'accounts')}.",
+                }
+            )
+    contact = result.cadence_groups.set_index("group")
+    kept, fewer_contacts = contact.loc["contacts as planned"], contact.loc["fewer contacts than planned"]
+    if kept["accounts"] and fewer_contacts["accounts"]:
+        rows.append(
+            {
+                "kind": "change",
+                "lesson": f"Keep the contact plan: {percent_text(kept['kept_share'])} of the accounts"
+                " contacted as planned kept their business, against"
+                f" {percent_text(fewer_contacts['kept_share'])} of the others.",
+            }
+        )
+    split = result.sales_split
+    if len(split) and split["split_available"].all():
+        totals = {k: split[k].sum() for k in ("volume", "price", "mix")}
+        worst = min(totals, key=totals.get)
+        if totals[worst] < 0:
+            rows.append(
+                {
+                    "kind": "change",
+                    "lesson": f"Plan for {worst}: it cost {money_text(-totals[worst], currency)}"
+                    " against plan.",
+                }
+            )
+    return lessons_frame(rows)
+
+
+def executive_summary(result: ReviewResult, *, currency: str) -> list[str]:
+    """The first screen: attainment in money, accounts behind and why, churn and its cost,
+    satisfaction change and the three lessons."""
+    out = [_attainment_sentence(result, currency), _behind_sentence(result, currency)]
+    churn = _churn_sentence(result, currency)
+    if churn:
+        out.append(churn)
+    out.append(_satisfaction_sentence(result))
+    lessons = result.lessons if len(result.lessons) else draft_lessons(result, currency=currency)
+    source = (
+        "from the workshop" if len(result.lessons) else "the analysis suggests (for the workshop to confirm)"
+    )
+    picked = headline_lessons(lessons, 3)
+    if len(picked):
+        heading = {"worked": "what worked", "did not work": "what did not work", "change": "what to change"}
+        listed = "; ".join(
+            f"({n}) {heading[row.kind]}: {row.lesson[:1].lower()}{row.lesson[1:].rstrip('.')}"
+            for n, row in enumerate(picked.itertuples(), start=1)
+        )
+        out.append(f"Three lessons {source}: {listed}.")
+    return out
+
+
+def summary_line(result: ReviewResult, *, currency: str) -> str:
+    """One line for the cover of the report pack."""
+    sales = result.portfolio.set_index("metric").loc["sales"]
+    behind = int(sales["behind"])
+    lost = int((result.movement["status"] == "lost").sum())
+    return (
+        f"{percent_text(sales['attainment'])} of the sales plan ({money_text(sales['actual'], currency)}"
+        f" of {money_text(sales['plan'], currency)}), {behind} behind,"
+        f" {count_text(lost, 'account', 'accounts')} lost"
+    )
+
+
+# --- Tables for the report (readable column names) -------------------------------------------
+
+
+def accounts_table(result: ReviewResult) -> pd.DataFrame:
+    """Per account: sales against plan and stretch, status, the variance split and actions done."""
+    sales = result.per_account[result.per_account["metric"] == "sales"].set_index("customer_id")
+    split = result.sales_split.groupby("customer_id")[["volume", "price", "mix"]].sum(min_count=1)
+    completion = result.completion.set_index("customer_id")["completion"]
+    table = pd.DataFrame(
+        {
+            "account": [_name(result, c) for c in sales.index],
+            "manager": [_manager(result, c) for c in sales.index],
+            "plan": sales["plan"],
+            "actual": sales["actual"],
+            "attainment": sales["attainment"],
+            "stretch": sales["stretch"],
+            "status": sales["status"],
+            "volume": split["volume"].reindex(sales.index),
+            "price": split["price"].reindex(sales.index),
+            "mix": split["mix"].reindex(sales.index),
+            "actions done": completion.reindex(sales.index),
+        }
+    )
+    return table.sort_values("attainment", kind="stable").reset_index(drop=True)
+
+
+def actions_table(result: ReviewResult) -> pd.DataFrame:
+    """Actions by outcome: count per outcome and owner."""
+    counts = pd.crosstab(result.outcomes["owner"].fillna(""), result.outcomes["outcome"])
+    counts = counts.reindex(columns=["done", "done late", "late", "dropped", "open"], fill_value=0)
+    counts.insert(0, "actions", counts.sum(axis=1))
+    counts.index.name = "owner"
+    return counts.reset_index().sort_values("actions", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def bridge_table(result: ReviewResult) -> pd.DataFrame:
+    """The dealer's revenue bridge as a table (steps with amount and customers)."""
+    labels = {
+        "previous": f"sales {result.previous}",
+        "new": "new customers",
+        "lost": "lost customers",
+        "growth": "growth of customers kept",
+        "decline": "decline of customers kept",
+        "other": "returns without purchases",
+        "current": f"sales {result.period}",
+    }
+    steps = result.dealer_bridge
+    steps = steps[(steps["step"].isin(["previous", "current"])) | (steps["amount"] != 0)]
+    return pd.DataFrame(
+        {"step": steps["step"].map(labels), "amount": steps["amount"], "customers": steps["count"]}
+    )
+
+
+def churn_table(result: ReviewResult) -> pd.DataFrame:
+    """Churn by period for all customers and for the key accounts."""
+    rows = []
+    for label, frame in (("all customers", result.churn_all), ("key accounts", result.churn_key)):
+        for row in frame.itertuples():
+            who = label
+            if getattr(row, "accounts", "") == "largest customers":
+                who = f"largest {int(row.customers_start)} customers of {row.period - 1}"
+            rows.append(
+                {
+                    "period": str(row.period),
+                    "customers": who,
+                    "at start": int(row.customers_start),
+                    "lost": int(row.lost),
+                    "churn rate": row.churn_rate,
+                    "sales of those lost": row.lost_sales,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def lost_table(result: ReviewResult) -> pd.DataFrame:
+    """Lost and declining planned accounts with the reason recorded."""
+    reasons = result.reasons
+    return pd.DataFrame(
+        {
+            "account": [_name(result, c) for c in reasons["customer_id"]],
+            "status": reasons["status"],
+            "sales before": reasons["previous_sales"],
+            "sales now": reasons["current_sales"],
+            "change": reasons["change"],
+            "days since purchase": reasons["days_since_purchase"],
+            "reason": reasons["reason"],
+            "competitor": reasons["competitor"],
+            "what they said": reasons["note"],
+        }
+    )
+
+
+def at_risk_table(result: ReviewResult) -> pd.DataFrame:
+    """The at-risk list: account, manager, signs in words, sales and value at risk."""
+    risky = result.at_risk
+    return (
+        pd.DataFrame(
+            {
+                "account": [_name(result, c) for c in risky["customer_id"]],
+                "manager": [_manager(result, c) for c in risky["customer_id"]],
+                "sales": risky["current_sales"],
+                "value at risk": risky["value_at_risk"],
+                "signs": risky["signs"],
+                "why": risky["reasons"],
+            }
+        )
+        .sort_values(["signs", "value at risk"], ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def cadence_table(result: ReviewResult) -> pd.DataFrame:
+    """Contacts planned and made per account, days since the last one."""
+    c = result.cadence
+    table = pd.DataFrame(
+        {
+            "account": [_name(result, x) for x in c["customer_id"]],
+            "manager": [_manager(result, x) for x in c["customer_id"]],
+            "planned": c["planned"].round().astype("int64"),
+            "made": c["made"].astype("int64"),
+            "share made": c["made_share"],
+            "days since last contact": c["days_since_contact"],
+            "no recent contact": np.where(c["no_contact"], "yes", ""),
+        }
+    )
+    return table.sort_values("share made", kind="stable").reset_index(drop=True)
+
+
+def satisfaction_question_table(result: ReviewResult) -> pd.DataFrame:
+    """Per question: answers, net satisfaction before and now, change, mean score and any caution."""
+    change = result.satisfaction_change
+    if change.empty:
+        return pd.DataFrame()
+    return (
+        pd.DataFrame(
+            {
+                "question": change["dimension"].str.replace("_", " "),
+                "answers": change["answers_now"],
+                "net before": change["net_before"],
+                "net now": change["net_now"],
+                "change (points)": change["net_change"] * 100,
+                "mean score (1-5)": change["mean_now"],
+                "caution": change["caution"],
+            }
+        )
+        .sort_values("net now", kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def proposals_table(result: ReviewResult) -> pd.DataFrame:
+    """The tier changes proposed to the next screening."""
+    p = result.proposals
+    return pd.DataFrame(
+        {
+            "account": p["name"],
+            "tier now": p["current_tier"],
+            "proposal": p["proposal"],
+            "proposed tier": p["proposed_tier"],
+            "reason": p["reason"],
+        }
+    )
