@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -1174,8 +1175,8 @@ def generate_demo_plan(tables: dict[str, pd.DataFrame], *, seed: int = 20261123)
         "period_start": "2025-04-01",
         "period_end": "2026-03-31",
         "baseline_period": _PLAN_PERIOD - 1,
-        "revision": 1,
-        "saved_at": "2025-04-14T09:00:00+00:00",
+        "revision": 0,
+        "saved_at": "",
         "stages": [
             {
                 "stage": q,
@@ -1304,3 +1305,41 @@ def _demo_contacts(
                         }
                     )
     return rows
+
+
+def write_demo_plan(workspace: Path, tables: dict[str, pd.DataFrame], *, seed: int = 20261123) -> list[Path]:
+    """Write the demo's plan for 2026 and its filled-in tracker into a workspace's ``plans/`` folder.
+
+    The files are written by the planning stage's own writers, so they are exactly what a
+    workshop would have saved (the plan as of 14 April 2025).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The plan file and the tracker.
+    """
+    from datetime import UTC, datetime
+
+    from kamtools import io
+    from kamtools.stages.planning.planfile import plan_from_mapping, save_plan
+    from kamtools.stages.planning.tracker import tracker_path, tracker_workbook
+
+    demo = generate_demo_plan(tables, seed=seed)
+    plan = plan_from_mapping(demo.document, file="demo plan")
+    saved, plan_file = save_plan(workspace, plan, now=datetime(2025, 4, 14, 9, 0, tzinfo=UTC))
+    filled = {
+        row.action_id: {
+            "status": row.status,
+            "actual_start": pd.Timestamp(row.actual_start).date() if row.actual_start else None,
+            "actual_done": pd.Timestamp(row.actual_done).date() if row.actual_done else None,
+            "note": row.note or None,
+        }
+        for row in demo.tracker_actions.itertuples()
+    }
+    contacts = [
+        [row.date.date(), row.customer_id, row.member, row.contact_type, row.note]
+        for row in demo.tracker_contacts.itertuples()
+    ]
+    tracker_file = tracker_path(workspace, saved.period)
+    io.write_bytes_atomic(tracker_file, tracker_workbook(saved, filled=filled, contacts=contacts))
+    return [plan_file, tracker_file]

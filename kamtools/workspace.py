@@ -395,7 +395,7 @@ def write_demo_workspace(workspace: Path, *, seed: int | None = None) -> Path:
     import shutil
     import tempfile
 
-    from kamtools.demo import demo_config, generate_demo_tables
+    from kamtools.demo import demo_config, generate_demo_tables, write_demo_plan
 
     tables = generate_demo_tables() if seed is None else generate_demo_tables(seed=seed)
     config = demo_config()
@@ -425,6 +425,7 @@ def write_demo_workspace(workspace: Path, *, seed: int | None = None) -> Path:
                 io.read_yaml(workspace / CONFIG_FILE).get("screening") or config["screening"]
             )
         io.write_yaml(staging / CONFIG_FILE, config, keep_previous=False)
+        write_demo_plan(staging, tables)  # the reviewed plan of 2026 and its tracker (stage 4)
         if workspace.exists():
             retired = workspace.with_name(f".{workspace.name}-old")
             shutil.rmtree(retired, ignore_errors=True)

@@ -9,6 +9,7 @@ import pytest
 
 from kamtools.contract import DEFECTION_REASONS
 from kamtools.demo import generate_demo_plan, generate_demo_tables
+from kamtools.stages.planning.planfile import plan_from_mapping
 from kamtools.stages.review.attainment import ACTION_STATUSES
 from kamtools.stages.review.inputs import plan_frames
 
@@ -81,7 +82,7 @@ def test_plan_document_follows_the_plan_schema(plan):
 
 
 def test_tracker_matches_the_plan(plan):
-    frames = plan_frames(plan.document)
+    frames = plan_frames(plan_from_mapping(plan.document, file="demo plan"))
     assert set(plan.tracker_actions["action_id"]) == set(frames.actions["action_id"])
     assert set(plan.tracker_actions["status"].str.lower()) <= set(ACTION_STATUSES)
     contacts = plan.tracker_contacts

@@ -1,7 +1,8 @@
 """Lessons learned at the review workshop: what worked, what did not, what to change.
 
-The workshop writes its lessons into the client's workspace, ``review/lessons_<period>.yml``;
-every save also keeps a numbered copy in ``review/history/`` so that no version is ever lost.
+The workshop writes its lessons into the client's workspace, ``workshop/lessons_<period>.yml``
+(the workshop folder survives a rewrite of the demo); every save also keeps a numbered copy in
+``workshop/history/`` so that no version is ever lost.
 Disk access goes through :mod:`kamtools.io`; the rest of this module is pure.
 
 A lesson is a mapping with ``kind`` (one of :data:`LESSON_KINDS`), ``lesson`` (the sentence),
@@ -35,7 +36,7 @@ LESSON_KINDS = ("worked", "did not work", "change")
 """What worked, what did not work, what to change next period."""
 
 LESSON_COLUMNS = ("kind", "lesson", "customer_id", "owner")
-LESSONS_DIR = "review"
+LESSONS_DIR = "workshop"
 SCHEMA = "kamtools-lessons/1"
 
 

@@ -67,23 +67,19 @@ def _points(fraction: float) -> str:
 def _attainment_sentence(result: ReviewResult, currency: str) -> str:
     sales = result.portfolio.set_index("metric").loc["sales"]
     short = sales["plan"] - sales["actual"]
-    gap = (
-        f"{money_text(short, currency)} short of it"
-        if short > 0
-        else f"{money_text(-short, currency)} above it"
-    )
+    gap = f"{money_text(short, currency)} short" if short > 0 else f"{money_text(-short, currency)} above it"
     text = (
         f"Your {count_text(int(sales['accounts']), 'planned account', 'planned accounts')} bought"
-        f" {money_text(sales['actual'], currency)} against a plan of {money_text(sales['plan'], currency)}:"
-        f" {percent_text(sales['attainment'])} of plan, {gap}"
-        f" (last period {money_text(sales['baseline'], currency)},"
+        f" {money_text(sales['actual'], currency)}, {percent_text(sales['attainment'])} of the"
+        f" {money_text(sales['plan'], currency)} plan: {gap}"
+        f" (last period {money_text(sales['baseline'], currency)};"
         f" stretch goal {money_text(sales['stretch'], currency)})."
     )
     if "gross_profit" in set(result.portfolio["metric"]):
         profit = result.portfolio.set_index("metric").loc["gross_profit"]
         text += (
-            f" Gross profit reached {money_text(profit['actual'], currency)},"
-            f" {percent_text(profit['attainment'])} of its plan."
+            f" Gross profit: {money_text(profit['actual'], currency)},"
+            f" {percent_text(profit['attainment'])} of plan."
         )
     return text
 
@@ -93,7 +89,6 @@ def _behind_sentence(result: ReviewResult, currency: str) -> str:
     behind = sales[sales["status"] == "behind"].sort_values("variance")
     if behind.empty:
         return "Every planned account met its sales plan."
-    shortfall = -behind["variance"].sum()
     worst = behind.head(3)
     status = result.movement.set_index("customer_id")["status"]
     reason = (
@@ -101,25 +96,23 @@ def _behind_sentence(result: ReviewResult, currency: str) -> str:
     )
     named = []
     for row in worst.itertuples():
-        why = status.get(row.customer_id, "kept")
-        detail = {"lost": "lost", "declining": "declining"}.get(why, "behind")
-        recorded = reason.get(row.customer_id, "not recorded")
-        if recorded != "not recorded":
-            detail += f", {recorded}"
-        named.append(f"{_name(result, row.customer_id)} ({money_text(row.variance, currency)}, {detail})")
+        detail = [d for d in (status.get(row.customer_id, "kept"), reason.get(row.customer_id, "")) if d]
+        detail = [d for d in detail if d not in ("kept", "not recorded")]
+        suffix = f" ({', '.join(detail)})" if detail else ""
+        named.append(f"{_name(result, row.customer_id)} {money_text(row.variance, currency)}{suffix}")
     split = result.sales_split
     parts = ""
     if len(split) and split["split_available"].all():
         totals = {k: split[k].sum() for k in ("volume", "price", "mix")}
         parts = (
-            f" Across all accounts, volume explains {money_text(totals['volume'], currency)} of the variance,"
-            f" price {money_text(totals['price'], currency)}"
-            f" and product mix {money_text(totals['mix'], currency)}."
+            f" Volume explains {money_text(totals['volume'], currency)} of the variance,"
+            f" price {money_text(totals['price'], currency)}, mix {money_text(totals['mix'], currency)}."
         )
     first = worst.iloc[0]["customer_id"]
     return (
-        f"{count_text(len(behind), 'account is', 'accounts are')} behind plan by"
-        f" {money_text(shortfall, currency)} together; the largest gaps are {', '.join(named)}.{parts}"
+        f"{len(behind)} of {len(sales)} accounts are behind,"
+        f" together {money_text(-behind['variance'].sum(), currency)}"
+        f" below plan. Largest gaps: {'; '.join(named)}.{parts}"
         f" Next: {_manager(result, first)} books a review meeting with {_name(result, first)} first."
     )
 
@@ -131,30 +124,27 @@ def _churn_sentence(result: ReviewResult, currency: str) -> str:
     if len(key):
         k = key.iloc[0]
         parts.append(
-            f"You lost {count_text(int(k['lost']), 'planned account', 'planned accounts')} of"
-            f" {int(k['customers_start'])} ({percent_text(k['churn_rate'])})"
+            f"You lost {int(k['lost'])} of {int(k['customers_start'])} planned accounts"
+            f" ({percent_text(k['churn_rate'])})"
         )
     if len(everyone):
         e = everyone.iloc[0]
         parts.append(
             f"{int(e['lost']):,} of {int(e['customers_start']):,} customers overall"
             f" ({percent_text(e['churn_rate'], 1)}), who had bought {money_text(e['lost_sales'], currency)}"
-            " the period before"
+            " the year before"
         )
     text = " and ".join(parts) + "." if parts else ""
     if result.lost_margin > 0:
-        lost = money_text(result.lost_margin, currency)
-        text += f" The lost planned accounts had earned you {lost} gross profit the period before."
+        text += f" The lost accounts had earned {money_text(result.lost_margin, currency)} gross profit."
     econ = result.economics_key
     if econ is not None and econ.extra_profit > 0:
         low, high = REICHHELD_SASSER
         text += (
-            f" With churn {round((econ.churn_rate - econ.improved_churn_rate) * 100)} points lower, the"
-            " remaining"
-            f" accounts would bring {money_text(econ.extra_profit, currency)} more gross profit over"
-            f" {econ.horizon_years} years ({percent_text(econ.profit_lift)} more;"
-            " the often-quoted case examples"
-            f" found {percent_text(low)} to {percent_text(high)})."
+            f" Churn {round((econ.churn_rate - econ.improved_churn_rate) * 100)} points lower would bring"
+            f" {money_text(econ.extra_profit, currency)} more gross profit over {econ.horizon_years} years"
+            f" (+{percent_text(econ.profit_lift)}; the often-quoted case examples: +{percent_text(low)} to"
+            f" +{percent_text(high)})."
         )
     return text.strip()
 
@@ -299,7 +289,6 @@ def accounts_table(result: ReviewResult) -> pd.DataFrame:
             "plan": sales["plan"],
             "actual": sales["actual"],
             "attainment": sales["attainment"],
-            "stretch": sales["stretch"],
             "status": sales["status"],
             "volume": split["volume"].reindex(sales.index),
             "price": split["price"].reindex(sales.index),
@@ -359,18 +348,17 @@ def churn_table(result: ReviewResult) -> pd.DataFrame:
 
 
 def lost_table(result: ReviewResult) -> pd.DataFrame:
-    """Lost and declining planned accounts with the reason recorded."""
+    """Lost and declining planned accounts with the reason recorded (and the competitor named)."""
     reasons = result.reasons
+    why = [f"{r} (to {c})" if c else r for r, c in zip(reasons["reason"], reasons["competitor"], strict=True)]
     return pd.DataFrame(
         {
             "account": [_name(result, c) for c in reasons["customer_id"]],
             "status": reasons["status"],
             "sales before": reasons["previous_sales"],
             "sales now": reasons["current_sales"],
-            "change": reasons["change"],
             "days since purchase": reasons["days_since_purchase"],
-            "reason": reasons["reason"],
-            "competitor": reasons["competitor"],
+            "reason": why,
             "what they said": reasons["note"],
         }
     )
@@ -445,4 +433,178 @@ def proposals_table(result: ReviewResult) -> pd.DataFrame:
             "proposed tier": p["proposed_tier"],
             "reason": p["reason"],
         }
+    )
+
+
+def portfolio_table(result: ReviewResult) -> pd.DataFrame:
+    """Total plan against actual for sales and gross profit, with the count of accounts by status."""
+    p = result.portfolio
+    return pd.DataFrame(
+        {
+            "measure": p["metric"].str.replace("_", " "),
+            f"last period ({result.previous})": p["baseline"],
+            "plan": p["plan"],
+            "stretch": p["stretch"],
+            "actual": p["actual"],
+            "attainment": p["attainment"],
+            "ahead or on plan": p["stretch reached"] + p["ahead"] + p["on plan"],
+            "behind": p["behind"],
+        }
+    )
+
+
+def actions_sentence(result: ReviewResult) -> str:
+    """What happened to the planned actions, and whether doing them went with better results."""
+    counts = result.outcomes["outcome"].value_counts()
+    total = int(counts.sum())
+    if not total:
+        return "The plan had no actions to follow up."
+    done = int(counts.get("done", 0) + counts.get("done late", 0))
+    text = (
+        f"Of {count_text(total, 'planned action', 'planned actions')}, {done} were done"
+        f" ({int(counts.get('done late', 0))} of them late), {int(counts.get('late', 0))} are overdue and"
+        f" {int(counts.get('dropped', 0))} were dropped."
+    )
+    groups = result.completion_groups.set_index("group")
+    most, fewer = groups.loc["most actions done"], groups.loc["fewer actions done"]
+    if most["accounts"] and fewer["accounts"]:
+        text += (
+            f" Accounts that carried out at least three quarters of their due actions reached"
+            f" {percent_text(most['attainment'])} of their sales plan,"
+            f" the others {percent_text(fewer['attainment'])}"
+        )
+        if np.isfinite(result.completion_correlation):
+            text += f" (rank correlation {result.completion_correlation:+.2f} across accounts)"
+        text += "; this shows that they go together, not that one caused the other."
+    return text
+
+
+def cadence_sentence(result: ReviewResult) -> str:
+    """Contacts made against plan, and how the accounts with more contact did."""
+    c = result.cadence
+    planned, made = float(c["planned"].sum()), int(c["made"].sum())
+    if planned <= 0:
+        return "The plan set no contact cadence."
+    silent = int(c["no_contact"].sum())
+    text = (
+        f"Your team recorded {made:,} contacts against {round(planned):,} planned"
+        f" ({percent_text(made / planned)});"
+        f" {count_text(silent, 'account has', 'accounts have')} had no contact for more than"
+        f" {result.settings.no_contact_days} days."
+    )
+    groups = result.cadence_groups.set_index("group")
+    kept, fewer = groups.loc["contacts as planned"], groups.loc["fewer contacts than planned"]
+    if kept["accounts"] and fewer["accounts"]:
+        text += (
+            f" Of the accounts contacted as planned, {percent_text(kept['kept_share'])} kept their business"
+            f" (neither lost nor declining), against {percent_text(fewer['kept_share'])} of the others."
+        )
+    return text
+
+
+def economics_table(result: ReviewResult) -> pd.DataFrame:
+    """Retention economics for the key accounts and for all customers, side by side."""
+    rows = []
+    for label, econ in (("key accounts", result.economics_key), ("all customers", result.economics_all)):
+        if econ is None:
+            continue
+        rows.append(
+            {
+                "customers": label,
+                "churn now": econ.churn_rate,
+                "churn 5 points lower": econ.improved_churn_rate,
+                "yearly gross profit": econ.yearly_margin,
+                f"gross profit over {econ.horizon_years} years": econ.base_value,
+                "with lower churn": econ.improved_value,
+                "extra gross profit": econ.extra_profit,
+                "profit lift": econ.profit_lift,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def reason_table(result: ReviewResult) -> pd.DataFrame:
+    """The pattern across lost and declining accounts: accounts and sales change per reason."""
+    p = result.reason_pattern
+    return pd.DataFrame(
+        {
+            "reason": p["reason"],
+            "accounts": p["accounts"],
+            "lost": p["lost"],
+            "declining": p["declining"],
+            "sales change": p["sales_change"],
+            "share of the change": p["share_of_change"],
+        }
+    )
+
+
+def drivers_table(result: ReviewResult) -> pd.DataFrame:
+    """Questions ranked by how closely they move with overall satisfaction."""
+    d = result.drivers
+    if d.empty:
+        return d
+    return pd.DataFrame(
+        {
+            "question": d["dimension"].str.replace("_", " "),
+            "respondents": d["respondents"],
+            "correlation with overall": d["correlation"],
+            "net satisfaction": d["net_satisfaction"],
+            "caution": d["caution"],
+        }
+    )
+
+
+def account_satisfaction(result: ReviewResult) -> pd.DataFrame:
+    """Per planned account in the latest survey: answers by label (counts: few answers each)."""
+    from kamtools.stages.review.satisfaction import satisfaction_distribution
+
+    answers = result.answers
+    if answers.empty or not result.survey_waves:
+        return pd.DataFrame()
+    ids = set(result.accounts["customer_id"])
+    latest = answers[(answers["wave"] == result.survey_waves[-1]) & answers["customer_id"].isin(ids)]
+    if latest.empty:
+        return pd.DataFrame()
+    dist = satisfaction_distribution(latest, by="customer_id", min_answers=result.settings.min_answers)
+    dist.insert(0, "account", [_name(result, c) for c in dist["customer_id"]])
+    return dist.sort_values("mean_score", kind="stable").reset_index(drop=True)
+
+
+def settings_table(result: ReviewResult) -> pd.DataFrame:
+    """The review's rules as the report states them."""
+    s = result.settings
+    return pd.DataFrame(
+        [
+            ("Lost: no purchase for more than", f"{s.lost_after_days} days"),
+            ("Declining: sales down by more than", percent_text(s.decline_threshold)),
+            ("At risk: purchases down by more than", percent_text(s.purchase_drop)),
+            ("At risk: mean satisfaction below", f"{s.low_satisfaction:g} of 5"),
+            ("At risk: satisfaction down by at least", f"{s.satisfaction_drop:g} points"),
+            ("At risk: paying later by at least", f"{s.late_payment_rise_days:g} days"),
+            ("No recent contact: none for more than", f"{s.no_contact_days} days"),
+            ("Fewest answers behind a percentage", f"{s.min_answers}"),
+            ("Retention economics: horizon", f"{s.horizon_years} years"),
+            ("Retention economics: churn lower by", f"{round(s.churn_reduction * 100)} points"),
+            ("Retention economics: discount rate", percent_text(s.discount_rate)),
+            ("On plan: within", percent_text(s.ahead_tolerance) + " of plan"),
+        ],
+        columns=["rule", "value"],
+    )
+
+
+def bridge_caption(result: ReviewResult, *, currency: str) -> str:
+    """The message of the revenue-bridge chart."""
+    steps = result.dealer_bridge.set_index("step")["amount"]
+    change = steps["current"] - steps["previous"]
+    direction = "fell" if change < 0 else "rose"
+    biggest = min(("new", "lost", "growth", "decline"), key=lambda s: -abs(steps.get(s, 0.0)))
+    words = {
+        "new": "new customers",
+        "lost": "lost customers",
+        "growth": "growth of the customers kept",
+        "decline": "decline of the customers kept",
+    }
+    return (
+        f"Sales {direction} by {money_text(abs(change), currency)}; the largest step is the {words[biggest]}"
+        f" ({money_text(steps[biggest], currency)})"
     )

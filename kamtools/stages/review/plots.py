@@ -85,8 +85,8 @@ def bridge_waterfall(
         text = money_text(value, currency)
         if 0 < i < len(values) - 1 and value > 0:
             text = "+" + text
-        ax.text(i, bottom + height + top * 0.015, text, ha="center", va="bottom", fontsize=9)
-    ax.set_xticks(x, labels, fontsize=9)
+        ax.text(i, bottom + height + top * 0.015, text, ha="center", va="bottom", fontsize=10)
+    ax.set_xticks(x, labels, fontsize=10)
     ax.set_ylim(0, top * 1.12)
     ax.yaxis.set_major_formatter(money_formatter)
     ax.set_ylabel(f"Net sales ({currency_code(currency)})")
@@ -142,7 +142,7 @@ def attainment_bullets(
     limit = max(1.3, float(np.nanmax(np.r_[stretch, reached])) * 1.05)
     ax.set_xlim(0, limit)
     label = [str(names.get(c, c)) for c in rows["customer_id"]]
-    ax.set_yticks(y, [t if len(t) <= 32 else t[:31] + "…" for t in label], fontsize=8)
+    ax.set_yticks(y, [t if len(t) <= 30 else t[:29] + "…" for t in label], fontsize=10)
     for yi, row in zip(y, rows.itertuples(), strict=True):
         ax.text(
             1.01,
@@ -150,7 +150,7 @@ def attainment_bullets(
             f"{money_text(row.actual, currency)} of {money_text(row.plan, currency)}",
             transform=ax.get_yaxis_transform(),
             va="center",
-            fontsize=8,
+            fontsize=10,
         )
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(
@@ -207,14 +207,14 @@ def satisfaction_bars(
         ax.barh(y, values[:, k], left=left, color=SCALE_COLOURS[k], height=0.7, label=labels[k])
         left = left + values[:, k]
     ax.axvline(0, color="#34495e", linewidth=0.8)
-    ax.set_yticks(y, names, fontsize=9)
+    ax.set_yticks(y, [t if len(t) <= 34 else t[:33] + "…" for t in names], fontsize=10)
     if value == "share":
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: percent_text(abs(v))))
         ax.set_xlabel("Share of answers (dissatisfied to the left, satisfied to the right)")
     else:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{abs(v):.0f}"))
         ax.set_xlabel("Answers (dissatisfied to the left, satisfied to the right)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=5, fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=10, frameon=False)
     ax.grid(axis="y", visible=False)
     return ax
 
@@ -255,5 +255,5 @@ def retention_curves(cohorts: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_xticks(sorted(cohorts["years_since"].unique()))
     ax.set_xlabel("Years after the first purchase year")
     ax.set_ylabel("Share still buying")
-    ax.legend(loc="lower left", fontsize=8, frameon=False)
+    ax.legend(loc="lower left", fontsize=10, frameon=False)
     return ax
