@@ -31,6 +31,19 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     assert "python>=3.11" in environment["dependencies"]
 
 
+def test_benchmark_environment_lists_the_runtime_dependencies_and_the_bench_extra():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = {_requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["bench"]}
+    environment = yaml.safe_load((ROOT / "benchmarks" / "environment.yml").read_text(encoding="utf-8"))
+    listed = [
+        d for d in environment["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))
+    ]
+    for entry in environment["dependencies"]:
+        if isinstance(entry, dict):
+            listed += [d for d in entry.get("pip", []) if not d.startswith("-e")]
+    assert {_requirement(d) for d in listed} == wanted
+
+
 def test_nbconvert_is_pinned_past_the_security_fixes():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert "nbconvert>=7.17.1" in project["dependencies"]
