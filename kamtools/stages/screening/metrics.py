@@ -9,7 +9,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from kamtools.engine import arrow_column, query
 from kamtools.periods import ComparisonWindow
 from kamtools.stages.screening.settings import (
     METRIC_COLUMNS,
@@ -31,15 +33,60 @@ def _customer_attributes(customers: pd.DataFrame | None) -> pd.DataFrame:
     return attrs.assign(customer_id=attrs["customer_id"].astype("str"))
 
 
-def _monthly_trend(lines: pd.DataFrame, window: ComparisonWindow) -> pd.Series:
+# One pass over the invoice lines up to the window's end gives every per-customer aggregate;
+# DuckDB runs it on Arrow views of the columns (kamtools.engine), in parallel and without
+# copying the lines. Amounts are summed as decimals (to a millionth): exact, so the result does
+# not depend on the order in which threads add the lines, and credit notes that cancel a
+# purchase leave exactly zero instead of a rounding residue.
+_EXACT = "DECIMAL(38, 6)"
+_LINE_AGGREGATES_SQL = f"""
+WITH dated AS (
+    SELECT customer_id, day, "order", item, amount,
+           CAST(amount AS {_EXACT}) AS exact_amount, CAST(profit AS {_EXACT}) AS exact_profit,
+           day BETWEEN $current_start AND $current_end AS cur,
+           day BETWEEN $previous_start AND $previous_end AS prev
+    FROM lines WHERE day <= $current_end
+)
+SELECT customer_id,
+       CAST(coalesce(sum(exact_amount) FILTER (cur), 0) AS DOUBLE) AS sales,
+       CAST(coalesce(sum(exact_amount) FILTER (prev), 0) AS DOUBLE) AS previous_sales,
+       CAST(sum(exact_profit) FILTER (cur) AS DOUBLE) AS gross_profit,
+       CAST(sum(exact_profit) FILTER (prev) AS DOUBLE) AS previous_gross_profit,
+       count(*) FILTER (cur) AS current_lines,
+       count(*) FILTER (prev) AS previous_lines,
+       count(exact_profit) FILTER (cur) AS current_costed,
+       count(exact_profit) FILTER (prev) AS previous_costed,
+       min(day) FILTER (amount > 0) AS first_purchase,
+       max(day) FILTER (amount > 0) AS last_purchase,
+       count(DISTINCT "order") FILTER (cur AND amount > 0) AS frequency,
+       count(DISTINCT item) FILTER (cur AND amount > 0) AS variety,
+       coalesce(bool_or(cur AND amount > 0), false) AS bought_now,
+       coalesce(bool_or(prev AND amount > 0), false) AS bought_before,
+       coalesce(bool_or(cur OR prev), false) AS in_window
+FROM dated GROUP BY customer_id
+"""
+
+# Purchases per customer and month of the current window (month 0 = the window's first).
+_MONTHLY_SQL = f"""
+SELECT customer_id, (year(day) * 12 + month(day)) - $first_month AS month,
+       CAST(sum(CAST(amount AS {_EXACT})) AS DOUBLE) AS amount
+FROM lines
+WHERE day BETWEEN $current_start AND $current_end AND amount > 0
+GROUP BY ALL
+"""
+
+
+def _monthly_trend(monthly: pd.DataFrame, window: ComparisonWindow) -> pd.Series:
     """Least-squares slope of monthly sales over the window, divided by mean monthly sales.
 
-    A month only partly inside the window is scaled up to a full month, so a window ending
-    mid-month does not show a false decline. Needs at least three months.
+    ``monthly`` holds a customer's purchases per month of the window (``customer_id``,
+    ``month`` from 0, ``amount``); a month without purchases counts as 0. A month only partly
+    inside the window is scaled up to a full month, so a window ending mid-month does not show
+    a false decline. Needs at least three months.
     """
     start, end = window.current_start, window.current_end
     months = pd.period_range(start, end, freq="M")
-    if len(months) < 3 or lines.empty:
+    if len(months) < 3 or monthly.empty:
         return pd.Series(dtype="float64")
     coverage = np.array(
         [
@@ -47,22 +94,59 @@ def _monthly_trend(lines: pd.DataFrame, window: ComparisonWindow) -> pd.Series:
             for m in months
         ]
     )
-    index = lines["date"].dt.year * 12 + lines["date"].dt.month - (start.year * 12 + start.month)
-    monthly = (
-        lines.assign(month=index.to_numpy())
-        .groupby(["customer_id", "month"])["amount"]
-        .sum()
-        .unstack(fill_value=0.0)
-        .reindex(columns=range(len(months)), fill_value=0.0)
-    )
-    values = monthly.to_numpy(dtype="float64") / coverage
+    customer, ids = pd.factorize(monthly["customer_id"])
+    values = np.zeros((len(ids), len(months)))
+    values[customer, monthly["month"].to_numpy(dtype="int64")] = monthly["amount"].to_numpy(dtype="float64")
+    values /= coverage
     t = np.arange(len(months), dtype="float64")
     t = t - t.mean()
     slope = values @ t / (t @ t)
     mean = values.mean(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         trend = np.where(mean > 0, slope / mean, np.nan)
-    return pd.Series(trend, index=monthly.index, dtype="float64")
+    return pd.Series(trend, index=pd.Index(ids, name="customer_id"), dtype="float64")
+
+
+def _text_column(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """Arrow text (or codes) for a column counted with ``nunique``: missing values stay null."""
+    try:
+        return arrow_column(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # Mixed types (e.g. numbers and text in one column): count distinct values by their codes.
+        codes = pd.factorize(values)[0]
+        return pa.array(codes, mask=codes < 0)
+
+
+def _line_table(sales: pd.DataFrame) -> tuple[pa.Table, bool, bool]:
+    """The invoice lines as an Arrow table for :data:`_LINE_AGGREGATES_SQL`.
+
+    Returns the table, whether the lines have a cost, and whether they have an item column.
+    """
+    day = pd.to_datetime(sales["invoice_date"]).dt.normalize()
+    amount = sales["net_sales"].astype("float64")
+    has_cost = "cost" in sales.columns
+    item_column = next((c for c in ("category", "product") if c in sales.columns), None)
+    nothing = pa.nulls(len(sales), pa.float64())
+    columns = {
+        "customer_id": arrow_column(sales["customer_id"].astype("str")),
+        "day": arrow_column(day),
+        "amount": arrow_column(amount),
+        "profit": arrow_column(amount - sales["cost"].astype("float64")) if has_cost else nothing,
+        "order": _text_column(sales["invoice_id"].astype("str")) if "invoice_id" in sales.columns else None,
+        "item": _text_column(sales[item_column]) if item_column else nothing,
+    }
+    if columns["order"] is None:
+        columns["order"] = columns["day"]  # without invoice ids, an order is a day with purchases
+    return pa.table(columns), has_cost, item_column is not None
+
+
+def _window_params(window: ComparisonWindow) -> dict[str, pd.Timestamp]:
+    return {
+        "current_start": window.current_start,
+        "current_end": window.current_end,
+        "previous_start": window.previous_start,
+        "previous_end": window.previous_end,
+    }
 
 
 def customer_metrics(
@@ -115,55 +199,42 @@ def customer_metrics(
     """
     require_input(sales, ["invoice_date", "customer_id", "net_sales"], "sales")
     as_of = window.current_end if as_of is None else pd.Timestamp(as_of).normalize()
-    dates = pd.to_datetime(sales["invoice_date"]).dt.normalize().astype("datetime64[ns]")
-    amount = sales["net_sales"].astype("float64")
-    has_cost = "cost" in sales.columns
-    item_column = next((c for c in ("category", "product") if c in sales.columns), None)
-    lines = pd.DataFrame(
-        {
-            "customer_id": sales["customer_id"].astype("str"),
-            "date": dates,
-            "amount": amount,
-            "profit": amount - sales["cost"].astype("float64") if has_cost else np.nan,
-            "order": sales["invoice_id"].astype("str") if "invoice_id" in sales.columns else dates,
-            "item": sales[item_column] if item_column else np.nan,
-        }
+    lines, has_cost, has_item = _line_table(sales)
+    params = _window_params(window)
+    monthly_params = {
+        "current_start": window.current_start,
+        "current_end": window.current_end,
+        "first_month": window.current_start.year * 12 + window.current_start.month,
+    }
+    per_customer, monthly = query(
+        [_LINE_AGGREGATES_SQL, _MONTHLY_SQL], {"lines": lines}, [params, monthly_params]
     )
-    lines = lines[lines["date"] <= window.current_end]
-    current = lines[lines["date"].between(window.current_start, window.current_end)]
-    previous = lines[lines["date"].between(window.previous_start, window.previous_end)]
-    bought = current[current["amount"] > 0]
-    history = lines[lines["amount"] > 0]
+    per_customer = per_customer.set_index("customer_id")
+    del lines
 
     master = _customer_attributes(customers)
-    ids = pd.Index(
-        pd.concat([current["customer_id"], previous["customer_id"], master["customer_id"]]).unique(),
-        name="customer_id",
-    )
-    cur = current.groupby("customer_id")
-    prev = previous.groupby("customer_id")
+    in_window = per_customer.index[per_customer["in_window"].to_numpy(dtype=bool)]
+    ids = pd.Index(pd.concat([in_window.to_series(), master["customer_id"]]).unique(), name="customer_id")
+    found = per_customer.reindex(ids)
     out = pd.DataFrame(index=ids)
-    out["sales"] = cur["amount"].sum().reindex(ids, fill_value=0.0)
-    out["previous_sales"] = prev["amount"].sum().reindex(ids, fill_value=0.0)
+    out["sales"] = found["sales"].fillna(0.0).astype("float64")
+    out["previous_sales"] = found["previous_sales"].fillna(0.0).astype("float64")
     # A line without cost makes the customer's gross profit unknown (NaN), not understated;
     # a customer without lines in a window made no profit there (0), when costs are known.
     no_lines = 0.0 if has_cost else np.nan
-    out["gross_profit"] = cur["profit"].sum(min_count=1, skipna=False).reindex(ids, fill_value=no_lines)
-    out["previous_gross_profit"] = (
-        prev["profit"].sum(min_count=1, skipna=False).reindex(ids, fill_value=no_lines)
-    )
-    out["first_purchase"] = history.groupby("customer_id")["date"].min().reindex(ids)
-    out["last_purchase"] = history.groupby("customer_id")["date"].max().reindex(ids)
-    out["frequency"] = bought.groupby("customer_id")["order"].nunique().reindex(ids, fill_value=0)
-    if item_column:
-        variety = bought.groupby("customer_id")["item"].nunique().reindex(ids, fill_value=0)
-        out["variety"] = variety.astype("float64")
-    else:
-        out["variety"] = np.nan
-    out["trend"] = _monthly_trend(bought, window).reindex(ids)
+    for prefix, column in (("current", "gross_profit"), ("previous", "previous_gross_profit")):
+        counted = found[f"{prefix}_lines"].fillna(0).to_numpy()
+        costed = found[f"{prefix}_costed"].fillna(0).to_numpy()
+        profit = found[column].astype("float64").to_numpy()
+        out[column] = np.where(counted == 0, no_lines, np.where(costed < counted, np.nan, profit))
+    out["first_purchase"] = found["first_purchase"].astype("datetime64[ns]")
+    out["last_purchase"] = found["last_purchase"].astype("datetime64[ns]")
+    out["frequency"] = found["frequency"].fillna(0).astype("int64")
+    out["variety"] = found["variety"].fillna(0).astype("float64") if has_item else np.nan
+    out["trend"] = _monthly_trend(monthly, window).reindex(ids)
 
-    bought_now = ids.isin(bought["customer_id"].unique())
-    bought_before = ids.isin(previous.loc[previous["amount"] > 0, "customer_id"].unique())
+    bought_now = found["bought_now"].fillna(False).to_numpy(dtype=bool)
+    bought_before = found["bought_before"].fillna(False).to_numpy(dtype=bool)
     first_now = (out["first_purchase"] >= window.current_start).to_numpy()
     status = np.select(
         [bought_now & first_now, bought_now, bought_before], ["new", "active", "lost"], default="inactive"
