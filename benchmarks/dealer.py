@@ -42,7 +42,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 BASE_SEED = 20261201
 LINES_PER_CUSTOMER = 149.1  # what the demo's model makes over its three fiscal years
 MAX_BLOCK_CUSTOMERS = 7_700  # below the demo generator's limit of 8,000
-GENERATOR_VERSION = 3  # bump when the files change, so that old caches are rebuilt
+GENERATOR_VERSION = 3  # bump when the data files change, so that old caches are rebuilt
 TABLES_WITH_IDS = ("sales", "receivables", "customers", "cost_to_serve", "assessments", "market")
 LINE_TABLES = ("sales", "receivables")  # written block by block; the rest is small
 
@@ -125,9 +125,29 @@ def _write_workspace(folder: Path, inputs: dict[str, str]) -> None:
     config = {
         "client": {"name": "Scaled Benchmark Dealer", "currency": "EUR", "fiscal_year_start_month": 4},
         "periods": {"current": 2026, "previous": 2025, "first": 2024},
-        "inputs": {name: {"file": f"../{file}"} for name, file in inputs.items()},
+        # The workspaces share the files beside them instead of copying gigabytes into inputs/.
+        "inputs": {name: {"file": f"../{file}", "allow_outside": True} for name, file in inputs.items()},
     }
     (folder / "client.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
+def _write_workspaces(folder: Path) -> None:
+    """The three workspaces over the generated files (rewritten on every use: they are tiny)."""
+    _write_workspace(folder / "csv", {"sales": "sales.csv"})
+    _write_workspace(folder / "parquet", {"sales": "sales.parquet"})
+    tables = [
+        "sales",
+        "receivables",
+        "customers",
+        "cost_to_serve",
+        "assessments",
+        "surveys",
+        "market",
+        "team",
+    ]
+    _write_workspace(
+        folder / "full", {name: f"{name}.parquet" for name in tables if (folder / f"{name}.parquet").exists()}
+    )
 
 
 def _generate(target: Path, lines: int) -> dict[str, int]:
@@ -160,10 +180,6 @@ def _generate(target: Path, lines: int) -> dict[str, int]:
             csv_writer.close()
     for name, frames in small.items():
         pq.write_table(_arrow(pd.concat(frames, ignore_index=True)), target / f"{name}.parquet")
-    _write_workspace(target / "csv", {"sales": "sales.csv"})
-    _write_workspace(target / "parquet", {"sales": "sales.parquet"})
-    every = {name: f"{name}.parquet" for name in [*LINE_TABLES, *small]}
-    _write_workspace(target / "full", every)
     return {"lines": written, "customers": customers * blocks, "blocks": blocks}
 
 
@@ -186,6 +202,7 @@ def ensure_dealer(lines: int, *, data_dir: Path = DATA_DIR) -> Dealer:
     if meta_file.exists():
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
         if meta.get("version") == GENERATOR_VERSION:
+            _write_workspaces(folder)
             return Dealer(folder, meta["lines"], meta["customers"], meta["blocks"])
     data_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".dealer-{lines}-", dir=data_dir))
@@ -193,6 +210,7 @@ def ensure_dealer(lines: int, *, data_dir: Path = DATA_DIR) -> Dealer:
         counts = _generate(staging, lines)
         meta = {"version": GENERATOR_VERSION, "seed": BASE_SEED, "requested_lines": lines, **counts}
         (staging / "dealer.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        _write_workspaces(staging)
         shutil.rmtree(folder, ignore_errors=True)
         staging.rename(folder)
     finally:
