@@ -951,6 +951,16 @@ def validate_tables(
         )
         for name in raw_tables
     ]
+    # Lookup files are inputs too: listed (read = kept, they are looked up, not analysed) and
+    # fingerprinted under "<table> lookup", their fingerprint keyed by file name.
+    sources += [
+        SourceSummary(
+            f"{name} lookup", lookup.file, len(frame), len(frame), fingerprints.get(lookup.file, "")
+        )
+        for name in raw_tables
+        for lookup in specs[name].lookups
+        if (frame := (lookup_tables or {}).get(lookup.file)) is not None
+    ]
     tables = {}
     for name, frame in frames.items():
         contract = TABLES[name].column_names

@@ -231,6 +231,7 @@ def load_workspace(workspace: Path, *, period: int | None = None) -> Workspace:
                     allow_outside=mapping.get("allow_outside") is True,
                 )
                 lookup_tables[lookup.file] = io.read_raw_table(lookup_path, options=lookup.options)
+                fingerprints[lookup.file] = io.file_fingerprint(lookup_path)
             except io.InputFileError as exc:
                 unreadable.append(Problem(table, lookup.file, None, f"lookup file: {exc.message}"))
     start, end = config.span
@@ -513,8 +514,25 @@ def _cached_workspace(cache: Path, root: Path, config: ClientConfig) -> Workspac
     if json.loads(json.dumps(config.raw, default=str)) != record["config"]:
         return None
     sources = [SourceSummary(**s) for s in record["sources"]]
+    lookups = {
+        lookup.file: (table, lookup.path)
+        for table, mapping in config.inputs.items()
+        for lookup in spec_from_mapping(table, mapping).lookups
+    }
     for source in sources:
-        path = _input_path(root, config.inputs[source.table], source.table)
+        if source.table in config.inputs:
+            path = _input_path(root, config.inputs[source.table], source.table)
+        elif source.file in lookups:
+            table, file = lookups[source.file]
+            allow_outside = config.inputs[table].get("allow_outside") is True
+            try:
+                path = io.input_path(
+                    root, file, setting=f"inputs.{table}.lookups", allow_outside=allow_outside
+                )
+            except io.InputFileError:
+                return None
+        else:
+            return None
         if not path.exists() or io.file_fingerprint(path) != source.fingerprint:
             return None
     # Every validated table, including a customer master derived from the invoice lines.

@@ -311,3 +311,24 @@ def test_a_misspelt_lookup_setting_is_exit_2(tmp_path, capsys):
     )
     assert main(["validate", str(root)]) == 2
     assert "lookups[0]: write 'by:'" in capsys.readouterr().err
+
+
+def test_lookup_files_are_listed_as_inputs_and_a_change_invalidates_the_intake_cache(tmp_path):
+    from kamtools.workspace import _cached_workspace, load_workspace, save_intake_cache
+
+    root = write_workspace(
+        tmp_path / "mayer",
+        {"sales.csv": SALES, "products.csv": "Item No,Product Group\nA-1,Tools\nA-2,Paint\nZ-9,Tools\n"},
+        LOOKUP_CONFIG,
+    )
+    workspace = load_workspace(root)
+    assert workspace.intake.ok
+    sources = workspace.intake.sources_table()
+    assert sources[["table", "file", "rows read"]].values.tolist() == [
+        ["sales", "sales.csv", 3],
+        ["sales lookup", "products.csv", 3],
+    ]
+    cache = save_intake_cache(workspace, tmp_path / "run")
+    assert _cached_workspace(cache, root, workspace.config) is not None
+    (root / "inputs" / "products.csv").write_text("Item No,Product Group\nA-1,Garden\nA-2,Paint\nZ-9,Tools\n")
+    assert _cached_workspace(cache, root, workspace.config) is None
