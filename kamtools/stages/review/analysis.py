@@ -87,53 +87,99 @@ def _lines(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 def _satisfaction(
     surveys: pd.DataFrame | None, *, start_month: int, period: int, settings: ReviewSettings
 ) -> dict[str, object]:
-    """Answers, distributions, change and drivers; empty frames without surveys."""
+    """Answers, distributions, change and drivers (ReviewResult fields); empty without surveys."""
     empty = pd.DataFrame()
+    names = (
+        "answers",
+        "satisfaction_by_question",
+        "satisfaction_change",
+        "satisfaction_overall",
+        "satisfaction_by_account",
+        "drivers",
+    )
     if surveys is None or surveys.empty:
-        return {
-            "answers": empty,
-            "by_question": empty,
-            "change": empty,
-            "overall": empty,
-            "by_account": empty,
-            "drivers": empty,
-            "waves": (),
-        }
+        return {**dict.fromkeys(names, empty), "survey_waves": ()}
     answers = satisfaction.survey_answers(surveys, start_month=start_month)
     answers = answers[answers["wave"] <= period]
     waves = tuple(sorted(int(w) for w in answers["wave"].unique()))[-2:]
     current = waves[-1] if waves else period
     before = waves[0] if len(waves) == 2 else current
-    by_question = satisfaction.satisfaction_distribution(
-        answers[answers["wave"].isin(waves)], by="dimension", min_answers=settings.min_answers
-    )
-    overall = satisfaction.satisfaction_change(
-        answers.assign(all="all questions"),
-        by="all",
-        previous_wave=before,
-        current_wave=current,
-        min_answers=settings.min_answers,
-    )
-    change = satisfaction.satisfaction_change(
-        answers, by="dimension", previous_wave=before, current_wave=current, min_answers=settings.min_answers
-    )
-    by_account = satisfaction.satisfaction_change(
-        answers,
-        by="customer_id",
-        previous_wave=before,
-        current_wave=current,
-        min_answers=settings.min_answers,
-    )
-    drivers = satisfaction.satisfaction_drivers(answers, waves=[current], min_answers=settings.min_answers)
+    minimum = settings.min_answers
+
+    def change(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+        return satisfaction.satisfaction_change(
+            frame, by=by, previous_wave=before, current_wave=current, min_answers=minimum
+        )
+
     return {
         "answers": answers,
-        "by_question": by_question,
-        "change": change,
-        "overall": overall,
-        "by_account": by_account,
-        "drivers": drivers,
-        "waves": waves,
+        "satisfaction_by_question": satisfaction.satisfaction_distribution(
+            answers[answers["wave"].isin(waves)], by="dimension", min_answers=minimum
+        ),
+        "satisfaction_change": change(answers, "dimension"),
+        "satisfaction_overall": change(answers.assign(all="all questions"), "all"),
+        "satisfaction_by_account": change(answers, "customer_id"),
+        "drivers": satisfaction.satisfaction_drivers(answers, waves=[current], min_answers=minimum),
+        "survey_waves": waves,
     }
+
+
+def _bridges(lines: pd.DataFrame, ids: list[str], previous, window) -> dict[str, pd.DataFrame]:
+    """The dealer's revenue bridge over customers, and one per key account over categories."""
+    key_lines = lines[lines["customer_id"].isin(ids)]
+    by = "category" if "category" in lines.columns else "product" if "product" in lines.columns else None
+    per_account = pd.DataFrame()
+    if by:
+        moves = bridges.gain_loss(key_lines, previous=previous, current=window, by=["customer_id", by])
+        per_account = bridges.bridge_steps(moves, by="customer_id")
+    return {
+        "dealer_bridge": bridges.bridge_steps(bridges.gain_loss(lines, previous=previous, current=window)),
+        "account_bridges": per_account,
+    }
+
+
+def _defection(
+    lines, ids, tables, previous, window, settings: ReviewSettings, by_account
+) -> dict[str, object]:
+    """Lost and declining accounts, their reasons, payment trend and the at-risk list."""
+    movement = defection.account_movement(
+        lines,
+        accounts=ids,
+        previous=previous,
+        current=window,
+        lost_after_days=settings.lost_after_days,
+        decline_threshold=settings.decline_threshold,
+    )
+    reasons = defection.defection_reasons(movement, tables.get("lost_customers"))
+    payments = defection.payment_trend(tables.get("receivables"), previous=previous, current=window)
+    risky = defection.at_risk_accounts(
+        movement,
+        satisfaction=by_account,
+        payments=payments,
+        low_satisfaction=settings.low_satisfaction,
+        satisfaction_drop=settings.satisfaction_drop,
+        purchase_drop=settings.purchase_drop,
+        late_payment_rise_days=settings.late_payment_rise_days,
+    )
+    lost_ids = movement.loc[movement["status"] == "lost", "customer_id"]
+    lost_margin = float(movement.set_index("customer_id")["previous_gross_profit"].reindex(lost_ids).sum())
+    return {
+        "movement": movement,
+        "reasons": reasons,
+        "reason_pattern": defection.reason_pattern(reasons),
+        "payments": payments,
+        "at_risk": risky,
+        "lost_margin": lost_margin if np.isfinite(lost_margin) else 0.0,
+    }
+
+
+def _cadence(plan: PlanFrames, contacts, movement, *, window, settings: ReviewSettings) -> dict[str, object]:
+    ids = plan.accounts["customer_id"].astype(str).tolist()
+    table = cadence.contact_cadence(
+        plan.contacts, contacts, window=window, no_contact_days=settings.no_contact_days, accounts=ids
+    )
+    groups, correlation = cadence.contact_vs_results(table, movement)
+    return {"cadence": table, "cadence_groups": groups, "cadence_correlation": correlation}
 
 
 def _plan_against_actual(lines, plan: PlanFrames, tables, *, period, start_month, settings, tracker_actions):
@@ -260,70 +306,34 @@ def review_period(
         settings=settings,
         tracker_actions=tracker_actions,
     )
-    moves = bridges.gain_loss(lines, previous=previous, current=window)
-    key_lines = lines[lines["customer_id"].isin(ids)]
-    by = "category" if "category" in lines.columns else "product" if "product" in lines.columns else None
-    account_bridges = (
-        bridges.bridge_steps(
-            bridges.gain_loss(key_lines, previous=previous, current=window, by=["customer_id", by]),
-            by="customer_id",
-        )
-        if by
-        else pd.DataFrame()
-    )
-    movement = defection.account_movement(
-        lines,
-        accounts=ids,
-        previous=previous,
-        current=window,
-        lost_after_days=settings.lost_after_days,
-        decline_threshold=settings.decline_threshold,
-    )
-    reasons = defection.defection_reasons(movement, tables.get("lost_customers"))
     mood = _satisfaction(tables.get("surveys"), start_month=start_month, period=period, settings=settings)
-    payments = defection.payment_trend(tables.get("receivables"), previous=previous, current=window)
-    risky = defection.at_risk_accounts(
-        movement,
-        satisfaction=mood["by_account"],
-        payments=payments,
-        low_satisfaction=settings.low_satisfaction,
-        satisfaction_drop=settings.satisfaction_drop,
-        purchase_drop=settings.purchase_drop,
-        late_payment_rise_days=settings.late_payment_rise_days,
-    )
+    gone = _defection(lines, ids, tables, previous, window, settings, mood["satisfaction_by_account"])
     churn_all, churn_key, economics_key, economics_all = _churn_and_economics(
         lines,
         plan.accounts,
-        movement,
+        gone["movement"],
         found["actuals"],
         period=period,
         start_month=start_month,
         settings=settings,
     )
-    retention = 1 - (economics_key.churn_rate if economics_key else 0.0)
     profit = found["actuals"].groupby("customer_id")["gross_profit"].sum(min_count=1)
     values = economics.account_values(
-        profit.reindex(risky["customer_id"]).fillna(0.0),
-        retention=retention,
+        profit.reindex(gone["at_risk"]["customer_id"]).fillna(0.0),
+        retention=1 - (economics_key.churn_rate if economics_key else 0.0),
         horizon_years=settings.horizon_years,
         discount_rate=settings.discount_rate,
     )
-    risky = risky.assign(value_at_risk=values.to_numpy())
-    contacts_planned = cadence.contact_cadence(
-        plan.contacts, tracker_contacts, window=window, no_contact_days=settings.no_contact_days, accounts=ids
-    )
-    groups, contact_correlation = cadence.contact_vs_results(contacts_planned, movement)
+    gone["at_risk"] = gone["at_risk"].assign(value_at_risk=values.to_numpy())
     proposals = next_screening.propose_tier_changes(
         plan.accounts,
         per_account=found["per_account"],
-        movement=movement,
-        at_risk=risky,
-        reasons=reasons,
+        movement=gone["movement"],
+        at_risk=gone["at_risk"],
+        reasons=gone["reasons"],
         promote_min_attainment=settings.promote_min_attainment,
         demote_max_attainment=settings.demote_max_attainment,
     )
-    lost_ids = movement.loc[movement["status"] == "lost", "customer_id"]
-    lost_margin = float(movement.set_index("customer_id")["previous_gross_profit"].reindex(lost_ids).sum())
     return ReviewResult(
         period=int(period),
         previous=int(period) - 1,
@@ -332,29 +342,15 @@ def review_period(
         accounts=plan.accounts,
         goals=plan.goals,
         **found,
-        dealer_bridge=bridges.bridge_steps(moves),
-        account_bridges=account_bridges,
+        **_bridges(lines, ids, previous, window),
         churn_all=churn_all,
         churn_key=churn_key,
         cohorts=cohorts.cohort_retention(lines[lines["invoice_date"] <= window[1]], start_month=start_month),
-        movement=movement,
-        reasons=reasons,
-        reason_pattern=defection.reason_pattern(reasons),
-        answers=mood["answers"],
-        satisfaction_by_question=mood["by_question"],
-        satisfaction_change=mood["change"],
-        satisfaction_overall=mood["overall"],
-        satisfaction_by_account=mood["by_account"],
-        drivers=mood["drivers"],
-        survey_waves=mood["waves"],
-        payments=payments,
-        at_risk=risky,
+        **mood,
+        **gone,
         economics_key=economics_key,
         economics_all=economics_all,
-        lost_margin=lost_margin if np.isfinite(lost_margin) else 0.0,
-        cadence=contacts_planned,
-        cadence_groups=groups,
-        cadence_correlation=contact_correlation,
+        **_cadence(plan, tracker_contacts, gone["movement"], window=window, settings=settings),
         proposals=proposals,
         lessons=lessons if lessons is not None else lessons_frame([]),
         has_costs="cost" in lines.columns,

@@ -153,78 +153,79 @@ def actuals_by_stage(
     require_columns(goals, ["customer_id", "stage"], "plan goals")
     require_columns(lines, ["invoice_date", "customer_id", "net_sales"], "invoice lines")
     pairs = goals[["customer_id", "stage"]].astype(str).drop_duplicates()
-    dates = pd.to_datetime(lines["invoice_date"])
-    ids = lines["customer_id"].astype(str)
-    has_cost = "cost" in lines.columns
+    lines = lines.assign(
+        customer_id=lines["customer_id"].astype(str), invoice_date=pd.to_datetime(lines["invoice_date"])
+    )
     wallet = pd.Series(dtype="float64")
     if market is not None and len(market):
         require_columns(market, ["customer_id", "wallet"], "market")
         wallet = market.assign(customer_id=market["customer_id"].astype(str)).set_index("customer_id")[
             "wallet"
         ]
-    rows = []
-    for stage in pairs["stage"].unique():
-        window = stage_window(stage, period=period, start_month=start_month)
-        before = _previous_window(window)
-        accounts = pd.Index(pairs.loc[pairs["stage"] == stage, "customer_id"])
-        inside = lines[(dates >= window[0]) & (dates <= window[1]) & ids.isin(accounts)]
-        earlier = lines[(dates >= before[0]) & (dates <= before[1]) & ids.isin(accounts)]
-        sales = (
-            inside.groupby(inside["customer_id"].astype(str))["net_sales"]
-            .sum()
-            .reindex(accounts, fill_value=0)
+    rows = [
+        _stage_actuals(
+            lines,
+            pd.Index(pairs.loc[pairs["stage"] == stage, "customer_id"]),
+            stage,
+            window=stage_window(stage, period=period, start_month=start_month),
+            wallet=wallet,
+            seasonal_profile=seasonal_profile,
         )
-        previous = (
-            earlier.groupby(earlier["customer_id"].astype(str))["net_sales"]
-            .sum()
-            .reindex(accounts, fill_value=0)
-        )
-        if has_cost:
-            profit = (inside["net_sales"] - inside["cost"]).groupby(inside["customer_id"].astype(str)).sum()
-            profit = profit.reindex(accounts, fill_value=0.0)
-        else:
-            profit = pd.Series(np.nan, index=accounts)
-        fraction = pd.Series(_stage_months(stage) / 12, index=accounts)
-        if seasonal_profile is not None and len(seasonal_profile):
-            profile = seasonal_profile[seasonal_profile["stage"].astype(str) == stage]
-            given = profile.assign(customer_id=profile["customer_id"].astype(str)).set_index("customer_id")[
-                "share"
-            ]
-            fraction = given.reindex(accounts).astype("float64").fillna(fraction)
-        stage_wallet = wallet.reindex(accounts) * fraction
-        share = (sales / stage_wallet.where(stage_wallet > 0)).astype("float64")
-        rows.append(
-            pd.DataFrame(
-                {
-                    "customer_id": accounts,
-                    "stage": stage,
-                    "start": window[0],
-                    "end": window[1],
-                    "sales": sales.round(2).to_numpy(),
-                    "gross_profit": profit.round(2).to_numpy(),
-                    "wallet_share": fraction.to_numpy(),
-                    "share_of_wallet": share.to_numpy(),
-                    "previous_sales": previous.round(2).to_numpy(),
-                }
-            )
-        )
+        for stage in pairs["stage"].unique()
+    ]
     if not rows:
-        columns = [
-            "customer_id",
-            "stage",
-            "start",
-            "end",
-            "sales",
-            "gross_profit",
-            "wallet_share",
-            "share_of_wallet",
-            "previous_sales",
+        return pd.DataFrame(columns=list(ACTUAL_COLUMNS))
+    frame = pd.concat(rows, ignore_index=True)
+    return frame.sort_values(["customer_id", "start"], kind="stable").reset_index(drop=True)
+
+
+ACTUAL_COLUMNS = (
+    "customer_id",
+    "stage",
+    "start",
+    "end",
+    "sales",
+    "gross_profit",
+    "wallet_share",
+    "share_of_wallet",
+    "previous_sales",
+)
+
+
+def _window_sum(lines: pd.DataFrame, values: pd.Series, window, accounts: pd.Index) -> pd.Series:
+    inside = (lines["invoice_date"] >= window[0]) & (lines["invoice_date"] <= window[1])
+    inside &= lines["customer_id"].isin(accounts)
+    return values[inside].groupby(lines.loc[inside, "customer_id"]).sum().reindex(accounts, fill_value=0.0)
+
+
+def _stage_actuals(lines, accounts: pd.Index, stage: str, *, window, wallet: pd.Series, seasonal_profile):
+    """The actual figures of one stage for the accounts with goals in it (see actuals_by_stage)."""
+    sales = _window_sum(lines, lines["net_sales"], window, accounts)
+    previous = _window_sum(lines, lines["net_sales"], _previous_window(window), accounts)
+    if "cost" in lines.columns:
+        profit = _window_sum(lines, lines["net_sales"] - lines["cost"], window, accounts)
+    else:
+        profit = pd.Series(np.nan, index=accounts)
+    fraction = pd.Series(_stage_months(stage) / 12, index=accounts)
+    if seasonal_profile is not None and len(seasonal_profile):
+        profile = seasonal_profile[seasonal_profile["stage"].astype(str) == stage]
+        given = profile.assign(customer_id=profile["customer_id"].astype(str)).set_index("customer_id")[
+            "share"
         ]
-        return pd.DataFrame(columns=columns)
-    return (
-        pd.concat(rows, ignore_index=True)
-        .sort_values(["customer_id", "start"], kind="stable")
-        .reset_index(drop=True)
+        fraction = given.reindex(accounts).astype("float64").fillna(fraction)
+    stage_wallet = wallet.reindex(accounts) * fraction
+    return pd.DataFrame(
+        {
+            "customer_id": accounts,
+            "stage": stage,
+            "start": window[0],
+            "end": window[1],
+            "sales": sales.round(2).to_numpy(),
+            "gross_profit": profit.round(2).to_numpy(),
+            "wallet_share": fraction.to_numpy(),
+            "share_of_wallet": (sales / stage_wallet.where(stage_wallet > 0)).astype("float64").to_numpy(),
+            "previous_sales": previous.round(2).to_numpy(),
+        }
     )
 
 
