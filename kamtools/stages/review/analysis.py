@@ -74,6 +74,11 @@ class ReviewResult:
     has_quantities: bool
 
     @property
+    def has_plan(self) -> bool:
+        """True when the period had a plan with goals to compare against."""
+        return len(self.goals) > 0
+
+    @property
     def names(self) -> pd.Series:
         """Account name by customer id (the plan's accounts)."""
         return self.accounts.set_index("customer_id")["name"]

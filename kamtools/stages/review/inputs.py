@@ -11,26 +11,50 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from kamtools.io import InputFileError
-from kamtools.stages.planning.planfile import Plan, PlanFileError, plan_path, plan_tables, read_plan
-from kamtools.stages.planning.tracker import TrackerError, read_tracker, tracker_path
+from kamtools.stages.planning.planfile import (
+    Plan,
+    PlanFileError,
+    PlanProblem,
+    plan_path,
+    plan_tables,
+    read_plan,
+)
+from kamtools.stages.planning.tracker import TrackerError, TrackerProblem, read_tracker, tracker_path
+from kamtools.validation import Problem
 
-__all__ = ["PlanFrames", "ReviewInputError", "load_reviewed_plan", "plan_frames"]
+if TYPE_CHECKING:
+    from kamtools.workspace import Workspace
+
+__all__ = ["PlanFrames", "ReviewInputError", "load_reviewed_plan", "plan_frames", "review_problems"]
 
 
 class ReviewInputError(Exception):
-    """The plan or the tracker of the reviewed period is missing or wrong.
+    """The plan or the tracker of the reviewed period is wrong.
 
-    ``problems`` holds one sentence per problem, each naming the file and the account, sheet, row,
-    column or field concerned.
+    ``problems`` holds a :class:`kamtools.validation.Problem` per problem, each naming the file and
+    the account, sheet, row, column or field concerned.
     """
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+
+def _plan_problem(problem: PlanProblem) -> Problem:
+    where = f"account {problem.account}: " if problem.account else ""
+    return Problem("plan", problem.file, problem.field or None, where + problem.message)
+
+
+def _tracker_problem(problem: TrackerProblem) -> Problem:
+    rows = (problem.row,) if problem.row is not None else ()
+    return Problem(
+        "tracker", problem.file, problem.column or None, f"sheet '{problem.sheet}': {problem.message}", rows
+    )
 
 
 @dataclass(frozen=True)
@@ -44,8 +68,8 @@ class PlanFrames:
     seasonal_profile: pd.DataFrame
 
 
-def plan_frames(plan: Plan) -> PlanFrames:
-    """The review's input frames of a plan.
+def plan_frames(plan: Plan | None) -> PlanFrames:
+    """The review's input frames of a plan (empty frames for None: no plan).
 
     Returns
     -------
@@ -56,6 +80,18 @@ def plan_frames(plan: Plan) -> PlanFrames:
         ``accounts``: customer_id, name, tier, account_manager, counterpart;
         ``seasonal_profile``: customer_id, stage, share.
     """
+    if plan is None:
+        return PlanFrames(
+            goals=pd.DataFrame(columns=["customer_id", "stage", "metric", "baseline", "plan", "stretch"]),
+            actions=pd.DataFrame(columns=list(ACTION_COLUMNS)).astype(
+                {"start": "datetime64[ns]", "due": "datetime64[ns]"}
+            ),
+            contacts=pd.DataFrame(
+                columns=["customer_id", "contact_type", "per_quarter", "account_manager", "counterpart"]
+            ),
+            accounts=pd.DataFrame(columns=["customer_id", "name", "tier", "account_manager", "counterpart"]),
+            seasonal_profile=pd.DataFrame(columns=["customer_id", "stage", "share"]),
+        )
     goals, actions, contacts = plan_tables(plan)
     goals = goals.dropna(subset=["plan"]).reset_index(drop=True)
     actions = actions.assign(start=pd.to_datetime(actions["start"]), due=pd.to_datetime(actions["due"]))
@@ -79,40 +115,64 @@ def plan_frames(plan: Plan) -> PlanFrames:
     )
 
 
-def load_reviewed_plan(workspace: Path, period: int) -> tuple[Plan, pd.DataFrame | None, pd.DataFrame | None]:
+ACTION_COLUMNS = (
+    "action_id",
+    "customer_id",
+    "title",
+    "support",
+    "owner",
+    "counterpart",
+    "start",
+    "due",
+    "expected_effect",
+    "status",
+)
+
+
+def load_reviewed_plan(
+    workspace: Path, period: int
+) -> tuple[Plan | None, pd.DataFrame | None, pd.DataFrame | None]:
     """Read and check the plan and the tracker of ``period`` from the workspace.
 
     Returns
     -------
-    (Plan, DataFrame or None, DataFrame or None)
-        The plan, the tracker's actions and contacts (None when the client kept no tracker).
+    (Plan or None, DataFrame or None, DataFrame or None)
+        The plan (None when the workspace has none for the period: the review then shows what
+        it can without one), the tracker's actions and contacts (None without a tracker).
 
     Raises
     ------
     ReviewInputError
-        No plan for the period, or a plan or tracker that breaks its rules; every problem is named.
+        A plan or tracker that breaks its rules; every problem is named.
     """
     path = plan_path(workspace, period)
     if not path.exists():
-        raise ReviewInputError(
-            [
-                f"{path.name}: no plan for {period} in the workspace;"
-                " the review compares a period with its plan"
-            ]
-        )
+        return None, None, None
     try:
         plan = read_plan(path)
     except InputFileError as exc:
-        raise ReviewInputError([str(exc)]) from exc
+        raise ReviewInputError([Problem("plan", exc.file, None, exc.message)]) from exc
     except PlanFileError as exc:
-        raise ReviewInputError([str(p) for p in exc.problems]) from exc
+        raise ReviewInputError([_plan_problem(p) for p in exc.problems]) from exc
     tracker_file = tracker_path(workspace, period)
     if not tracker_file.exists():
         return plan, None, None
     try:
         tracker = read_tracker(tracker_file, plan=plan)
     except InputFileError as exc:
-        raise ReviewInputError([str(exc)]) from exc
+        raise ReviewInputError([Problem("tracker", exc.file, None, exc.message)]) from exc
     except TrackerError as exc:
-        raise ReviewInputError([str(p) for p in exc.problems]) from exc
+        raise ReviewInputError([_tracker_problem(p) for p in exc.problems]) from exc
     return plan, tracker.actions, tracker.contacts
+
+
+def review_problems(workspace: Workspace) -> list[Problem]:
+    """The review's own checks for ``kam validate``: the reviewed period's plan file and tracker.
+
+    No plan at all is not a problem (the review then reports what it can without one).
+    """
+    try:
+        load_reviewed_plan(workspace.root, workspace.config.current_period)
+    except ReviewInputError as exc:
+        return exc.problems
+    return []

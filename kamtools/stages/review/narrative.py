@@ -64,7 +64,21 @@ def _points(fraction: float) -> str:
     return f"{'+' if value > 0 else ''}{value}"
 
 
+def _dealer_sentence(result: ReviewResult, currency: str) -> str:
+    steps = result.dealer_bridge.set_index("step")["amount"]
+    before, now = steps["previous"], steps["current"]
+    change = f" ({percent_text(now / before - 1, 1)})" if before > 0 else ""
+    return (
+        f"No plan for {result.period} was found in the workspace, so the period cannot be set against a"
+        " plan (save the plan of stage 3, plan development, for it)."
+        f" Your sales were {money_text(now, currency)}"
+        f" against {money_text(before, currency)} in {result.previous}{change}."
+    )
+
+
 def _attainment_sentence(result: ReviewResult, currency: str) -> str:
+    if not result.has_plan:
+        return _dealer_sentence(result, currency)
     sales = result.portfolio.set_index("metric").loc["sales"]
     short = sales["plan"] - sales["actual"]
     gap = f"{money_text(short, currency)} short" if short > 0 else f"{money_text(-short, currency)} above it"
@@ -121,7 +135,7 @@ def _churn_sentence(result: ReviewResult, currency: str) -> str:
     key = result.churn_key[result.churn_key["period"] == result.period]
     everyone = result.churn_all[result.churn_all["period"] == result.period]
     parts = []
-    if len(key):
+    if len(key) and key.iloc[0]["customers_start"] > 0:
         k = key.iloc[0]
         parts.append(
             f"You lost {int(k['lost'])} of {int(k['customers_start'])} planned accounts"
@@ -130,7 +144,8 @@ def _churn_sentence(result: ReviewResult, currency: str) -> str:
     if len(everyone):
         e = everyone.iloc[0]
         parts.append(
-            f"{int(e['lost']):,} of {int(e['customers_start']):,} customers overall"
+            f"{'' if parts else 'You lost '}{int(e['lost']):,} of {int(e['customers_start']):,}"
+            " customers overall"
             f" ({percent_text(e['churn_rate'], 1)}), who had bought {money_text(e['lost_sales'], currency)}"
             " the year before"
         )
@@ -242,7 +257,9 @@ def draft_lessons(result: ReviewResult, *, currency: str) -> pd.DataFrame:
 def executive_summary(result: ReviewResult, *, currency: str) -> list[str]:
     """The first screen: attainment in money, accounts behind and why, churn and its cost,
     satisfaction change and the three lessons."""
-    out = [_attainment_sentence(result, currency), _behind_sentence(result, currency)]
+    out = [_attainment_sentence(result, currency)]
+    if result.has_plan:
+        out.append(_behind_sentence(result, currency))
     churn = _churn_sentence(result, currency)
     if churn:
         out.append(churn)
@@ -264,6 +281,8 @@ def executive_summary(result: ReviewResult, *, currency: str) -> list[str]:
 
 def summary_line(result: ReviewResult, *, currency: str) -> str:
     """One line for the cover of the report pack."""
+    if not result.has_plan:
+        return f"No plan for {result.period} to review against"
     sales = result.portfolio.set_index("metric").loc["sales"]
     behind = int(sales["behind"])
     lost = int((result.movement["status"] == "lost").sum())
@@ -330,7 +349,7 @@ def churn_table(result: ReviewResult) -> pd.DataFrame:
     """Churn by period for all customers and for the key accounts."""
     rows = []
     for label, frame in (("all customers", result.churn_all), ("key accounts", result.churn_key)):
-        for row in frame.itertuples():
+        for row in frame[frame["customers_start"] > 0].itertuples():
             who = label
             if getattr(row, "accounts", "") == "largest customers":
                 who = f"largest {int(row.customers_start)} customers of {row.period - 1}"
@@ -608,3 +627,12 @@ def bridge_caption(result: ReviewResult, *, currency: str) -> str:
         f"Sales {direction} by {money_text(abs(change), currency)}; the largest step is the {words[biggest]}"
         f" ({money_text(steps[biggest], currency)})"
     )
+
+
+def plan_source_note(plan: object | None, period: int) -> str:
+    """Which plan the review compared against (or that there was none)."""
+    if plan is None:
+        return f"No plan for {period} was found in the workspace; the plan sections are empty."
+    saved = str(getattr(plan, "saved_at", "") or "")[:10]
+    when = f", saved on {saved}" if saved else ""
+    return f"The plan reviewed is revision {getattr(plan, 'revision', 0)} of the plan for {period}{when}."
