@@ -22,9 +22,11 @@ __all__ = [
     "axis_money",
     "column_label",
     "configure_report_figures",
+    "currency_formatter",
     "money_formatter",
     "no_data",
     "show_figure",
+    "spread_positions",
     "tier_colour",
 ]
 
@@ -51,6 +53,38 @@ def axis_money(value: float, _position: object = None) -> str:
 
 money_formatter = FuncFormatter(axis_money)
 """Tick formatter for money axes: thousands separators, no decimals."""
+
+
+def currency_formatter(currency: str) -> FuncFormatter:
+    """Tick formatter for money axes with the currency and k/m: "€250k", "€1.5m", "£40"."""
+    from kamtools.formatting import money_text
+
+    return FuncFormatter(lambda value, _position=None: money_text(value, currency, compact=True))
+
+
+def spread_positions(wanted: list[float], *, gap: float, low: float = 0.0, high: float = 1.0) -> list[float]:
+    """Label positions as close to ``wanted`` as possible but at least ``gap`` apart (repel).
+
+    ``wanted`` are the positions, in any order, along one axis (axes fraction, say); the result
+    keeps their order, pushes crowded labels apart evenly and keeps them within ``low`` and
+    ``high`` when there is room. Used to place chart labels so they never overlap.
+    """
+    order = sorted(range(len(wanted)), key=lambda i: wanted[i])
+    placed = [wanted[i] for i in order]
+    for i in range(1, len(placed)):
+        placed[i] = max(placed[i], placed[i - 1] + gap)
+    overflow = placed[-1] - high if placed else 0.0
+    if overflow > 0:
+        placed[-1] -= overflow
+        for i in range(len(placed) - 2, -1, -1):
+            placed[i] = min(placed[i], placed[i + 1] - gap)
+    if placed and placed[0] < low:
+        shift = low - placed[0]
+        placed = [p + shift for p in placed]
+    out = [0.0] * len(wanted)
+    for rank, i in enumerate(order):
+        out[i] = placed[rank]
+    return out
 
 
 def axes_or_current(ax: Axes | None) -> Axes:

@@ -52,7 +52,7 @@ margin_known = screening.summary.cost_note(result) is None
 # %%
 display(HTML(tables.notes_html(screening.executive_summary(result, currency=money) + [screening.summary.cost_note(result)] + result.data_notes())))
 display(HTML(screening.findings_html(screening.findings(result, currency=money))))
-display(tables.format_table(screening.tier_money_table(result), currency=money, money=["sales", "gross profit"], percent=["share of sales"], integer=["customers"], caption="Customers and sales in each tier this period"))
+display(tables.format_table(screening.tier_money_table(result), currency=money, money=["sales", "gross profit"] if margin_known else ["sales"], percent=["share of sales"], integer=["customers"], caption="Customers and sales in each tier this period"))
 
 # %% [markdown]
 # ## What we looked at
@@ -97,7 +97,7 @@ figures.show_figure(fig, caption="Concentration of sales" + (" and gross profit"
 # %%
 if margin_known:
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
-    plots.whale_plot(current.scored, ax=ax)
+    plots.whale_plot(current.scored, currency=money, ax=ax)
     figures.show_figure(fig, caption="Whale curve: cumulative profit by customers ranked by profit")
 
 # %% [markdown]
@@ -163,8 +163,8 @@ display(tables.table_or_note(screening.review_by_cause(result), empty_note="Ever
 
 # %%
 if margin_known:
-    fig, ax = plt.subplots(figsize=(8, 5.5))
-    plots.quadrant_plot(current.scored, ax=ax)
+    fig, ax = plt.subplots(figsize=(7, 5.5))
+    plots.quadrant_plot(current.scored, currency=money, ax=ax)
     figures.show_figure(fig, caption="Sales against margin, the largest key accounts named")
 
 # %% [markdown]
@@ -175,10 +175,12 @@ if margin_known:
 
 # %%
 if result.previous is not None:
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), gridspec_kw={"width_ratios": [1.1, 1]})
-    plots.transition_heatmap(result.transitions, ax=axes[0])
-    plots.tier_flow_plot(result.transitions, ax=axes[1])
-    figures.show_figure(fig, caption="Tiers last year (rows, left) and this year (columns, right)")
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    plots.transition_heatmap(result.transitions, ax=ax)
+    figures.show_figure(fig, caption="Customers by tier last year (rows) and this year (columns)")
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    plots.tier_flow_plot(result.transitions, ax=ax)
+    figures.show_figure(fig, caption="Where last year's tiers went: last year left, this year right")
 display(HTML(tables.notes_html(result.movement_notes())))
 
 # %%
@@ -194,8 +196,8 @@ display(tables.table_or_note(result.movers_table(), empty_note="No customer ente
 # look in the workshop. "Key by override" accounts are key by the workshop's decision only.
 
 # %%
-fig, ax = plt.subplots(figsize=(8, 5.5))
-plots.sensitivity_plot(result.sensitivity, ax=ax)
+fig, ax = plt.subplots(figsize=(7.5, max(3.0, 0.27 * min(len(result.sensitivity), 60) + 1.0)))
+plots.sensitivity_plot(result.sensitivity, max_customers=60, ax=ax)
 figures.show_figure(fig, caption="Share of weight variations under which each account stays key")
 
 # %%

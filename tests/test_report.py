@@ -293,7 +293,7 @@ def test_tables_without_caption_get_a_number(png: str) -> None:
 def test_print_and_phone_css_are_inline(client_html: str) -> None:
     style = "".join(s.get_text() for s in soup(client_html).find_all("style"))
 
-    assert "@page { size: A4" in style
+    assert "size: A4;" in style and 'counter(page) " of " counter(pages)' in style  # page numbers
     assert "break-before: page" in style
     assert "@media (max-width: 600px)" in style
     assert "overflow-x: auto" in style

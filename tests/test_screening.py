@@ -929,6 +929,7 @@ def test_screen_client_sentences(result):
     assert titles == [
         "2 key accounts make 40% of your sales and 17% of gross profit",
         "1 customer fails a rule: €1.5k of sales to review",
+        "2 customers make 80% of your sales",  # fewer than three findings: concentration added
     ]
     assert result.concentration_sentence() == (
         "2 of your 3 customers with sales (67%) make 80% of your sales, against 20% by the 80/20 rule of"
@@ -1192,3 +1193,16 @@ def test_the_growth_list_is_ranked_and_capped():
 def test_growth_places_are_sized_to_the_team(setting, capacity, expected):
     settings = sc.ScreeningSettings(growth_accounts=setting)
     assert sc.growth_places(35, settings=settings, capacity=capacity) == expected
+
+
+def test_without_costs_no_sentence_mentions_gross_profit(sales, customers, receivables):
+    no_cost = sales.drop(columns=["cost"])
+    tables = {"sales": no_cost, "customers": customers, "receivables": receivables}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        result = sc.screen_client(tables, start_month=1, period=2025, settings=KEY1)
+    sentences = [*sc.executive_summary(result, currency="EUR"), result.summary(currency="EUR")]
+    sentences += [f"{f.title} {f.text} {f.next_step}" for f in sc.findings(result, currency="EUR")]
+    assert sentences and not any("gross profit" in s or "margin" in s for s in sentences)
+    assert "gross profit" not in sc.tier_money_table(result).columns
+    assert sc.summary.cost_note(result).startswith("Costs were not provided, so gross profit and margins")

@@ -65,7 +65,7 @@ def test_whale_plot(screened, ax):
     assert plots.whale_plot(screened, ax=ax) is ax
     # Curve, total line, peak marker.
     assert len(ax.get_lines()) == 3
-    assert ax.texts[0].get_text() == "peak: 75% of customers make 490 (111% of the total)"
+    assert ax.texts[0].get_text() == "peak: 75% of customers\nmake 490 (111% of the total)"
     assert ax.yaxis.get_major_formatter()(12345.0) == "12,345"
     assert ax.get_ylabel() == "cumulative gross profit"
 

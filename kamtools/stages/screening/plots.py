@@ -21,10 +21,11 @@ from kamtools.figures import (
     REFERENCE_STYLE,
     TIER_COLOURS,
     axes_or_current,
-    axis_money,
     column_label,
+    currency_formatter,
     money_formatter,
     no_data,
+    spread_positions,
     tier_colour,
 )
 from kamtools.stages.screening.settings import TIERS
@@ -115,7 +116,9 @@ def pareto_plot(
     return ax
 
 
-def whale_plot(data: pd.DataFrame, *, value: str | None = None, ax: Axes | None = None) -> Axes:
+def whale_plot(
+    data: pd.DataFrame, *, value: str | None = None, currency: str | None = None, ax: Axes | None = None
+) -> Axes:
     """Whale curve: cumulative profit of customers ranked from most to least profitable.
 
     The peak is marked and annotated; the horizontal line is the total profit, so the height
@@ -128,6 +131,8 @@ def whale_plot(data: pd.DataFrame, *, value: str | None = None, ax: Axes | None 
     value : str, optional
         "gross_profit" or "contribution"; by default contribution (after cost to serve) when
         the data have it, else gross profit.
+    currency : str, optional
+        ISO code: the money axis and the annotation show it ("€1.5m"); plain numbers without.
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -135,6 +140,7 @@ def whale_plot(data: pd.DataFrame, *, value: str | None = None, ax: Axes | None 
     matplotlib.axes.Axes
     """
     ax = axes_or_current(ax)
+    money = currency_formatter(currency) if currency else money_formatter
     if value is None:
         has_contribution = "contribution" in data.columns and data["contribution"].notna().any()
         value = "contribution" if has_contribution else "gross_profit"
@@ -151,21 +157,53 @@ def whale_plot(data: pd.DataFrame, *, value: str | None = None, ax: Axes | None 
     peak = curve[curve["is_peak"]].iloc[0]
     ax.plot([peak["customer_share"]], [peak["cumulative_value"]], marker="o", color=TIER_COLOURS["review"])
     share_of_total = f" ({peak['cumulative_value'] / total:.0%} of the total)" if total > 0 else ""
-    text = f"peak: {peak['customer_share']:.0%} of customers make {axis_money(peak['cumulative_value'])}"
+    text = f"peak: {peak['customer_share']:.0%} of customers\nmake {money(peak['cumulative_value'])}"
     ax.annotate(
         text + share_of_total,
         xy=(peak["customer_share"], peak["cumulative_value"]),
-        xytext=(0.35, 0.25),
+        xytext=(0.55, 0.35),
         textcoords="axes fraction",
+        ha="center",
         arrowprops={"arrowstyle": "->", "color": "#333333"},
     )
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.yaxis.set_major_formatter(money_formatter)
+    ax.yaxis.set_major_formatter(money)
     ax.set_xlabel(f"share of customers (ranked by {column_label(value)})")
     ax.set_ylabel(f"cumulative {column_label(value)}")
     ax.legend(loc="lower right")
     return ax
+
+
+def _tier_name(tier: object) -> str:
+    """A tier as charts write it: "at_risk" reads "at risk"."""
+    return str(tier).replace("_", " ")
+
+
+def _label_beside(ax: Axes, points: pd.DataFrame, x: str, y: str, names: pd.Series) -> None:
+    """Write ``names`` in a column right of the axes, each joined to its point by a thin line.
+
+    The labels are spread so that they never overlap however close the points are.
+    """
+    if points.empty:
+        return
+    ax.set_xlim(*ax.get_xlim())  # fix the autoscaled limits before measuring where points are
+    ax.set_ylim(*ax.get_ylim())
+    to_axes = ax.transAxes.inverted()
+    pairs = zip(points[x], points[y], strict=True)
+    heights = [to_axes.transform(ax.transData.transform((px, py)))[1] for px, py in pairs]
+    placed = spread_positions(heights, gap=0.075, low=0.02, high=0.98)
+    for (_, row), text, height in zip(points.iterrows(), names, placed, strict=True):
+        ax.annotate(
+            str(text),
+            xy=(row[x], row[y]),
+            xytext=(1.03, height),
+            textcoords="axes fraction",
+            va="center",
+            fontsize=10,
+            annotation_clip=False,
+            arrowprops={"arrowstyle": "-", "color": "#7f7f7f", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 3},
+        )
 
 
 def quadrant_plot(
@@ -177,15 +215,17 @@ def quadrant_plot(
     tier: str = "tier",
     label: str = "name",
     highlight: str = "key",
-    max_labels: int = 15,
+    max_labels: int = 8,
+    currency: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Sales against margin, one point per customer, with median lines as quadrants.
 
     Sales are on a log axis; points are sized by gross profit (loss-making customers get the
     smallest size) and coloured by tier; customers of the ``highlight`` tier are outlined and
-    labelled with their name (the ``max_labels`` largest). Only customers with positive sales
-    and a known margin are drawn.
+    the ``max_labels`` largest are named in a column right of the chart, each joined to its
+    point by a line, so names never overlap. Only customers with positive sales and a known
+    margin are drawn.
 
     Parameters
     ----------
@@ -197,6 +237,8 @@ def quadrant_plot(
         Tier whose customers are labelled.
     max_labels : int
         Most names written.
+    currency : str, optional
+        ISO code shown on the sales axis ("€10k").
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -234,13 +276,13 @@ def quadrant_plot(
     ax.axhline(frame[y].median(), **REFERENCE_STYLE)
     chosen = frame[(tiers == highlight).to_numpy()].nlargest(max_labels, x)
     names = chosen[label] if label in chosen.columns else chosen["customer_id"]
-    for (_, row), text in zip(chosen.iterrows(), names, strict=True):
-        ax.annotate(str(text), (row[x], row[y]), xytext=(4, 4), textcoords="offset points", fontsize=8)
-    ax.xaxis.set_major_formatter(money_formatter)
+    ax.xaxis.set_major_formatter(currency_formatter(currency) if currency else money_formatter)
+    _label_beside(ax, chosen, x, y, names)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel(f"{column_label(x)} (log scale)")
     ax.set_ylabel(f"{column_label(y)} %" if y.endswith("_pct") else column_label(y))
-    ax.legend(title=tier, loc="best", markerscale=0.6)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles, [_tier_name(t) for t in labels], title="tier", loc="lower left", markerscale=0.6)
     return ax
 
 
@@ -269,7 +311,8 @@ def transition_heatmap(
         matrix = matrix.loc[matrix.sum(axis=1) > 0, matrix.sum(axis=0) > 0]
     if matrix.empty:
         return no_data(ax, "no customers in either screening")
-    sns.heatmap(matrix, annot=True, fmt=",d", cmap=cmap, cbar=False, linewidths=0.5, ax=ax)
+    readable = matrix.rename(index=_tier_name, columns=_tier_name)
+    sns.heatmap(readable, annot=True, fmt=",d", cmap=cmap, cbar=False, linewidths=0.5, ax=ax)
     ax.set_xlabel("current screening")
     ax.set_ylabel("previous screening")
     ax.tick_params(axis="y", rotation=0)
@@ -295,7 +338,12 @@ def _band(x0: float, x1: float, top0: float, bottom0: float, top1: float, bottom
 
 
 def tier_flow_plot(
-    transitions: pd.DataFrame, *, gap: float = 0.02, width: float = 0.06, ax: Axes | None = None
+    transitions: pd.DataFrame,
+    *,
+    gap: float = 0.02,
+    width: float = 0.06,
+    fontsize: float = 11,
+    ax: Axes | None = None,
 ) -> Axes:
     """Alluvial flow from the previous tiers (left) to the current tiers (right).
 
@@ -311,6 +359,9 @@ def tier_flow_plot(
         Vertical space between blocks, as a share of the height.
     width : float
         Width of the blocks, as a share of the width.
+    fontsize : float
+        Size of the tier labels (body text size by default); labels of thin blocks are spread
+        apart so they never overlap.
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -343,14 +394,19 @@ def tier_flow_plot(
         ("right", right_tops, scale_right, right_x, "left", width + 0.01),
     ):
         sizes = counts.sum(axis=1) if side == "left" else counts.sum(axis=0)
-        for name, top in tops.items():
+        centres = [top - sizes[name] * scale / 2 for name, top in tops.items()]
+        placed = spread_positions(centres, gap=0.06, low=0.0, high=1.0)
+        for (name, top), centre, label_y in zip(tops.items(), centres, placed, strict=True):
             height = sizes[name] * scale
             ax.add_patch(
                 Rectangle((x, top - height), width, height, color=tier_colour(str(name)), linewidth=0)
             )
-            ax.text(
-                x + offset, top - height / 2, f"{name} ({sizes[name]:,})", ha=align, va="center", fontsize=9
-            )
+            label = f"{_tier_name(name)} ({sizes[name]:,})"
+            ax.text(x + offset, label_y, label, ha=align, va="center", fontsize=fontsize)
+            if abs(label_y - centre) > 1e-9:
+                ax.plot(
+                    [x + offset * 0.3, x + offset * 0.8], [centre, label_y], color="#7f7f7f", linewidth=0.6
+                )
     left_cursor = dict(left_tops)
     right_cursor = dict(right_tops)
     for source in counts.index:
@@ -363,11 +419,15 @@ def tier_flow_plot(
             path = _band(left_x + width, right_x, top0, bottom0, top1, bottom1)
             ax.add_patch(PathPatch(path, facecolor=tier_colour(str(source)), alpha=0.45, edgecolor="none"))
             left_cursor[source], right_cursor[target] = bottom0, bottom1
-    ax.set_xlim(-0.25, 1.25)
+    ax.set_xlim(-0.3, 1.3)
     ax.set_ylim(-0.02, 1.02)
     ax.set_axis_off()
-    ax.text(left_x + width / 2, 1.04, "previous", ha="center", va="bottom", fontweight="bold")
-    ax.text(right_x + width / 2, 1.04, "current", ha="center", va="bottom", fontweight="bold")
+    ax.text(
+        left_x + width / 2, 1.04, "previous", ha="center", va="bottom", fontweight="bold", fontsize=fontsize
+    )
+    ax.text(
+        right_x + width / 2, 1.04, "current", ha="center", va="bottom", fontweight="bold", fontsize=fontsize
+    )
     return ax
 
 
@@ -395,8 +455,8 @@ def sensitivity_plot(sensitivity: pd.DataFrame, *, max_customers: int = 40, ax: 
     positions = np.arange(len(shown))
     colours = [LABEL_COLOURS.get(label, OTHER_COLOUR) for label in shown["label"]]
     ax.barh(positions, shown["share_key"], color=colours)
-    ax.set_yticks(positions, labels=names)
-    ax.invert_yaxis()
+    ax.set_yticks(positions, labels=names, fontsize=10)
+    ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("share of weight variants where the customer is key")

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from kamtools.analytics import is_buying
+from kamtools.analytics.concentration import pareto_share
 from kamtools.formatting import count_text, money_text, percent_text
 from kamtools.stages.screening.movement import account_managers
 from kamtools.stages.screening.settings import TIER_LABELS
@@ -477,7 +478,36 @@ def findings(result: ScreeningResult, *, currency: str, limit: int = 5) -> list[
                 next_step="Give each an account manager and include the first ones in the needs analysis.",
             )
         )
+    if len(out) < 3:
+        out += _context_findings(result, currency=currency)
     return out[:limit]
+
+
+def _context_findings(result: ScreeningResult, *, currency: str) -> list[Finding]:
+    """Findings on concentration and on what the data lack, when the lists give fewer than three."""
+    out = []
+    sentence = result.concentration_sentence()
+    if sentence:
+        base = result.concentration_base
+        makers = round(float(pareto_share(base)) * len(base))
+        out.append(
+            Finding(
+                title=f"{makers:,} customers make 80% of your sales",
+                text=sentence,
+                next_step=f"Give each of the {makers:,} a named contact at your company; the key accounts"
+                " among them get an account manager.",
+            )
+        )
+    if result.previous is None:
+        out.append(
+            Finding(
+                title="Last year's sales are missing, so growth and accounts at risk cannot be shown",
+                text="Without the previous period no customer can be called growing or shrinking, and last"
+                " year's key accounts are unknown.",
+                next_step="Ask for the export of the previous year and run the screening again.",
+            )
+        )
+    return out
 
 
 def _review_steps(causes: pd.DataFrame) -> str:
