@@ -66,7 +66,10 @@ def test_actions_from_needs_support_by_priority_with_owner_and_dates():
         date(2026, 6, 30),
     ]
     assert out["counterpart"].iloc[1] == "Warehouse manager"
-    assert out["expected_effect"].iloc[0] == "Raise marketing from 2.0 to the key-account average of 3.4"
+    assert (
+        out["expected_effect"].iloc[0]
+        == "Raise marketing approach from 2.0 to the key-account average of 3.4"
+    )
     assert set(out["status"]) == {"planned"}
     pd.testing.assert_frame_equal(support, before)
 
@@ -196,10 +199,10 @@ def test_swot_from_scorecard_and_market():
         money=lambda x: f"€{x:,.0f}",
     )
     by = out.groupby("quadrant")["item"].apply(list).to_dict()
-    assert by["strength"] == ["Strong network: 4.5 of 5 (key-account average 3.0)"]
+    assert by["strength"] == ["Strong network (outlets, coverage): 4.5 of 5 (key-account average 3.0)"]
     assert by["weakness"] == [
-        "Margin below the key-account average",
-        "Weak marketing: 2.0 of 5 (key-account average 3.2)",
+        "Gross margin worse than the key-account average",
+        "Weak marketing approach: 2.0 of 5 (key-account average 3.2)",
     ]
     assert by["opportunity"] == [
         "€3,000 of its purchases in our categories still go to other suppliers (we hold 25% of its wallet)"
@@ -227,3 +230,40 @@ def test_settings_name_unknown_keys_and_bad_values():
     assert settings.offering_functions["x"] == "finance"
     assert settings.offering_functions["sales training"] == "sales"
     assert PlanningSettings.from_mapping(settings.to_mapping()) == settings
+
+
+def test_swot_reads_lower_is_better_indicators_the_right_way_round():
+    # Cost to serve: the best quartile (0.02) lies below the average (0.05); A's 0.09 is a weakness.
+    scorecard = pd.DataFrame(
+        {
+            "customer_id": ["A", "B"],
+            "family": ["hard", "hard"],
+            "indicator": ["cost_to_serve_share", "cost_to_serve_share"],
+            "score": [0.09, 0.01],
+            "portfolio_average": [0.05, 0.05],
+            "best_quartile": [0.02, 0.02],
+        }
+    )
+    out = swot_table(customer_ids=["A", "B"], scorecard=scorecard)
+    assert out[["customer_id", "quadrant"]].values.tolist() == [["A", "weakness"], ["B", "strength"]]
+    assert out["item"].iloc[0] == "Cost to serve (share of sales) worse than the key-account average"
+
+
+def test_action_owner_follows_the_function_needs_names():
+    support = pd.DataFrame(
+        {
+            "customer_id": ["A"],
+            "offering": ["Joint marketing"],
+            "indicator": ["marketing"],
+            "reason": ["r"],
+            "priority": [1],
+            "function": ["marketing"],
+        }
+    )
+    team = pd.DataFrame(
+        {"customer_id": ["A"], "function": ["marketing"], "member": ["Mia; Max"], "role": ["x; y"]}
+    )
+    out = propose_actions(support, accounts=ACCOUNTS, period=PERIOD, needs_team=team)
+    assert out[["owner", "counterpart", "title"]].values.tolist() == [
+        ["Mia", "Marketing manager", "Joint marketing"]
+    ]

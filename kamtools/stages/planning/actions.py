@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from kamtools.stages.needs.settings import indicator_label as needs_indicator_label
 from kamtools.stages.planning.market import require_columns
 from kamtools.stages.planning.settings import PlanningSettings
 
@@ -43,8 +44,8 @@ ACTION_STATUSES: tuple[str, ...] = ("planned", "in progress", "done", "dropped")
 
 
 def indicator_label(indicator: str) -> str:
-    """A readable label for an indicator name: "management_maturity" → "management maturity"."""
-    return str(indicator).replace("_", " ").strip()
+    """How an indicator reads in a sentence: "logistics" → "logistics capability"."""
+    return needs_indicator_label(str(indicator)).lower()
 
 
 def _effect(row: Any, scorecard: pd.DataFrame | None) -> str:
@@ -80,7 +81,8 @@ def _service_team(needs_team: pd.DataFrame | None) -> dict[tuple[str, str], str]
         require_columns(needs_team, ("customer_id", "function", "member"), "needs_team")
         for row in needs_team.itertuples(index=False):
             if pd.notna(row.member) and str(row.member).strip():
-                team.setdefault((str(row.customer_id), str(row.function).strip().lower()), str(row.member))
+                first = str(row.member).split(";")[0].strip()  # "A; B" when several serve: the first leads
+                team.setdefault((str(row.customer_id), str(row.function).strip().lower()), first)
     return team
 
 
@@ -99,7 +101,8 @@ def propose_actions(
     ----------
     needs_support : pandas.DataFrame
         The needs stage's ``needs_support``: ``customer_id``, ``offering``, ``indicator``,
-        ``reason``, ``priority`` (1 = first).
+        ``reason``, ``priority`` (1 = first); ``function`` (who delivers it) optional, else
+        ``settings.offering_functions``.
     accounts : pandas.DataFrame
         ``customer_id``, ``account_manager`` and ``counterpart``: the plan's accounts, in order;
         support of other customers is ignored.
@@ -138,7 +141,12 @@ def propose_actions(
         manager = "" if pd.isna(account.account_manager) else str(account.account_manager)
         for k, row in enumerate(mine.itertuples(index=False)):
             offering = str(row.offering).strip()
-            function = settings.offering_functions.get(offering.lower(), "sales")
+            given = getattr(row, "function", None)  # needs_support names the delivering function
+            function = (
+                str(given).strip().lower()
+                if given is not None and pd.notna(given) and str(given).strip()
+                else settings.offering_functions.get(offering.lower(), "sales")
+            )
             start = min(_shift(start_of_period, k * settings.action_stagger_months), end_of_period)
             due = min(_shift(start, settings.action_months) - pd.Timedelta(days=1), end_of_period)
             rows.append(

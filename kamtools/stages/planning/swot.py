@@ -47,22 +47,27 @@ def _scorecard_items(scorecard: pd.DataFrame, account: str, settings: PlanningSe
         score, average = float(row.score), float(row.portfolio_average)
         if np.isnan(score) or np.isnan(average):
             continue
-        best = float(row.best_quartile) if pd.notna(row.best_quartile) else np.inf
+        best = float(row.best_quartile) if pd.notna(row.best_quartile) else np.nan
         label = indicator_label(row.indicator)
         on_scale = str(row.family) != "hard"
         detail = f": {score:.1f} of 5 (key-account average {average:.1f})" if on_scale else ""
-        scale = abs(average) if average else 1.0
-        relative = (score - average) / scale
-        if score >= best or relative >= settings.swot_margin:
+        relative = (score - average) / (abs(average) if average else 1.0)
+        lower_is_better = best < average  # cost to serve: the best quartile lies below the average
+        if lower_is_better:
+            relative = -relative
+        in_best_quartile = relative > 0 and (score <= best if lower_is_better else score >= best)
+        if in_best_quartile or relative >= settings.swot_margin:
             text = (
                 f"Strong {label}{detail}"
                 if on_scale
-                else f"{label.capitalize()} above the key-account average"
+                else f"{label.capitalize()} better than the key-account average"
             )
             strong.append((relative, (account, "strength", text, "needs analysis")))
         elif relative <= -settings.swot_margin:
             text = (
-                f"Weak {label}{detail}" if on_scale else f"{label.capitalize()} below the key-account average"
+                f"Weak {label}{detail}"
+                if on_scale
+                else f"{label.capitalize()} worse than the key-account average"
             )
             weak.append((relative, (account, "weakness", text, "needs analysis")))
     strong.sort(key=lambda item: -item[0])
