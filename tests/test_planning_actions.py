@@ -267,3 +267,21 @@ def test_action_owner_follows_the_function_needs_names():
     assert out[["owner", "counterpart", "title"]].values.tolist() == [
         ["Mia", "Marketing manager", "Joint marketing"]
     ]
+
+
+def test_actions_are_levelled_so_an_owner_runs_no_more_than_the_ceiling_at_once():
+    ids = [f"C{i}" for i in range(9)]
+    accounts = pd.DataFrame({"customer_id": ids, "account_manager": "Ann", "counterpart": ""})
+    support = pd.DataFrame(
+        {"customer_id": ids, "offering": "Sales training", "indicator": "", "reason": "", "priority": 1}
+    )
+    settings = PlanningSettings(max_actions_per_member_month=2, action_months=3)
+    out = propose_actions(support, accounts=accounts, period=PERIOD, settings=settings)
+    starts = [d.isoformat() for d in out["start"]]
+    # Two at a time, quarter after quarter; the ninth fits nowhere and keeps its date (flagged by the load).
+    assert starts == ["2026-04-01"] * 2 + ["2026-07-01"] * 2 + ["2026-10-01"] * 2 + ["2027-01-01"] * 2 + [
+        "2026-04-01"
+    ]
+    assert out["due"].iloc[2] == date(2026, 9, 30)
+    load = team_load(out, contact_plan(accounts.assign(tier="key")), period=PERIOD, settings=settings)
+    assert load.loc[load["overloaded"], "month"].tolist() == ["2026-04", "2026-05", "2026-06"]

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kamtools.stages.needs.settings import indicator_label as needs_indicator_label
@@ -24,6 +25,7 @@ __all__ = [
     "action_problems",
     "as_date",
     "indicator_label",
+    "level_actions",
     "propose_actions",
 ]
 
@@ -123,7 +125,8 @@ def propose_actions(
     pandas.DataFrame
         :data:`ACTION_COLUMNS`: ``action_id`` "<customer_id>-A01", ... in priority order; the
         k-th action starts ``k x action_stagger_months`` after the period start and lasts
-        ``action_months`` (never past the period end); status "planned".
+        ``action_months`` (never past the period end), moved later where its owner would run
+        too many actions at once (:func:`level_actions`); status "planned".
     """
     settings = settings or PlanningSettings()
     require_columns(
@@ -167,7 +170,61 @@ def propose_actions(
             )
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in ACTION_COLUMNS})
-    return pd.DataFrame(rows, columns=list(ACTION_COLUMNS))
+    return level_actions(pd.DataFrame(rows, columns=list(ACTION_COLUMNS)), period=period, settings=settings)
+
+
+def level_actions(
+    actions: pd.DataFrame,
+    *,
+    period: tuple[pd.Timestamp, pd.Timestamp],
+    settings: PlanningSettings | None = None,
+) -> pd.DataFrame:
+    """Move proposed actions later in the period so that no owner runs too many at once.
+
+    Actions are placed in order (each account's first action before anyone's second, then by the
+    order given); each keeps its length and starts on the first of the earliest month, no
+    earlier than proposed, in which its owner runs fewer than
+    ``settings.max_actions_per_member_month`` actions through all its months. An action that
+    fits nowhere keeps its proposed dates: the load chart then flags the overload.
+
+    Parameters
+    ----------
+    actions : pandas.DataFrame
+        :data:`ACTION_COLUMNS` with ``start`` and ``due`` as dates.
+    period : tuple of pandas.Timestamp
+        Inclusive first and last day of the plan period.
+    settings : PlanningSettings, optional
+        ``max_actions_per_member_month``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The actions with new ``start`` and ``due``; rows in the order given.
+    """
+    settings = settings or PlanningSettings()
+    first = pd.Timestamp(period[0]).to_period("M")
+    n_months = (pd.Timestamp(period[1]).to_period("M") - first).n + 1
+    busy: dict[str, np.ndarray] = {}
+    out = actions.copy()
+    rank = out.groupby("customer_id", sort=False).cumcount()
+    for index in rank.sort_values(kind="stable").index:
+        owner = str(out.at[index, "owner"] or "")
+        start, due = pd.Timestamp(out.at[index, "start"]), pd.Timestamp(out.at[index, "due"])
+        m0 = (start.to_period("M") - first).n
+        length = (due.to_period("M") - start.to_period("M")).n + 1
+        load = busy.setdefault(owner, np.zeros(n_months, dtype=int))
+        chosen = m0
+        if owner:
+            for m in range(m0, n_months - length + 1):
+                if (load[m : m + length] < settings.max_actions_per_member_month).all():
+                    chosen = m
+                    break
+        if chosen != m0:
+            new_start = (first + chosen).to_timestamp()
+            out.at[index, "start"] = new_start.date()
+            out.at[index, "due"] = (new_start + pd.DateOffset(months=length) - pd.Timedelta(days=1)).date()
+        load[chosen : chosen + length] += 1
+    return out
 
 
 def as_date(value: Any) -> date | None:
