@@ -110,8 +110,8 @@ def load_summary(load: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``member``, ``peak_accounts``, ``peak_actions``, ``contacts_per_month``,
-        ``months_overloaded``, ``first_overloaded`` ("YYYY-MM" or ""), sorted by months
-        overloaded, then peak actions, both descending.
+        ``months_overloaded``, ``first_overloaded`` ("YYYY-MM" or ""), the most loaded first
+        (months overloaded, then peak accounts, then peak actions).
     """
     require_columns(load, LOAD_COLUMNS, "team_load")
     if load.empty:
@@ -139,5 +139,7 @@ def load_summary(load: pd.DataFrame) -> pd.DataFrame:
         }
     ).reset_index()
     return out.sort_values(
-        ["months_overloaded", "peak_actions", "member"], ascending=[False, False, True], kind="stable"
+        ["months_overloaded", "peak_accounts", "peak_actions", "member"],
+        ascending=[False, False, False, True],
+        kind="stable",
     ).reset_index(drop=True)
