@@ -35,7 +35,7 @@ def test_growth_carriers_take_the_largest_first_up_to_half(plan):  # noqa: F811
 def test_account_page_pieces_escape_client_text(plan):  # noqa: F811
     account = plan.account("A")  # "Alpha & Co"
     heading = narrative.account_heading_html(account, currency="EUR")
-    assert heading.startswith("<h2>Alpha &amp; Co: grow by €")
+    assert heading.startswith('<h4 class="kam-account">Alpha &amp; Co: grow by €')
     swot = narrative.swot_html(account)
     assert "<th>Strengths</th>" in swot and "<script" not in swot
     goals = narrative.account_goals_table(account, plan.stage_labels)

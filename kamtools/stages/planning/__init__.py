@@ -5,7 +5,9 @@ plan file the review stage reads back a period later.
 Modules: :mod:`.settings` (rules), :mod:`.market` (wallet, share of wallet, headroom, white
 space), :mod:`.competitors`, :mod:`.swot`, :mod:`.goals` (proposal, seasonal split),
 :mod:`.contacts`, :mod:`.actions`, :mod:`.load` (team load), :mod:`.build` (all of it per
-account), :mod:`.planfile` (the YAML plan file) and :mod:`.tracker` (the XLSX tracker).
+account), :mod:`.planfile` (the YAML plan file), :mod:`.tracker` (the XLSX tracker),
+:mod:`.editing` and :mod:`.workshop` (the plan builder), :mod:`.narrative` and :mod:`.plots`
+(the report) and :mod:`.stage` (all of it as the notebook runs it).
 """
 
 from kamtools.stages.planning.build import (
@@ -24,12 +26,14 @@ from kamtools.stages.planning.planfile import (
     save_plan,
 )
 from kamtools.stages.planning.settings import PlanningError, PlanningSettings, PlanningSettingsError
+from kamtools.stages.planning.stage import PlanDevelopment, develop_plans
 from kamtools.stages.planning.tracker import Tracker, TrackerError, read_tracker, tracker_path, write_tracker
 
 __all__ = [
     "AccountAnalysis",
     "Plan",
     "PlanContext",
+    "PlanDevelopment",
     "PlanFileError",
     "PlanningError",
     "PlanningSettings",
@@ -37,6 +41,7 @@ __all__ = [
     "Tracker",
     "TrackerError",
     "analyse_accounts",
+    "develop_plans",
     "plan_load",
     "plan_path",
     "plan_tables",

@@ -30,7 +30,10 @@ __all__ = [
     "findings",
     "goals_overview_table",
     "growth_carriers",
+    "heading_html",
     "portfolio_totals",
+    "section_titles",
+    "settings_table",
     "summary",
     "swot_html",
 ]
@@ -266,7 +269,11 @@ def goals_overview_table(plan: Plan) -> pd.DataFrame:
 
 
 def account_heading_html(account: AccountPlan, *, currency: str) -> str:
-    """The account page's title, with its message: the planned change in money (escaped)."""
+    """The account page's title, with its message: the planned change in money (escaped).
+
+    An ``h4.kam-account``: each account starts a new printed page, and the 45 account titles stay
+    out of the report's table of contents so the executive summary keeps the first screen.
+    """
     sales = _year(account, "sales")
     if sales.baseline is not None and sales.plan is not None:
         change = sales.plan - sales.baseline
@@ -277,7 +284,8 @@ def account_heading_html(account: AccountPlan, *, currency: str) -> str:
         )
     else:
         text = account.name
-    return f"<h2>{html.escape(text)}</h2>"
+    # h4.kam-account: a new page in print, kept out of the table of contents (report.css).
+    return f'<h4 class="kam-account">{html.escape(text)}</h4>'
 
 
 def account_sentences(account: AccountPlan, *, currency: str, baseline_period: int) -> list[str]:
@@ -303,12 +311,20 @@ def account_sentences(account: AccountPlan, *, currency: str, baseline_period: i
     return out
 
 
-def account_goals_table(account: AccountPlan, stages: list[str]) -> pd.DataFrame:
-    """Goals by stage: rows "Sales, last period", "Sales, plan", ..., columns the stages and "year"."""
+def account_goals_table(
+    account: AccountPlan,
+    stages: list[str],
+    *,
+    metrics: tuple[str, ...] = ("sales", "gross_profit", "share_of_wallet"),
+) -> pd.DataFrame:
+    """Goals by stage: rows "Sales, last period", "Sales, plan", ..., columns the stages and "year".
+
+    ``metrics`` picks the rows, so that money and shares go to tables formatted apart.
+    """
     rows = []
     labels = {"sales": "Sales", "gross_profit": "Gross profit", "share_of_wallet": "Share of wallet"}
     for metric, label in labels.items():
-        goal = account.goals.get(metric)
+        goal = account.goals.get(metric) if metric in metrics else None
         if goal is None:
             continue
         for figure, name in (("baseline", "last period"), ("plan", "plan"), ("stretch", "stretch")):
@@ -391,3 +407,96 @@ def swot_html(account: AccountPlan) -> str:
         f"<tr>{cells['opportunity']}{cells['threat']}</tr>"
         "</tbody></table>"
     )
+
+
+def heading_html(text: str, *, level: int = 2) -> str:
+    """A section heading whose text says the message (escaped; it may name clients)."""
+    return f"<h{level}>{html.escape(text)}</h{level}>"
+
+
+def section_titles(
+    plan: Plan, load_summary: pd.DataFrame, *, settings: PlanningSettings | None = None
+) -> dict[str, str]:
+    """Message titles of the portfolio sections: stages, growth, load, timeline.
+
+    Returns
+    -------
+    dict of str to str
+        ``stages`` (the plan against last period by stage), ``growth`` (who carries it),
+        ``load`` (who is overloaded), ``timeline`` (when the actions run).
+    """
+    settings = settings or PlanningSettings()
+    currency = plan.currency
+    totals = portfolio_totals(plan)
+    by_stage = {}
+    for account in plan.accounts:
+        goal = account.goals.get("sales")
+        for label, figures in goal.stages.items() if goal else ():
+            by_stage[label] = by_stage.get(label, 0.0) + (figures.plan or 0.0)
+    busiest = max(by_stage, key=lambda k: by_stage[k]) if by_stage else ""
+    titles = {
+        "stages": (
+            f"The plan asks {money_text(totals.plan_sales, currency)} of sales,"
+            f" {money_text(totals.growth, currency)} more than {plan.baseline_period}"
+            + (f"; {busiest} is the largest quarter" if busiest else "")
+        )
+    }
+    carriers = growth_carriers(plan)
+    lead = carriers.loc[carriers["carries"]]
+    titles["growth"] = (
+        f"{count_text(len(lead), 'account carries', 'accounts carry')} half of the planned growth"
+        if len(lead)
+        else "No account is planned to grow"
+    )
+    over = load_summary.loc[load_summary["months_overloaded"] > 0] if not load_summary.empty else load_summary
+    titles["load"] = (
+        f"{count_text(len(over), 'team member is', 'team members are')} over the ceiling of"
+        f" {settings.max_accounts_per_member} accounts or"
+        f" {settings.max_actions_per_member_month} actions at once"
+        if len(over)
+        else "Nobody in the team is overloaded by the plan"
+    )
+    n_actions = sum(len(a.actions) for a in plan.accounts)
+    titles["timeline"] = (
+        f"{count_text(n_actions, 'action runs', 'actions run')} through the year,"
+        " staggered so that no owner runs too many at once"
+        if n_actions
+        else "No actions are planned yet"
+    )
+    return titles
+
+
+def settings_table(settings: PlanningSettings) -> pd.DataFrame:
+    """The planning rules in words, for the report's assumptions."""
+    rows = [
+        ("Stage length", f"{settings.stage_months} months"),
+        ("Plan goal: share of the headroom won", percent_text(settings.plan_headroom_capture)),
+        ("Plan goal: share of the account's own growth kept", percent_text(settings.momentum_weight)),
+        (
+            "Plan goal: growth at least / at most",
+            f"{percent_text(settings.min_plan_growth)} / {percent_text(settings.max_plan_growth)}",
+        ),
+        ("Stretch goal: share of the headroom won", percent_text(settings.stretch_headroom_capture)),
+        (
+            "Stretch goal: at least above plan / growth at most",
+            f"{percent_text(settings.min_stretch_uplift)} / {percent_text(settings.max_stretch_growth)}",
+        ),
+        (
+            "White space: share of segment peers buying a category",
+            f"at least {percent_text(settings.white_space_min_peer_share)}",
+        ),
+        (
+            "White space: the account's own share of it",
+            f"at most {percent_text(settings.white_space_max_own_share)}",
+        ),
+        ("Own seasonal profile from", f"{settings.seasonal_min_months} months with purchases"),
+        ("Actions proposed per account", str(settings.max_actions_per_account)),
+        ("Length of an action", f"{settings.action_months} months"),
+        ("Ceiling: accounts per team member", str(settings.max_accounts_per_member)),
+        ("Ceiling: actions at once per team member", str(settings.max_actions_per_member_month)),
+    ]
+    rows += [
+        (f"Contacts per quarter, {tier} accounts", ", ".join(f"{n} {kind}s" for kind, n in cadence.items()))
+        for tier, cadence in settings.cadence.items()
+    ]
+    return pd.DataFrame(rows, columns=["rule", "value"])
