@@ -59,10 +59,10 @@ display(HTML(tables.notes_html(development.notes[:1])))
 #   estimate in the market table); your *share of wallet* is the part of it it buys from you, and
 #   the *headroom* the part that still goes to others. *White space* are product categories that
 #   most customers of the same segment buy from you and this account does not.
-# - **Goals.** The baseline is last period. The plan goal adds a tenth of the headroom and half
-#   of the account's own growth rate, between +2% and +25%; the stretch goal wins a quarter of the
-#   headroom, at least 5 points above the plan and at most +50%; neither exceeds the wallet. Gross
-#   profit goals keep the account's current margin. Each goal is cut into quarters along the
+# - **Goals.** The baseline is last period. The plan goal wins a share of the headroom and keeps
+#   half of the account's own growth rate, within bounds; the stretch goal wins more of the
+#   headroom, at least 5 points above the plan; neither exceeds the wallet (the rules are listed
+#   under the assumptions). Gross profit goals keep the account's current margin. Each goal is cut into quarters along the
 #   account's own seasonal pattern of the last three years, and the quarters add up to the goal
 #   to the cent.
 # - **Who does what.** Each account has one account manager and one counterpart, with a rhythm

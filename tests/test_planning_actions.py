@@ -285,3 +285,30 @@ def test_actions_are_levelled_so_an_owner_runs_no_more_than_the_ceiling_at_once(
     assert out["due"].iloc[2] == date(2026, 9, 30)
     load = team_load(out, contact_plan(accounts.assign(tier="key")), period=PERIOD, settings=settings)
     assert load.loc[load["overloaded"], "month"].tolist() == ["2026-04", "2026-05", "2026-06"]
+
+
+def test_expected_effect_reads_shares_as_percentages_and_cost_the_right_way_round():
+    support = pd.DataFrame(
+        {
+            "customer_id": ["A", "A"],
+            "offering": ["Sales training", "Logistics support"],
+            "indicator": ["margin", "cost_to_serve_share"],
+            "reason": ["r", "r"],
+            "priority": [1, 2],
+        }
+    )
+    scorecard = pd.DataFrame(
+        {
+            "customer_id": ["A", "A"],
+            "indicator": ["margin", "cost_to_serve_share"],
+            "unit": ["share", "share"],
+            "score": [0.12, 0.09],
+            "portfolio_average": [0.2, 0.05],
+            "best_quartile": [0.25, 0.03],
+        }
+    )
+    out = propose_actions(support, accounts=ACCOUNTS, period=PERIOD, scorecard=scorecard)
+    assert out["expected_effect"].tolist() == [
+        "Raise gross margin from 12% to the key-account average of 20%",
+        "Bring down cost to serve (share of sales) from 9% to the key-account average of 5%",
+    ]

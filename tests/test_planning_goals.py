@@ -85,6 +85,12 @@ def test_seasonal_profile_is_even_without_any_history():
     assert set(out["source"]) == {"even"}
 
 
+# The rules the worked examples below use (the defaults are more cautious).
+RULES = PlanningSettings(
+    plan_headroom_capture=0.10, max_plan_growth=0.25, stretch_headroom_capture=0.25, max_stretch_growth=0.50
+)
+
+
 def _accounts(**overrides) -> pd.DataFrame:
     base = {
         "customer_id": ["A"],
@@ -99,7 +105,7 @@ def _accounts(**overrides) -> pd.DataFrame:
 
 
 def test_goals_from_headroom_and_momentum():
-    out = propose_goals(_accounts()).set_index("metric")
+    out = propose_goals(_accounts(), settings=RULES).set_index("metric")
     # plan growth = 0.10 x 2000/1000 + 0.5 x 0.10 = 0.25 (the ceiling);
     # stretch = 0.25 x 2 + 0.05 = 0.55 -> 0.50 (the ceiling).
     assert out.loc["sales", ["baseline", "plan", "stretch"]].tolist() == [1000.0, 1250.0, 1500.0]
@@ -110,13 +116,19 @@ def test_goals_from_headroom_and_momentum():
 
 
 def test_goals_bounded_by_floor_uplift_and_wallet():
-    low = propose_goals(_accounts(growth=-0.4, headroom=0.0, wallet=1000.0)).set_index("metric")
+    low = propose_goals(_accounts(growth=-0.4, headroom=0.0, wallet=1000.0), settings=RULES).set_index(
+        "metric"
+    )
     # Declining, no headroom: the floor of +2 %, stretch 5 points above; never above the wallet (= sales).
     assert low.loc["sales", ["plan", "stretch"]].tolist() == [1000.0, 1000.0]
-    roomy = propose_goals(_accounts(growth=-0.4, headroom=9000.0, wallet=10000.0)).set_index("metric")
+    roomy = propose_goals(_accounts(growth=-0.4, headroom=9000.0, wallet=10000.0), settings=RULES).set_index(
+        "metric"
+    )
     # 0.10 x 9 - 0.2 = 0.70 -> 0.25; stretch 0.25 x 9 - 0.2 -> capped at 0.50.
     assert roomy.loc["sales", ["plan", "stretch"]].tolist() == [1250.0, 1500.0]
-    no_wallet = propose_goals(_accounts(growth=np.nan, headroom=np.nan, wallet=np.nan)).set_index("metric")
+    no_wallet = propose_goals(
+        _accounts(growth=np.nan, headroom=np.nan, wallet=np.nan), settings=RULES
+    ).set_index("metric")
     assert no_wallet.loc["sales", ["plan", "stretch"]].tolist() == [1020.0, 1070.0]
     assert no_wallet.loc["share_of_wallet"].drop("customer_id").isna().all()
 

@@ -50,26 +50,38 @@ def indicator_label(indicator: str) -> str:
     return needs_indicator_label(str(indicator)).lower()
 
 
+def _value(value: float, unit: str) -> str:
+    """A scorecard value as a reader sees it: a share as a percentage, a score with one decimal."""
+    return f"{value * 100:.0f}%" if unit == "share" else f"{value:.1f}"
+
+
 def _effect(row: Any, scorecard: pd.DataFrame | None) -> str:
+    """The expected effect of an action: the indicator it should move, from where to where."""
     indicator = "" if pd.isna(row.indicator) else str(row.indicator)
     if not indicator:
         return f"{str(row.offering).capitalize()} in place; supports the sales goal"
     label = indicator_label(indicator)
-    if scorecard is not None and not scorecard.empty:
-        match = scorecard.loc[
-            (scorecard["customer_id"].astype(str) == str(row.customer_id))
-            & (scorecard["indicator"].astype(str) == indicator)
-        ]
-        if (
-            not match.empty
-            and pd.notna(match["score"].iloc[0])
-            and pd.notna(match["portfolio_average"].iloc[0])
-        ):
-            score, average = float(match["score"].iloc[0]), float(match["portfolio_average"].iloc[0])
-            if score < average:
-                return f"Raise {label} from {score:.1f} to the key-account average of {average:.1f}"
-            return f"Keep {label} at {score:.1f} (key-account average {average:.1f})"
-    return f"Stronger {label}; supports the sales goal"
+    if scorecard is None or scorecard.empty:
+        return f"Stronger {label}; supports the sales goal"
+    match = scorecard.loc[
+        (scorecard["customer_id"].astype(str) == str(row.customer_id))
+        & (scorecard["indicator"].astype(str) == indicator)
+    ]
+    if match.empty or pd.isna(match["score"].iloc[0]) or pd.isna(match["portfolio_average"].iloc[0]):
+        return f"Stronger {label}; supports the sales goal"
+    first = match.iloc[0]
+    score, average = float(first["score"]), float(first["portfolio_average"])
+    unit = str(first.get("unit", "score"))
+    if unit == "money":  # the scorecard shows the money; the action names the direction
+        return f"Bring {label} towards the key-account average"
+    best = first.get("best_quartile")
+    lower_is_better = best is not None and pd.notna(best) and float(best) < average
+    if (score > average) if lower_is_better else (score < average):
+        verb = "Bring down" if lower_is_better else "Raise"
+        return (
+            f"{verb} {label} from {_value(score, unit)} to the key-account average of {_value(average, unit)}"
+        )
+    return f"Keep {label} at {_value(score, unit)} (key-account average {_value(average, unit)})"
 
 
 def _shift(day: pd.Timestamp, months: int) -> pd.Timestamp:

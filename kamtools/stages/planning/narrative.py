@@ -395,17 +395,17 @@ def account_market_table(account: AccountPlan) -> pd.DataFrame:
 
 
 def swot_html(account: AccountPlan) -> str:
-    """The SWOT as a two-by-two table of short lists; every item escaped."""
-    cells = {}
+    """The SWOT as a table of four short lists (one row per quadrant, wrapping); every item escaped."""
+    rows = []
     for quadrant in QUADRANTS:
         items = account.swot.get(quadrant, ())
-        body = "".join(f"<li>{html.escape(i)}</li>" for i in items) or "<li>None recorded.</li>"
-        cells[quadrant] = f"<th>{QUADRANT_TITLES[quadrant]}</th><td><ul>{body}</ul></td>"
+        body = "".join(f"<li>{html.escape(i)}</li>" for i in items) or "<li>None recorded yet.</li>"
+        rows.append(
+            f'<tr><th>{QUADRANT_TITLES[quadrant]}</th><td class="kam-prose"><ul>{body}</ul></td></tr>'
+        )
     return (
-        '<table class="kam-table kam-swot"><tbody>'
-        f"<tr>{cells['strength']}{cells['weakness']}</tr>"
-        f"<tr>{cells['opportunity']}{cells['threat']}</tr>"
-        "</tbody></table>"
+        f'<table class="kam-table kam-swot"><caption>SWOT: {html.escape(account.name)}</caption>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 

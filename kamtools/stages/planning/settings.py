@@ -152,13 +152,13 @@ class PlanningSettings:
     """
 
     stage_months: int = 3
-    plan_headroom_capture: float = 0.10
+    plan_headroom_capture: float = 0.05
     momentum_weight: float = 0.5
     min_plan_growth: float = 0.02
-    max_plan_growth: float = 0.25
-    stretch_headroom_capture: float = 0.25
+    max_plan_growth: float = 0.20
+    stretch_headroom_capture: float = 0.15
     min_stretch_uplift: float = 0.05
-    max_stretch_growth: float = 0.50
+    max_stretch_growth: float = 0.35
     white_space_min_peer_share: float = 0.5
     white_space_max_own_share: float = 0.01
     white_space_min_peers: int = 5

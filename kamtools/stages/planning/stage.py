@@ -19,6 +19,7 @@ import pandas as pd
 
 from kamtools.formatting import count_text, money_text
 from kamtools.io import read_output_table
+from kamtools.stages.needs.analysis import load_key_accounts
 from kamtools.stages.planning.build import (
     AccountAnalysis,
     PlanContext,
@@ -69,21 +70,25 @@ def stage_inputs(output_dir: Path | None) -> dict[str, pd.DataFrame | None]:
     return found
 
 
-def _key_accounts(client: Any, inputs: dict[str, pd.DataFrame | None]) -> pd.DataFrame:
-    """Screening's key accounts from the run folder, or screened here (a notebook opened alone)."""
-    if inputs.get("key_accounts") is not None:
-        return inputs["key_accounts"]
-    from kamtools.stages.screening import ScreeningSettings, screen_client
+def _needs_outputs(client: Any, inputs: dict[str, pd.DataFrame | None], output_dir: Path | None) -> None:
+    """Fill in the needs outputs a run folder lacks by running the needs analysis here.
+
+    ``kam run`` hands them over in the run folder; a notebook opened on its own in JupyterLab
+    (workshop mode) computes them with the client's needs settings, so the builder offers the
+    same support and team.
+    """
+    if all(inputs.get(name) is not None for name in NEEDS_OUTPUTS):
+        return
+    from kamtools.stages.needs.analysis import analyse_client
+    from kamtools.stages.needs.settings import NeedsSettings
 
     config = client.config
-    section = config.screening if hasattr(config, "screening") else config.section("screening")
-    result = screen_client(
-        client.tables,
-        start_month=config.fiscal_year_start_month,
-        period=config.current_period,
-        settings=ScreeningSettings.from_mapping(section),
-    )
-    return result.key_accounts_output()
+    section = config.section("needs") if hasattr(config, "section") else config.raw.get("needs")
+    needs = analyse_client(client, settings=NeedsSettings.from_mapping(section), output_dir=output_dir)
+    computed = {"needs_scorecard": needs.scorecard, "needs_support": needs.support, "needs_team": needs.team}
+    for name, frame in computed.items():
+        if inputs.get(name) is None:
+            inputs[name] = frame
 
 
 def _merge(saved: Plan, proposal: Plan) -> tuple[Plan, tuple[str, ...]]:
@@ -108,7 +113,8 @@ def develop_plans(
     client : kamtools.workspace.Workspace
         The client's workspace (``config``, ``tables``, ``root``), from ``open_client``.
     output_dir : Path, optional
-        The run folder with ``key_accounts.csv`` and the needs outputs; None screens here.
+        The run folder with ``key_accounts.csv`` and the needs outputs; what it lacks (or all,
+        when None) is computed here with the client's settings.
     settings : PlanningSettings, optional
         The stage's rules (the ``planning:`` section of ``client.yml``).
 
@@ -128,8 +134,9 @@ def develop_plans(
         baseline_period=config.current_period,
     )
     inputs = stage_inputs(output_dir)
+    _needs_outputs(client, inputs, output_dir)
     analysis = analyse_accounts(
-        _key_accounts(client, inputs),
+        load_key_accounts(output_dir, client),
         sales=tables["sales"],
         context=context,
         customers=tables.get("customers"),
@@ -167,13 +174,12 @@ def develop_plans(
         load_summary=load_summary(load),
         from_saved_plan=saved is not None,
         added_accounts=added,
-        notes=tuple(_notes(analysis, inputs, plan, saved is not None, added)),
+        notes=tuple(_notes(analysis, plan, saved is not None, added)),
     )
 
 
 def _notes(
     analysis: AccountAnalysis,
-    inputs: dict[str, pd.DataFrame | None],
     plan: Plan,
     from_saved: bool,
     added: tuple[str, ...],
@@ -191,11 +197,6 @@ def _notes(
         notes.append(
             f"{count_text(len(added), 'account was', 'accounts were')} added to the saved plan because the"
             " screening lists them now; their goals and actions are proposals."
-        )
-    if any(inputs.get(name) is None for name in NEEDS_OUTPUTS):
-        notes.append(
-            "The needs analysis has not been run for this period, so the strengths and weaknesses of each"
-            " account and the actions that would follow from it are missing; run the needs stage first."
         )
     accounts = analysis.accounts
     no_wallet = int(accounts["wallet"].isna().sum())
