@@ -345,3 +345,17 @@ def test_tracker_text_that_looks_like_a_formula_stays_text(plan, tmp_path):
 
     cell = load_workbook(path)["actions"]["G2"]
     assert (cell.value, cell.data_type) == ("=HYPERLINK(1)", "s")
+
+
+def test_validation_names_the_hand_edited_plan_file_account_and_field(plan, tmp_path):
+    from kamtools.stages.planning.checks import planning_problems
+
+    assert planning_problems(tmp_path, section=None, current_period=2026) == []
+    _, path = save_plan(tmp_path, plan)
+    write_tracker(tmp_path, read_plan(path))
+    assert planning_problems(tmp_path, section=None, current_period=2026) == []
+    _edit(path, lambda d: d["accounts"][0]["goals"]["sales"].update(stretch="lots"))
+    [problem] = planning_problems(tmp_path, section=None, current_period=2026)
+    assert str(problem).startswith("plan_2027.yml: account A, field goals.sales.stretch: must be a number")
+    [setting] = planning_problems(tmp_path, section={"stage_month": 3}, current_period=2026)
+    assert "client.yml" in str(setting) and "'stage_month'" in str(setting)
