@@ -17,6 +17,8 @@ import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from kamtools import __version__
 from kamtools.io import InputFileError
 from kamtools.paths import DEFAULT_CLIENTS_DIR, DEFAULT_REPORTS_DIR
@@ -123,6 +125,17 @@ def _print_quality(workspace: Workspace) -> None:
         print("Repairs and rows set aside (shown in the reports' data-quality section):")
         for repair in intake.repairs:
             print(f"  - {repair}")
+    set_aside = intake.set_aside_sales_table()
+    if len(set_aside) > 1:
+        total = set_aside.iloc[-1]
+        share = (
+            ""
+            if pd.isna(total["share of sales"])
+            else f" ({total['share of sales']:.1%} of the file's sales)"
+        )
+        print(
+            f"Sales set aside in total: {total['lines']:,} lines, net sales {total['net sales']:,.0f}{share}"
+        )
     for note in intake.notes:
         print(f"Note: {note}")
 

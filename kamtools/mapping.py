@@ -36,6 +36,7 @@ __all__ = [
     "InputsProposal",
     "PeriodProposal",
     "normalise_header",
+    "propose_currency",
     "propose_inputs",
     "propose_lookup",
     "propose_mapping",
@@ -282,6 +283,30 @@ class InputsProposal:
     inputs: dict[str, dict[str, Any]]
     periods: PeriodProposal | None
     notes: list[str]
+    currency: str | None = None
+    """ISO code when the amounts carry a currency sign or code ("€1.234,56", "1,234.00 GBP")."""
+
+
+CURRENCY_SIGNS = {
+    "€": "EUR",
+    "£": "GBP",
+    "$": "USD",
+    "¥": "JPY",
+    "CHF": "CHF",
+    "EUR": "EUR",
+    "GBP": "GBP",
+    "USD": "USD",
+}
+
+
+def propose_currency(amounts: pd.Series) -> str | None:
+    """The currency the amount cells are written in, when one sign or code dominates them."""
+    text = amounts.astype(str).head(SAMPLE_ROWS)
+    found = text.str.extract(r"([€£$¥]|\b(?:CHF|EUR|GBP|USD)\b)")[0].dropna()
+    if found.empty:
+        return None
+    top = found.value_counts()
+    return CURRENCY_SIGNS.get(str(top.index[0])) if top.iloc[0] >= 0.9 * len(found) else None
 
 
 def _describe(table: str, file: str, header: Sequence[str], proposal: Mapping[str, Any]) -> list[str]:
@@ -345,7 +370,7 @@ def propose_inputs(
         The ``inputs`` mapping, the proposed periods (None without readable dates) and one
         plain sentence per decision or gap, for the user to check in ``client.yml``.
     """
-    from kamtools.validation import parse_dates
+    from kamtools.parsing import parse_dates
 
     inputs: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
@@ -374,6 +399,10 @@ def propose_inputs(
         sales_spec.setdefault("lookups", []).append(entry)
         added = ", ".join(f"{t} = '{c}'" for t, c in entry["columns"].items())
         notes.append(f"lookup {name}: joined by '{entry['by']}' = '{entry.get('key', entry['by'])}': {added}")
+    amount_column = sales_spec["columns"].get("net_sales")
+    currency = propose_currency(sales[amount_column]) if amount_column else None
+    if currency:
+        notes.append(f"client: currency {currency}, from the signs in '{amount_column}'")
     periods = None
     date_column = sales_spec["columns"].get("invoice_date")
     if date_column:
@@ -390,4 +419,4 @@ def propose_inputs(
             notes.append(
                 f"sales: lines dated after {periods.current} are set aside and counted (out_of_period)"
             )
-    return InputsProposal(inputs=inputs, periods=periods, notes=notes)
+    return InputsProposal(inputs=inputs, periods=periods, notes=notes, currency=currency)

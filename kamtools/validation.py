@@ -623,6 +623,26 @@ LINE_ID_HEADERS = (
 """Normalised headers of a line-number column: lines that differ only there are not duplicates."""
 
 
+def _note_duplicate_rule(check: _TableCheck, raw: pd.DataFrame, *, has_invoice_id: bool, found: int) -> None:
+    """Say how duplicates were judged when the export cannot tell two equal lines apart itself."""
+    headers = {re.sub(r"[^a-z0-9]", "", str(c).lower()) for c in raw.columns}
+    if headers & set(LINE_ID_HEADERS) or (has_invoice_id and not found):
+        return
+    ids = "invoice numbers but no line numbers" if has_invoice_id else "no invoice or line numbers"
+    if not found:
+        check.notes.append(
+            f"{check.spec.file} has {ids}; no two of its lines are identical in all {len(raw.columns)}"
+            " columns, so no line was set aside as a duplicate."
+        )
+        return
+    check.notes.append(
+        f"{check.spec.file} has {ids}: a line was treated as an exact duplicate only when all"
+        f" {len(raw.columns)} of its columns equal an earlier line ({count_text(found, 'line', 'lines')});"
+        " lines differing in any column were kept. If identical lines are genuine separate"
+        " sales, set 'drop_exact_duplicates: false' for this file in client.yml."
+    )
+
+
 def _set_aside_exact_duplicates(
     check: _TableCheck, raw: pd.DataFrame, canonical: pd.DataFrame
 ) -> pd.DataFrame:
@@ -637,21 +657,9 @@ def _set_aside_exact_duplicates(
     duplicated = source.duplicated(keep="first")
     check.repair("set aside: exact duplicate of an earlier row", canonical.loc[duplicated, ROW], dropped=True)
     if check.table.name == "sales":
-        headers = {re.sub(r"[^a-z0-9]", "", str(c).lower()) for c in raw.columns}
-        has_line_id = bool(headers & set(LINE_ID_HEADERS))
-        if not has_line_id:
-            ids = (
-                "invoice numbers but no line numbers"
-                if "invoice_id" in canonical.columns
-                else "no invoice or line numbers"
-            )
-            count = count_text(int(duplicated.sum()), "line", "lines")
-            check.notes.append(
-                f"{check.spec.file} has {ids}: a line was treated as an exact duplicate only when all"
-                f" {len(raw.columns)} of its columns equal an earlier line ({count});"
-                " lines differing in any column were kept. If identical lines are genuine separate"
-                " sales, set 'drop_exact_duplicates: false' for this file in client.yml."
-            )
+        _note_duplicate_rule(
+            check, raw, has_invoice_id="invoice_id" in canonical.columns, found=int(duplicated.sum())
+        )
     return canonical[~duplicated]
 
 

@@ -356,6 +356,8 @@ def new_workspace(
         proposal = propose_inputs(frames, lookups=lookups)
         # Only the files given: without a customer master, customers come from the lines.
         config["inputs"] = proposal.inputs
+        if proposal.currency:
+            config["client"]["currency"] = proposal.currency
         if proposal.periods is not None:
             periods = proposal.periods
             config["periods"] = {

@@ -276,3 +276,28 @@ def test_lookup_settings_are_checked():
                 "lookups": [{"file": "p.csv", "by": "A", "columns": {"category": "G"}}],
             },
         )
+
+
+def test_no_duplicate_note_when_invoice_numbers_exist_and_nothing_repeats():
+    sales = frame("Date,Customer,Invoice,Amount\n2025-01-02,C1,I1,10\n2025-01-02,C1,I2,10\n")
+    mapping = {
+        "columns": {
+            "invoice_date": "Date",
+            "customer_id": "Customer",
+            "net_sales": "Amount",
+            "invoice_id": "Invoice",
+        }
+    }
+    assert not [n for n in intake(sales, mapping).notes if "duplicate" in n]
+
+
+def test_an_export_without_ids_and_without_repeats_says_nothing_was_set_aside():
+    sales = frame("Date,Customer,Amount\n2025-01-02,C1,10\n2025-01-02,C1,11\n")
+    result = intake(
+        sales, {"columns": {"invoice_date": "Date", "customer_id": "Customer", "net_sales": "Amount"}}
+    )
+    [note] = [n for n in result.notes if "duplicate" in n]
+    assert note == (
+        "export.csv has no invoice or line numbers; no two of its lines are identical in all 3 columns,"
+        " so no line was set aside as a duplicate."
+    )

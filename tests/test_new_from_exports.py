@@ -332,3 +332,38 @@ def test_lookup_files_are_listed_as_inputs_and_a_change_invalidates_the_intake_c
     assert _cached_workspace(cache, root, workspace.config) is not None
     (root / "inputs" / "products.csv").write_text("Item No,Product Group\nA-1,Garden\nA-2,Paint\nZ-9,Tools\n")
     assert _cached_workspace(cache, root, workspace.config) is None
+
+
+def test_the_currency_is_proposed_from_the_amount_signs(tmp_path, capsys):
+    export = _write(
+        tmp_path,
+        {"umsatz.csv": "Belegdatum;Kundennr;Umsatz\n02.01.2025;K1;€1.234,50\n30.12.2025;K2;€99,00\n"},
+    )["umsatz.csv"]
+    clients = tmp_path / "clients"
+    assert main(["--clients-dir", str(clients), "new", "k", "--from", str(export)]) == 0
+    assert "Checked: no problems found" in capsys.readouterr().out
+    config = yaml.safe_load((clients / "k" / "client.yml").read_text(encoding="utf-8"))
+    assert config["client"]["currency"] == "EUR"
+    assert config["periods"]["current"] == 2025
+    from kamtools.mapping import propose_currency
+
+    assert propose_currency(pd.Series(["£12.50", "£3.00", "7.10"])) == "GBP"
+    assert propose_currency(pd.Series(["12.50", "3"])) is None
+
+
+def test_validate_states_the_total_set_aside_in_money(tmp_path, capsys):
+    root = write_workspace(
+        tmp_path / "w",
+        {
+            "sales.csv": "Date,Customer,Item,Amount\n2025-01-02,C1,POST,50\n2025-01-02,,P1,150\n"
+            "2025-01-03,C1,P1,800\n"
+        },
+        "client: {name: W}\nperiods: {current: 2025}\ninputs:\n  sales:\n    file: inputs/sales.csv\n"
+        "    columns: {invoice_date: Date, customer_id: Customer, net_sales: Amount}\n"
+        "    exclude_rows: [{column: Item, in: [POST], reason: postage}]\n"
+        "    drop_rows_missing: {customer_id: anonymous sale}\n",
+    )
+    assert main(["validate", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "Sales set aside in total: 2 lines, net sales 200 (20.0% of the file's sales)" in out
+    assert "set aside: anonymous sale: 1 rows, net sales 150 (15.0% of the file's sales)" in out
