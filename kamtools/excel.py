@@ -11,6 +11,7 @@ a live formula, whatever a customer name holds).
 from __future__ import annotations
 
 import datetime
+import io as stdio
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -258,3 +259,150 @@ def _merged_header_findings(book, sheet, header_row: int) -> list[ReadFinding]:
                 )
             )
     return findings
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+MONEY_NAMES = {
+    "sales",
+    "net_sales",
+    "gross_profit",
+    "cost",
+    "amount",
+    "wallet",
+    "headroom",
+    "contribution",
+    "cost_to_serve",
+    "baseline",
+    "plan",
+    "stretch",
+    "credit_limit",
+    "open_overdue",
+}
+MONEY_ENDINGS = ("_sales", "_profit", "_amount", "_value", "_cost", "_money", "_eur")
+PERCENT_NAMES = {"margin", "share", "growth", "late_share", "credit_use", "share_of_wallet"}
+PERCENT_ENDINGS = ("_share", "_margin", "_pct", "_rate", "_growth")
+INTEGER_NAMES = {"rank", "orders", "lines", "customers", "accounts", "priority", "per_quarter"}
+MAX_WIDTH = 60
+MONEY_FORMAT = "#,##0.00"
+PERCENT_FORMAT = "0.0%"
+INTEGER_FORMAT = "#,##0"
+NUMBER_FORMAT = "#,##0.0"
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def column_kind(name: str, values: pd.Series) -> str:
+    """How a column is shown in a client workbook: money, percent, integer, number, date or text."""
+    key = str(name).lower()
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "date"
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return "text"
+    if key in MONEY_NAMES or key.endswith(MONEY_ENDINGS):
+        return "money"
+    if key in PERCENT_NAMES or key.endswith(PERCENT_ENDINGS):
+        return "percent"
+    if key in INTEGER_NAMES or pd.api.types.is_integer_dtype(values):
+        return "integer"
+    return "number"
+
+
+def column_label(name: str, kind: str, currency: str) -> str:
+    """A column header a client reads: "gross_profit" -> "Gross profit (EUR)"."""
+    words = re.sub(r"_pct$", "", str(name)).replace("_", " ").strip()
+    label = words[:1].upper() + words[1:]
+    return f"{label} ({currency})" if kind == "money" and currency else label
+
+
+def sheet_title(name: str) -> str:
+    """An Excel sheet name from a table name: "key_accounts" -> "Key accounts" (31 characters)."""
+    text = re.sub(r"[\[\]:*?/\\]", " ", str(name).replace("_", " ")).strip() or "Table"
+    return (text[:1].upper() + text[1:])[:31]
+
+
+def _cell_value(value: Any, kind: str) -> Any:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if kind == "date":
+        return pd.Timestamp(value).to_pydatetime().date()
+    if kind == "money":
+        return round(float(value), 2)
+    if kind == "percent":
+        return round(float(value), 4)
+    if kind == "integer":
+        return round(float(value))
+    if kind == "number":
+        return round(float(value), 2)
+    if kind == "plain":
+        return value.item() if hasattr(value, "item") else value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def workbook_bytes(
+    frame: pd.DataFrame, *, title: str = "Table", formatted: bool = True, currency: str = ""
+) -> bytes:
+    """One table as XLSX bytes; every text a string cell, never a live formula.
+
+    Parameters
+    ----------
+    frame
+        The table; columns whose names start with ``_`` are internal and left out.
+    title
+        The sheet's name (shortened to Excel's 31 characters).
+    formatted
+        A client-formatted workbook: readable headers (money columns with the ``currency``),
+        money, percent and count formats, values rounded (no float noise such as 75.689209),
+        a bold frozen header with a filter, fitted column widths. ``False`` keeps the column
+        names as they are (files kamtools reads back, such as the demo's inputs).
+    currency
+        The currency code shown in money headers.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    columns = [c for c in frame.columns if not (formatted and str(c).startswith("_"))]
+    kinds = {c: column_kind(c, frame[c]) if formatted else _plain_kind(frame[c]) for c in columns}
+    book = Workbook()
+    sheet = book.active
+    sheet.title = sheet_title(title)
+    headers = [column_label(c, kinds[c], currency) if formatted else str(c) for c in columns]
+    sheet.append(headers)
+    formats = {"money": MONEY_FORMAT, "percent": PERCENT_FORMAT, "integer": INTEGER_FORMAT}
+    formats |= {"number": NUMBER_FORMAT, "date": DATE_FORMAT}
+    widths = [len(h) for h in headers]
+    for record in frame[columns].itertuples(index=False, name=None):
+        sheet.append([_cell_value(v, kinds[c]) for c, v in zip(columns, record, strict=True)])
+    for number, column in enumerate(columns, start=1):
+        kind = kinds[column]
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=number, max_col=number):
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # a customer named "=HYPERLINK(...)" stays text
+                widths[number - 1] = max(widths[number - 1], len(cell.value))
+            elif cell.value is not None and formatted:
+                cell.number_format = formats.get(kind, "General")
+                widths[number - 1] = max(widths[number - 1], 14 if kind == "money" else 10)
+    for cell in sheet[1]:
+        cell.data_type = "s"
+    if formatted:
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="E8EEF4")
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for number, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(number)].width = min(MAX_WIDTH, width + 2)
+    buffer = stdio.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _plain_kind(values: pd.Series) -> str:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "date"
+    if pd.api.types.is_bool_dtype(values):
+        return "plain"
+    return "plain" if pd.api.types.is_numeric_dtype(values) else "text"

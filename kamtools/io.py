@@ -584,38 +584,80 @@ def write_yaml(path: Path, data: Mapping[str, Any], *, keep_previous: bool = Tru
     return previous
 
 
-def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write a frame as CSV (UTF-8 with BOM, so Excel opens accents right) or XLSX, atomically."""
+FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+"""Text a spreadsheet would run as a formula (OWASP CSV injection: = + - @ tab, carriage return)."""
+
+
+def neutralise_text(value: Any) -> Any:
+    """A text cell made inert for spreadsheets: ``=HYPERLINK(...)`` becomes ``'=HYPERLINK(...)``.
+
+    The quote is the OWASP-recommended prefix: Excel and LibreOffice show the text and never
+    evaluate it. Text that already starts with quotes before such a character gets one more,
+    so :func:`restore_text` gives back exactly what was written.
+    """
+    if isinstance(value, str) and FORMULA_START.match(value):
+        return "'" + value
+    return value
+
+
+def restore_text(value: Any) -> Any:
+    """The text :func:`neutralise_text` was given."""
+    if isinstance(value, str) and value.startswith("'") and FORMULA_START.match(value[1:]):
+        return value[1:]
+    return value
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell neutralised for spreadsheets (numbers untouched)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise_text, na_action="ignore")
+    return out
+
+
+def write_table(frame: pd.DataFrame, path: Path, *, for_client: bool = False, currency: str = "") -> None:
+    """Write a frame as CSV (UTF-8 with BOM, so Excel opens accents right), XLSX or Parquet, atomically.
+
+    Every text goes into an XLSX as a string cell, never as a formula. ``for_client`` marks a
+    file handed to the client: CSV text that a spreadsheet would run as a formula is
+    neutralised (:func:`neutralise_text`) and the XLSX is a client-formatted workbook
+    (:func:`kamtools.excel.workbook_bytes`, money headers with ``currency``).
+    """
+    from kamtools.excel import workbook_bytes
+
     suffix = _suffix(path)
     with atomic_path(path) as tmp:
+        text_frame = neutralised(frame) if for_client else frame
+        # RFC 4180 line ends for client files: a text holding a carriage return gets quoted.
+        newline = "\r\n" if for_client else "\n"
         if suffix == ".csv":
-            frame.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+            text_frame.to_csv(
+                tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d", lineterminator=newline
+            )
         elif suffix == ".csv.gz":
-            frame.to_csv(tmp, index=False, encoding="utf-8", compression="gzip", date_format="%Y-%m-%d")
+            text_frame.to_csv(tmp, index=False, encoding="utf-8", compression="gzip", date_format="%Y-%m-%d")
         elif suffix in EXCEL_SUFFIXES:
-            _write_xlsx(frame, tmp)
+            title = path.name[: -len(suffix)]
+            tmp.write_bytes(workbook_bytes(frame, title=title, formatted=for_client, currency=currency))
         elif suffix in PARQUET_SUFFIXES:
             frame.to_parquet(tmp, index=False)
         else:
             raise ValueError(f"cannot write {path.name}: unsupported type {suffix!r}")
 
 
-def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.date
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        out.to_excel(writer, index=False)
-    path.write_bytes(buffer.getvalue())
-
-
 def read_output_table(path: Path) -> pd.DataFrame:
-    """Read a table that an earlier stage wrote into a run folder (CSV written by kamtools)."""
+    """Read a table that an earlier stage wrote into a run folder (CSV written by kamtools).
+
+    Text neutralised for spreadsheets when it was written is given back as it was.
+    """
     if not path.exists():
         raise InputFileError(path.name, "not found in the run folder; run the earlier stage first")
-    return pd.read_csv(path, encoding="utf-8-sig", dtype={"customer_id": str})
+    frame = pd.read_csv(path, encoding="utf-8-sig", dtype={"customer_id": str})
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].map(restore_text, na_action="ignore")
+    return frame
 
 
 def stage_summary_file(stage: str) -> str:
@@ -629,12 +671,21 @@ def write_stage_summary(output_dir: Path, stage: str, summary: str) -> None:
 
 
 def write_stage_table(
-    frame: pd.DataFrame, output_dir: Path, name: str, *, formats: tuple[str, ...] = ("csv", "xlsx")
+    frame: pd.DataFrame,
+    output_dir: Path,
+    name: str,
+    *,
+    formats: tuple[str, ...] = ("csv", "xlsx"),
+    currency: str = "",
 ) -> list[Path]:
-    """Write a stage output table into the run folder for clients to reuse (CSV and XLSX)."""
+    """Write a stage output table into the run folder for clients to reuse (CSV and XLSX).
+
+    Both are client files: CSV text is neutralised against formula injection and the XLSX is
+    a client-formatted workbook (see :func:`write_table`).
+    """
     paths = [output_dir / f"{name}.{suffix}" for suffix in formats]
     for path in paths:
-        write_table(frame, path)
+        write_table(frame, path, for_client=True, currency=currency)
     return paths
 
 

@@ -240,10 +240,10 @@ display(HTML(tables.notes_html(client.intake.notes + [f"Report produced with kam
 
 # %% tags=["remove-cell"]
 if output_dir:
-    io.write_stage_table(result.key_accounts_output(), Path(output_dir), "key_accounts")
-    io.write_stage_table(current.scored, Path(output_dir), "customer_tiers", formats=("csv",))
-    io.write_stage_table(result.review_table(), Path(output_dir), "review_accounts")
-    io.write_stage_table(result.growth_signal_table(), Path(output_dir), "growth_candidates")
+    io.write_stage_table(result.key_accounts_output(), Path(output_dir), "key_accounts", currency=money)
+    io.write_stage_table(current.scored, Path(output_dir), "customer_tiers", formats=("csv",), currency=money)
+    io.write_stage_table(result.review_table(), Path(output_dir), "review_accounts", currency=money)
+    io.write_stage_table(result.growth_signal_table(), Path(output_dir), "growth_candidates", currency=money)
     io.write_stage_summary(Path(output_dir), "screening", result.summary(currency=money))
 
 # %% tags=["remove-cell"]
