@@ -349,8 +349,59 @@ def _read_csv_text(path: Path, options: Mapping[str, Any], *, nrows: int | None 
     return with_findings(frame, findings, rows)
 
 
+def _arrow_csv(path: Path, delimiter: str, encoding: str) -> pd.DataFrame | None:
+    """The whole file read by Arrow's parallel CSV reader, or None when pandas must read it.
+
+    Gives exactly what :func:`_pandas_csv` gives (every cell as text, empty cells as ""), in a
+    fraction of the time on millions of lines, for the common case: UTF-8, a plain header of
+    distinct names, every row with the header's number of fields and no blank line. Anything
+    else (a ragged row, a blank line, an unclosed quote, bytes that are not UTF-8, a damaged
+    gzip stream) makes Arrow refuse, and pandas reads the file and reports what is wrong.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    if encoding not in ("utf-8", "utf-8-sig") or delimiter in ("\n", "\r", '"'):
+        return None
+    header = _header_fields(_csv_head(path).decode("utf-8", errors="replace"), delimiter)
+    if not header or "" in header or len(set(header)) < len(header):
+        return None  # pandas names blank and repeated headers ("Unnamed: 0", "a.1")
+    try:
+        table = pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(use_threads=True),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter,
+                quote_char='"',
+                double_quote=True,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+                check_utf8=True,
+            ),
+        )
+    except (pa.ArrowException, OSError, EOFError, zlib.error, ValueError):
+        return None
+    names = [str(name).lstrip("\ufeff").strip() for name in table.column_names]
+    if names != header or any(not pa.types.is_string(t) for t in table.schema.types):
+        return None
+    text = pd.Series(["x"], dtype=str).dtype  # what read_csv(dtype=str) gives on this pandas
+    if pd.api.types.is_object_dtype(text):
+        return table.to_pandas()
+    return table.to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get)
+
+
 def _pandas_csv(path: Path, delimiter: str, encoding: str, errors: str, nrows: int | None) -> pd.DataFrame:
     label = path.name
+    if nrows is None and errors == "strict":
+        fast = _arrow_csv(path, delimiter, encoding)
+        if fast is not None:
+            return fast
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:

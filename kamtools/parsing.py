@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 CURRENCY_PATTERN = r"[€£$¥]|\b(?:EUR|GBP|USD|CHF|CNY|RMB|JPY)\b"
 SPACE_PATTERN = r"[\s\u00a0\u202f]"
@@ -87,6 +89,73 @@ def _example(values: pd.Series) -> str:
     return ""
 
 
+# Signs are the only thing the cleaning removes from a number Arrow can read ("-12.50", "+3").
+_PLAIN_POINT = r"^[+-]*(?:\d+\.(?:\d{1,2}|\d{4,})|0\.\d+)$"
+_PLAIN_AMBIGUOUS = r"^[+-]*[1-9]\d{0,2}\.\d{3}$"
+
+
+def _empty_as_null(text: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The same text with empty cells null, sharing the text's buffers (no copy of the strings)."""
+    chunks = []
+    for chunk in text.chunks:
+        keep = pc.fill_null(pc.and_(pc.not_equal(pc.binary_length(chunk), 0), pc.is_valid(chunk)), False)
+        if chunk.offset or keep.offset:
+            chunks.append(pc.if_else(keep, chunk, pa.scalar(None, chunk.type)))
+            continue
+        buffers = chunk.buffers()
+        chunks.append(pa.Array.from_buffers(chunk.type, len(chunk), [keep.buffers()[1], *buffers[1:]]))
+    return pa.chunked_array(chunks, type=text.type)
+
+
+def _plain_floats(raw: pd.Series) -> tuple[pa.ChunkedArray, np.ndarray] | None:
+    """The stripped cells as floats when every non-empty one is a plain number, else None.
+
+    "Plain" means Arrow's own reader takes it (digits, one decimal point, sign, exponent) and it
+    is not "nan": then no cell holds a comma, a currency sign, a space or a bracket, and the
+    full reading below would take every cell as it is. Most columns of a real export are plain;
+    reading them this way takes a fraction of the time on millions of lines.
+    """
+    try:
+        text = getattr(raw.array, "_pa_array", None)  # Arrow-backed text: no copy
+        if text is None:
+            text = pa.chunked_array([pa.array(raw.to_numpy(dtype=object), type=pa.large_string())])
+        text = _empty_as_null(text)
+        floats = pc.cast(text, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    if pc.any(pc.is_nan(floats)).as_py():
+        return None  # "nan" written out: the full reading refuses it as unreadable
+    return text, floats.to_numpy(zero_copy_only=False)
+
+
+def _first_match(text: pa.ChunkedArray, pattern: str) -> str | None:
+    """The first cell (in row order) matching ``pattern``; a prefix is searched first."""
+    for length in (10_000, len(text)):
+        head = text.slice(0, length)
+        found = pc.index(pc.match_substring_regex(head, pattern), True).as_py()
+        if found >= 0:
+            return str(head[found].as_py())
+        if length >= len(text):
+            break
+    return None
+
+
+def _plain_decision(text: pa.ChunkedArray) -> tuple[str, str, str, tuple[str, str]] | None:
+    """:func:`decide_decimal` for a column of plain numbers (see :func:`_plain_floats`).
+
+    No plain number has a comma, so only a decimal point can decide, and the evidence is the
+    first such value (``decide_decimal`` takes distinct values in order of appearance; its
+    stronger examples need two separators, which no plain number has). A column of values such
+    as ``2.299`` alone stays undecided and returns None (the full reading then decides).
+    """
+    evidence = _first_match(text, _PLAIN_POINT)
+    if evidence is not None:
+        return ".", evidence, "", ("", "")
+    if pc.any(pc.match_substring_regex(text, _PLAIN_AMBIGUOUS)).as_py():
+        return None
+    return ".", "", "", ("", "")
+
+
 def decide_decimal(text: pd.Series) -> tuple[str, str, str, tuple[str, str]]:
     """The decimal separator a column of number text uses, decided from all its distinct values.
 
@@ -96,6 +165,10 @@ def decide_decimal(text: pd.Series) -> tuple[str, str, str, tuple[str, str]]:
     """
     raw = text.dropna().astype(str).str.strip()
     raw = raw[raw != ""]
+    plain = _plain_floats(raw)
+    decision = _plain_decision(plain[0]) if plain is not None else None
+    if decision is not None:
+        return decision
     distinct = pd.Series(raw.unique(), dtype=object).astype(str)
     cleaned, _ = _clean_number_text(distinct)
     shapes = _shapes(cleaned)
@@ -140,6 +213,10 @@ def read_numbers(text: pd.Series, *, decimal: str = "auto", fallback: str | None
         return NumberReading(values.where(~non_finite & ~too_large), none, none, non_finite, too_large, ".")
     raw = _as_text(text).str.strip()
     empty = raw == ""
+    if decimal in ("auto", "."):
+        fast = _read_plain_numbers(raw, decimal=decimal)
+        if fast is not None:
+            return fast
     decided, evidence, ambiguous, mixed = (
         decide_decimal(raw) if decimal == "auto" else (decimal, "", "", ("", ""))
     )
@@ -203,6 +280,31 @@ def read_numbers(text: pd.Series, *, decimal: str = "auto", fallback: str | None
         mixed=mixed,
         mixed_rows=mixed_rows,
         contradicts_setting=contradicts,
+    )
+
+
+def _read_plain_numbers(raw: pd.Series, *, decimal: str) -> NumberReading | None:
+    """:func:`read_numbers` of a column of plain numbers in one Arrow pass, or None if it is not."""
+    plain = _plain_floats(raw)
+    if plain is None:
+        return None
+    decision = _plain_decision(plain[0]) if decimal == "auto" else (".", "", "", ("", ""))
+    if decision is None:
+        return None
+    index = raw.index
+    none = pd.Series(False, index=index)
+    values = pd.Series(plain[1], index=index, dtype="float64")
+    non_finite = values.notna() & ~np.isfinite(values)
+    too_large = np.isfinite(values) & (values.abs() > MAX_ABS_NUMBER)
+    return NumberReading(
+        values=values.where(~non_finite & ~too_large),
+        repaired=none,
+        unreadable=none.copy(),
+        non_finite=non_finite,
+        too_large=too_large,
+        decimal=".",
+        evidence=decision[1],
+        contradicts_setting=none.copy() if decimal != "auto" else None,
     )
 
 

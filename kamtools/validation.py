@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from kamtools.contract import SATISFACTION_LABELS, TABLES, Column, Table
+from kamtools.engine import duplicated_rows
 from kamtools.formatting import count_text
 from kamtools.inputspec import ExclusionRule, InputSpec, spec_from_mapping
 from kamtools.io import READ_FINDINGS, ROW_NUMBERS, ReadFinding
@@ -389,7 +390,6 @@ def _convert_numbers(
 ) -> pd.Series:
     decimal = check.spec.decimal
     reading = read_numbers(values, decimal=decimal, fallback=check.decimal_fallback)
-    shown = _as_text(values)
     if reading.mixed_rows is not None:
         comma, point = reading.mixed
         check.problem(
@@ -412,7 +412,8 @@ def _convert_numbers(
         (reading.too_large, f"is too large to be real (more than {MAX_ABS_NUMBER:,.0f})"),
     ):
         if mask.any():
-            check.problem(user_column, message, rows[mask], shown[mask])
+            # Only the refused cells are shown: turning millions of numbers into text costs seconds.
+            check.problem(user_column, message, rows[mask], _as_text(values[mask]))
     parsed = reading.values
     if whole:
         fractional = parsed.notna() & (parsed != parsed.round())
@@ -443,11 +444,15 @@ def _convert_dates(
 ) -> pd.Series:
     spec = check.spec
     reading = read_dates(values, date_format=spec.date_format, dayfirst=spec.dayfirst)
-    shown = _as_text(values)
+
+    def shown(mask: pd.Series) -> pd.Series:
+        # Only the cells a message names become text: formatting millions of dates costs seconds.
+        return _as_text(values[mask])
+
     if reading.unreadable.any():
         hint = f" in the format {spec.date_format}" if spec.date_format else ""
         check.problem(
-            user_column, f"is not a date{hint}", rows[reading.unreadable], shown[reading.unreadable]
+            user_column, f"is not a date{hint}", rows[reading.unreadable], shown(reading.unreadable)
         )
     if reading.against_setting is not None and reading.against_setting.any():
         bad = reading.against_setting
@@ -456,20 +461,20 @@ def _convert_dates(
             f"is not a date in the order {reading.order} (dayfirst: {str(spec.dayfirst).lower()} in"
             " client.yml)",
             rows[bad],
-            shown[bad],
+            shown(bad),
         )
     never = reading.never
     if open_ended and never.any():
         check.repair("9999-12-31 read as not paid (open), as SAP writes it", rows[never], column=user_column)
     outside = reading.out_of_range | (never if not open_ended else False)
     if outside.any():
-        year = pd.to_numeric(shown[outside].str.extract(r"(\d{4})")[0], errors="coerce").dropna()
+        year = pd.to_numeric(shown(outside).str.extract(r"(\d{4})")[0], errors="coerce").dropna()
         which = f"the year {int(year.iloc[0])}" if len(year) else "the year"
         check.problem(
             user_column,
             f"{which} is outside the dates kamtools can analyse ({FIRST_YEAR} to {LAST_YEAR})",
             rows[outside],
-            shown[outside],
+            shown(outside),
         )
     if reading.mixed_rows is not None:
         first, second = reading.mixed
@@ -496,7 +501,7 @@ def _convert_dates(
             f" {field} field is above 12)",
         )
     if reading.with_zone.any():
-        example = shown[reading.with_zone].iloc[0]
+        example = shown(reading.with_zone).iloc[0]
         check.note(
             user_column,
             f"dates with a time zone (e.g. '{example}') read as the calendar date written; time and zone"
@@ -651,10 +656,9 @@ def _set_aside_exact_duplicates(
     Duplicates are judged on the whole source row, not on the mapped columns: two lines with the
     same date, customer and amount but another product, description or line number are two sales.
     """
-    source = raw.loc[canonical.index]
+    source = raw if raw.index.equals(canonical.index) else raw.loc[canonical.index]
     text = [c for c in source.columns if source[c].dtype == object or pd.api.types.is_string_dtype(source[c])]
-    source = source.assign(**{c: _as_text(source[c]).str.strip() for c in text})
-    duplicated = source.duplicated(keep="first")
+    duplicated = duplicated_rows(source, strip=text)
     check.repair("set aside: exact duplicate of an earlier row", canonical.loc[duplicated, ROW], dropped=True)
     if check.table.name == "sales":
         _note_duplicate_rule(
