@@ -23,7 +23,7 @@ output_dir = ""
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from IPython.display import HTML, display
+from IPython.display import HTML, Markdown, display
 
 from kamtools import __version__, figures, io, tables
 from kamtools.stages import screening
@@ -89,13 +89,13 @@ fig, ax = plt.subplots(figsize=(7.5, 4.5))
 plots.pareto_plot(result.concentration_base, ax=ax)
 figures.show_figure(fig, caption="Concentration of sales" + (" and gross profit" if margin_known else "") + " (Pareto curve)")
 
-# %% [markdown]
-# The whale curve ranks customers by the profit they bring (after the cost of serving them, where
-# it is known). It rises above 100% where the most profitable customers earn more than the whole
-# business, and falls back as loss-making customers give part of it away. It needs costs.
-
 # %%
 if margin_known:
+    display(Markdown(
+        "The whale curve ranks customers by the profit they bring (after the cost of serving them, where it is"
+        " known). It rises above 100% where the most profitable customers earn more than the whole business,"
+        " and falls back as loss-making customers give part of it away."
+    ))
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     plots.whale_plot(current.scored, currency=money, ax=ax)
     figures.show_figure(fig, caption="Whale curve: cumulative profit by customers ranked by profit")
@@ -118,7 +118,8 @@ display(tables.format_table(result.abc_summary, currency=money, money=["sales"],
 # the assumptions at the end of this report.
 
 # %%
-display(tables.format_table(result.key_account_table().drop(columns=["customer", "reason"]), currency=money, money=["sales", "gross profit"], percent=["share of sales", "margin", "growth"], integer=["#", "sales rank"], decimals={"score": 0, "days late": 0}, caption="Key accounts, best first"))
+key_table = result.key_account_table().drop(columns=["customer", "reason"])
+display(tables.format_table(key_table, currency=money, money=[c for c in ("sales", "gross profit") if c in key_table], percent=[c for c in ("share of sales", "margin", "growth") if c in key_table], integer=["#", "sales rank"], decimals={c: 0 for c in ("score", "days late") if c in key_table}, caption="Key accounts, best first"))
 
 # %%
 display(HTML(tables.notes_html(result.capacity_notes())))
@@ -154,15 +155,13 @@ display(tables.table_or_note(screening.at_risk_table(result).drop(columns=["cust
 # %%
 display(tables.table_or_note(screening.review_by_cause(result), empty_note="Every buying customer passes the rules.", currency=money, money=["sales", "at stake", "largest sales"], integer=["customers"], caption="Customers to review, by cause"))
 
-# %% [markdown]
-# ## Sales and margin
-#
-# Each point is a customer: further right means more sales, higher means a better margin, a larger
-# point more gross profit. Key accounts are outlined; the largest are named. The lines mark the
-# median customer. The chart needs costs.
-
 # %%
 if margin_known:
+    display(Markdown(
+        "## Sales and margin\n\nEach point is a customer: further right means more sales, higher means a"
+        " better margin, a larger point more gross profit. Key accounts are outlined; the largest are named."
+        " The lines mark the median customer."
+    ))
     fig, ax = plt.subplots(figsize=(7, 5.5))
     plots.quadrant_plot(current.scored, currency=money, ax=ax)
     figures.show_figure(fig, caption="Sales against margin, the largest key accounts named")
@@ -196,7 +195,7 @@ display(tables.table_or_note(result.movers_table(), empty_note="No customer ente
 # look in the workshop. "Key by override" accounts are key by the workshop's decision only.
 
 # %%
-fig, ax = plt.subplots(figsize=(7.5, max(3.0, 0.27 * min(len(result.sensitivity), 60) + 1.0)))
+fig, ax = plt.subplots(figsize=(7.5, min(9.0, max(3.0, 0.27 * len(result.sensitivity) + 1.0))))
 plots.sensitivity_plot(result.sensitivity, max_customers=60, ax=ax)
 figures.show_figure(fig, caption="Share of weight variations under which each account stays key")
 

@@ -230,9 +230,13 @@ class ScreeningResult:
     # -- tables for the report (readable column names) ---------------------------------------
 
     def key_account_table(self) -> pd.DataFrame:
-        """The key accounts, best first, with the criteria behind each."""
+        """The key accounts, best first, with the criteria behind each.
+
+        Criteria the data do not have (gross profit and margin without costs, growth without last
+        period, days late without receivables) are left out rather than shown as n/a.
+        """
         key = self._tier("key").sort_values(["composite", "sales"], ascending=False)
-        return pd.DataFrame(
+        table = pd.DataFrame(
             {
                 "#": np.arange(1, len(key) + 1),
                 "sales rank": key["sales_rank"],
@@ -248,6 +252,9 @@ class ScreeningResult:
                 "reason": key["reason"],
             }
         ).reset_index(drop=True)
+        optional = ["gross profit", "margin", "growth", "days late"]
+        empty = [c for c in optional if table[c].isna().all()] if len(table) else []
+        return table.drop(columns=empty)
 
     def growth_account_table(self) -> pd.DataFrame:
         """The growth accounts, best score first, with their growth signals."""

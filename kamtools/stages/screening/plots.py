@@ -455,7 +455,7 @@ def sensitivity_plot(sensitivity: pd.DataFrame, *, max_customers: int = 40, ax: 
     positions = np.arange(len(shown))
     colours = [LABEL_COLOURS.get(label, OTHER_COLOUR) for label in shown["label"]]
     ax.barh(positions, shown["share_key"], color=colours)
-    ax.set_yticks(positions, labels=names, fontsize=10)
+    ax.set_yticks(positions, labels=names, fontsize=10 if len(shown) <= 40 else 8)
     ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))

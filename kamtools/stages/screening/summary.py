@@ -452,9 +452,9 @@ def findings(result: ScreeningResult, *, currency: str, limit: int = 5) -> list[
                 }.get(row["cause"], "")
                 if known or row["cause"] == "late payers":
                     stake = f", {money_text(row['at stake'], currency)} {what}"
-            parts.append(
-                f"{row['customers']:,} {row['cause']} ({money_text(row['sales'], currency)} of sales{stake})"
-            )
+            singular, plural = _CAUSE_NOUNS.get(row["cause"], (row["cause"], row["cause"]))
+            who = count_text(int(row["customers"]), singular, plural)
+            parts.append(f"{who} ({money_text(row['sales'], currency)} of sales{stake})")
         total = int(causes["customers"].sum())
         out.append(
             Finding(
@@ -508,6 +508,14 @@ def _context_findings(result: ScreeningResult, *, currency: str) -> list[Finding
             )
         )
     return out
+
+
+_CAUSE_NOUNS: Mapping[str, tuple[str, str]] = {
+    "loss-making": ("loss-making account", "loss-making accounts"),
+    "price-pressed": ("price-pressed account", "price-pressed accounts"),
+    "late payers": ("late payer", "late payers"),
+    "cost to serve": ("account costing more to serve", "accounts costing more to serve"),
+}
 
 
 def _review_steps(causes: pd.DataFrame) -> str:
