@@ -20,18 +20,13 @@ from pathlib import Path
 import pandas as pd
 
 from kamtools import __version__
+from kamtools.config import ClientConfig, ConfigError
 from kamtools.io import InputFileError
 from kamtools.paths import DEFAULT_CLIENTS_DIR, DEFAULT_REPORTS_DIR
 from kamtools.periods import period_bounds
-from kamtools.workspace import (
-    DEMO_SLUG,
-    ClientConfig,
-    ConfigError,
-    Workspace,
-    ensure_demo_workspace,
-    load_workspace,
-    new_workspace,
-)
+from kamtools.scaffold import DEMO_SLUG, ensure_demo_workspace, new_workspace
+from kamtools.stages import stages
+from kamtools.workspace import Workspace, load_workspace
 
 EXIT_OK, EXIT_STAGE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -80,7 +75,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="execute the stage notebooks and render the report pack")
     run.add_argument("client", nargs="?", default=DEMO_SLUG, help="client (default: the demo)")
-    run.add_argument("--stage", default="all", help="screening, needs, plan, review, a comma list, or all")
+    keys = ", ".join(s.key for s in stages())
+    run.add_argument("--stage", default="all", help=f"{keys}: one, a comma list, or all")
     run.add_argument("--period", type=int, help="fiscal year to analyse (default: client.yml's current)")
     run.add_argument("--jobs", type=int, default=1, help="stages to run at once where dependencies allow")
     run.add_argument("--from-run", help="re-run stages on the outputs of this earlier run id")
@@ -205,7 +201,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from kamtools.runner import STAGES, available_stages, run_stages
+    from kamtools.runner import RunSettings, RunTarget, available_stages, run_stages
 
     if args.client == DEMO_SLUG:
         ensure_demo_workspace(args.clients_dir / DEMO_SLUG)
@@ -214,34 +210,29 @@ def cmd_run(args: argparse.Namespace) -> int:
         _print_problems(workspace)
         return EXIT_BAD_INPUT
     requested = available_stages() if args.stage == "all" else [s.strip() for s in args.stage.split(",")]
-    unknown = [s for s in requested if s not in STAGES]
+    titles = {s.key: s.title for s in stages()}
+    unknown = [s for s in requested if s not in titles]
     if unknown:
-        print(f"kam run: unknown stage(s) {unknown}; choose from {list(STAGES)} or all", file=sys.stderr)
+        print(f"kam run: unknown stage(s) {unknown}; choose from {list(titles)} or all", file=sys.stderr)
         return EXIT_BAD_INPUT
-    notify = (lambda _message: None) if args.quiet else print
-    result = run_stages(
-        workspace.root,
-        client_name=workspace.config.name,
-        client_slug=workspace.config.slug,
-        period=workspace.config.current_period,
-        stages=requested,
+    settings = RunSettings(
         reports_dir=args.reports_dir or DEFAULT_REPORTS_DIR,
         from_run=args.from_run,
         jobs=max(1, args.jobs),
         with_code=args.with_code,
         progress=not args.quiet,
-        notify=notify,
-        validated=workspace,
-        period_label=period_label(workspace.config),
+    )
+    result = run_stages(
+        RunTarget.for_workspace(workspace, period_label=period_label(workspace.config)),
+        requested,
+        settings,
+        notify=(lambda _message: None) if args.quiet else print,
     )
     index = result.run_dir / "index.html"
     for stage in result.stages:
         if stage.status != "done":
-            print(
-                f"{STAGES[stage.key].title}: {stage.status}"
-                + (f" at '{stage.failed_step}'" if stage.failed_step else ""),
-                file=sys.stderr,
-            )
+            where = f" at '{stage.failed_step}'" if stage.failed_step else ""
+            print(f"{titles[stage.key]}: {stage.status}{where}", file=sys.stderr)
     print(f"Reports: {index}")
     if args.open:
         webbrowser.open(index.as_uri())

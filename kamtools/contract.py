@@ -22,7 +22,7 @@ ColumnKind = Literal["id", "text", "number", "integer", "date", "score"]
 
 @dataclass(frozen=True)
 class Column:
-    """One canonical column of an input table."""
+    """One canonical column of an input table or of a stage output table."""
 
     name: str
     kind: ColumnKind
@@ -35,7 +35,10 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """One canonical input table and the columns it may hold."""
+    """One canonical table (an input, or a stage output) and the columns it may hold.
+
+    ``unique_key`` says what one row is ("one row per customer": ``("customer_id",)``).
+    """
 
     name: str
     description: str
@@ -258,3 +261,60 @@ def require_columns(
             f"{table}: missing column(s) {', '.join(repr(c) for c in missing)};"
             f" it has {', '.join(repr(c) for c in frame.columns) or 'no columns'}"
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Stage outputs: what one stage hands the next (written and read through kamtools.io, which
+# checks them against these declarations). Columns beyond the declared ones may follow.
+
+KEY_ACCOUNTS = Table(
+    name="key_accounts",
+    description="Screening: the key and growth accounts, key accounts first, best first.",
+    unique_key=("customer_id",),
+    columns=(
+        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        Column("name", "text", True, "Customer name.", "Alpha Building Supplies"),
+        Column("tier", "text", True, "Key account or growth account.", "key", choices=("key", "growth")),
+        Column(
+            "rank", "integer", True, "Rank by screening score among the buying customers (1 = best).", "1"
+        ),
+        Column("score", "number", True, "Composite screening score, 0 to 100.", "87.5"),
+        Column("sales", "number", True, "Net sales of the screened period.", "250000"),
+        Column("gross_profit", "number", False, "Gross profit of the screened period.", "60000"),
+        Column("margin", "number", False, "Gross margin as a fraction of sales.", "0.24"),
+        Column(
+            "account_manager",
+            "text",
+            False,
+            "Account manager(s) serving it, from the team table.",
+            "J. Smith",
+        ),
+        Column(
+            "reason", "text", True, "Why the screening put it in its tier.", "top 1% of sales, 24% margin"
+        ),
+    ),
+)
+
+CUSTOMER_TIERS = Table(
+    name="customer_tiers",
+    description="Screening: every customer with its tier, score and reason.",
+    unique_key=("customer_id",),
+    columns=(
+        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        Column("name", "text", True, "Customer name.", "Alpha Building Supplies"),
+        Column(
+            "tier",
+            "text",
+            True,
+            "Screening tier.",
+            "maintain",
+            choices=("key", "growth", "maintain", "review", "inactive"),
+        ),
+        Column("score", "number", False, "Composite screening score, 0 to 100 (buying customers).", "55.0"),
+        Column("sales", "number", True, "Net sales of the screened period.", "12000"),
+        Column("reason", "text", True, "Why the screening put it in its tier.", "rank 120 by score"),
+    ),
+)
+
+OUTPUTS: dict[str, Table] = {t.name: t for t in (KEY_ACCOUNTS, CUSTOMER_TIERS)}
+"""Every stage output table, by name (the file stem in a run folder)."""

@@ -956,3 +956,210 @@ def read_workbook(path: Path | bytes) -> dict[str, pd.DataFrame]:
     finally:
         book.close()
     return sheets
+
+
+# --------------------------------------------------------------------------------------------
+# Stage outputs: the tables one stage hands the next, checked against kamtools.contract.OUTPUTS
+# when written and when read, so a wrong hand-over stops at the stage that caused it.
+
+WORK_DIR_PREFIX = ".work-"
+"""A run being made lives in ``.work-<run id>`` until the runner publishes it as ``<run id>``."""
+
+
+class StageOutputError(Exception):
+    """A stage output table is missing or breaks its contract; the message names run and file."""
+
+    def __init__(self, run: str, file: str, message: str) -> None:
+        super().__init__(f"{run}, {file}: {message}")
+        self.run = run
+        self.file = file
+        self.message = message
+
+
+def run_name(run_dir: Path) -> str:
+    """How messages name a run folder: "run 20261201-093000" (a run in progress too)."""
+    return f"run {run_dir.name.removeprefix(WORK_DIR_PREFIX)}"
+
+
+def _rows_text(rows: pd.Index) -> str:
+    shown = ", ".join(str(r) for r in rows[:5])
+    return f"row {shown}" if len(rows) == 1 else f"rows {shown}" + (" and more" if len(rows) > 5 else "")
+
+
+def stage_output_problems(frame: pd.DataFrame, table: Any) -> list[str]:
+    """Every way ``frame`` breaks the contract ``table`` (a :class:`kamtools.contract.Table`).
+
+    Checks the declared columns are there, required cells are filled, numbers and dates parse,
+    values are among the allowed ones, and the ``unique_key`` holds one row per key. Rows are
+    numbered as in the CSV file (header = row 1). Extra columns are allowed.
+    """
+    missing = [c.name for c in table.columns if c.name not in frame.columns]
+    if missing:
+        return [
+            f"missing column(s) {', '.join(map(repr, missing))}; it has {', '.join(map(repr, frame.columns))}"
+        ]
+    problems = []
+    file_rows = pd.RangeIndex(2, len(frame) + 2)
+    for column in table.columns:
+        values = frame[column.name].reset_index(drop=True)
+        blank = values.isna() | (values.astype("str").str.strip() == "")
+        if column.required and blank.any():
+            problems.append(f"{_rows_text(file_rows[blank.to_numpy()])}, column {column.name!r}: empty")
+        if column.kind in ("number", "integer", "score"):
+            numbers = pd.to_numeric(values.where(~blank), errors="coerce")
+            bad = ~blank & numbers.isna()
+            if column.kind == "integer":
+                bad |= ~blank & numbers.notna() & (numbers % 1 != 0)
+            if bad.any():
+                problems.append(
+                    f"{_rows_text(file_rows[bad.to_numpy()])}, column {column.name!r}: not a {column.kind}"
+                )
+        elif column.kind == "date":
+            dates = pd.to_datetime(values.where(~blank), errors="coerce")
+            bad = ~blank & dates.isna()
+            if bad.any():
+                problems.append(
+                    f"{_rows_text(file_rows[bad.to_numpy()])}, column {column.name!r}: not a date"
+                )
+        if column.choices:
+            bad = ~blank & ~values.astype("str").isin(column.choices)
+            if bad.any():
+                allowed = ", ".join(column.choices)
+                problems.append(
+                    f"{_rows_text(file_rows[bad.to_numpy()])}, column {column.name!r}: not one of {allowed}"
+                )
+    if table.unique_key:
+        twice = frame.reset_index(drop=True).duplicated(list(table.unique_key), keep=False).to_numpy()
+        if twice.any():
+            key = ", ".join(table.unique_key)
+            problems.append(f"{_rows_text(file_rows[twice])}: more than one row per {key}")
+    return problems
+
+
+def write_stage_output(
+    frame: pd.DataFrame,
+    run_dir: Path,
+    table: Any,
+    *,
+    formats: tuple[str, ...] = ("csv", "xlsx"),
+    currency: str = "",
+) -> list[Path]:
+    """Check a stage output against its contract and write it into the run folder.
+
+    The declared columns come first, in contract order, then any others. CSV is what the next
+    stage reads (:func:`read_stage_output`); XLSX is for the client.
+
+    Raises
+    ------
+    StageOutputError
+        The frame breaks the contract (nothing is written).
+    """
+    problems = stage_output_problems(frame, table)
+    if problems:
+        raise StageOutputError(run_name(run_dir), f"{table.name}.csv", "; ".join(problems))
+    declared = [c.name for c in table.columns]
+    ordered = frame[declared + [c for c in frame.columns if c not in declared]]
+    return write_stage_table(ordered, run_dir, table.name, formats=formats, currency=currency)
+
+
+def read_stage_output(run_dir: Path, table: Any) -> pd.DataFrame:
+    """Read the output ``table`` an earlier stage wrote into ``run_dir``, checked against its contract.
+
+    Ids and text are read as text; numbers, integers and dates are converted. The error says
+    which run and file are wrong and what to do.
+
+    Raises
+    ------
+    StageOutputError
+        The file is missing (the stage that writes it did not run in that run), unreadable, or
+        breaks the contract (every problem with its rows and column).
+    """
+    path = run_dir / f"{table.name}.csv"
+    run = run_name(run_dir)
+    if not path.exists():
+        raise StageOutputError(
+            run,
+            path.name,
+            "not found: run the stage that writes it first, or choose a run that has it (--from-run)",
+        )
+    try:
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise StageOutputError(run, path.name, f"cannot be read as CSV ({exc})") from exc
+    # Text neutralised for spreadsheets when it was written is given back as it was.
+    frame = frame.map(restore_text)
+    problems = stage_output_problems(frame, table)
+    if problems:
+        raise StageOutputError(run, path.name, "; ".join(problems))
+    out = frame.copy()
+    for column in table.columns:
+        text = out[column.name].str.strip()
+        if column.kind in ("number", "score"):
+            out[column.name] = pd.to_numeric(text.replace("", None), errors="coerce").astype("float64")
+        elif column.kind == "integer":
+            out[column.name] = pd.to_numeric(text.replace("", None), errors="coerce").astype("Int64")
+        elif column.kind == "date":
+            out[column.name] = pd.to_datetime(text.replace("", None), errors="coerce")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Small files of the runner and the intake cache (JSON records, Parquet copies, run folders)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON atomically (values JSON cannot hold are written as text)."""
+    import json
+
+    write_text_atomic(path, json.dumps(data, indent=2, default=str))
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file kamtools wrote; None when it is not there."""
+    import json
+
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_parquet(path: Path) -> pd.DataFrame:
+    """Read a Parquet file kamtools wrote (the intake cache keeps the validated tables' types)."""
+    return pd.read_parquet(path)
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file."""
+    return path.read_text(encoding="utf-8")
+
+
+def copy_files(source: Path, target: Path, *, patterns: tuple[str, ...]) -> list[Path]:
+    """Copy the files of ``source`` matching ``patterns`` into the folder ``target``."""
+    import shutil
+
+    copied = []
+    for pattern in patterns:
+        for file in sorted(source.glob(pattern)):
+            copied.append(Path(shutil.copy2(file, target / file.name)))
+    return copied
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder kamtools made (a run's work folder, a cache), ignoring what is gone."""
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def publish_folder(work_dir: Path, final_dir: Path) -> None:
+    """Move a finished work folder to its final name in one atomic rename."""
+    os.replace(work_dir, final_dir)
+
+
+def point_link(link: Path, target_name: str) -> None:
+    """Point the symlink ``link`` at ``target_name`` (a sibling), replacing it atomically."""
+    tmp = link.with_name(f".{link.name}-{target_name}")
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(target_name, target_is_directory=True)
+    os.replace(tmp, link)

@@ -13,7 +13,10 @@ A run of ``kam run CLIENT`` does, in order:
 
 Earlier runs are never touched. Stages hand data on through files in the run folder
 (screening writes ``key_accounts.csv``; later stages read it), so one stage can be re-run
-on an earlier run's outputs with ``from_run``.
+on an earlier run's outputs with ``from_run``. Which stages exist, their notebooks, their
+order and the tables they write and read come from the stage registry
+(:mod:`kamtools.stages`): before a stage starts, the outputs it reads are checked against
+their contracts; after it finishes, the outputs it declares must be there.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ import json
 import keyword
 import multiprocessing
 import os
-import shutil
 import signal
 import sys
 import time
@@ -37,7 +39,9 @@ from typing import Any
 import nbformat
 
 from kamtools import __version__, io, report
+from kamtools.contract import OUTPUTS
 from kamtools.paths import DEFAULT_REPORTS_DIR, NOTEBOOKS_DIR
+from kamtools.stages import Stage, stages
 from kamtools.validation import Problem
 from kamtools.workspace import INTAKE_CACHE_DIR, Workspace, save_intake_cache
 
@@ -49,34 +53,6 @@ AUDIT_DIR = "audit"
 KERNEL_START_ATTEMPTS = 3
 DEFAULT_CELL_TIMEOUT = 600
 DEFAULT_STAGE_TIMEOUT = 1800
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One stage of the method: its notebook, its report file and the stages it needs."""
-
-    key: str
-    number: int
-    title: str
-    depends_on: tuple[str, ...] = ()
-
-    @property
-    def basename(self) -> str:
-        return f"{self.number:02d}_{self.key}"
-
-    def notebook(self, notebooks_dir: Path = NOTEBOOKS_DIR) -> Path:
-        return notebooks_dir / f"{self.basename}.ipynb"
-
-
-STAGES: dict[str, Stage] = {
-    s.key: s
-    for s in (
-        Stage("screening", 1, "Key account screening"),
-        Stage("needs", 2, "Needs analysis", ("screening",)),
-        Stage("plan", 3, "Plan development", ("screening", "needs")),
-        Stage("review", 4, "Post-period review", ("screening", "plan")),
-    )
-}
 
 
 class RunError(Exception):
@@ -235,15 +211,16 @@ def new_run_id(period_dir: Path, *, now: dt.datetime | None = None) -> str:
 
 
 def _stage_order(requested: Sequence[str]) -> list[Stage]:
-    unknown = [s for s in requested if s not in STAGES]
+    known = [s.key for s in stages()]
+    unknown = [s for s in requested if s not in known]
     if unknown:
-        raise RunError(f"unknown stage(s) {unknown}; choose from {list(STAGES)} or 'all'")
-    return [s for s in STAGES.values() if s.key in requested]
+        raise RunError(f"unknown stage(s) {unknown}; choose from {known} or 'all'")
+    return [s for s in stages() if s.key in requested]
 
 
-def available_stages() -> list[str]:
-    """Stages whose notebook exists in this version of kamtools."""
-    return [s.key for s in STAGES.values() if s.notebook().exists()]
+def available_stages(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[str]:
+    """Registered stages whose notebook exists in this version of kamtools."""
+    return [s.key for s in stages() if s.notebook_path(notebooks_dir).exists()]
 
 
 @dataclass(frozen=True)
@@ -263,6 +240,7 @@ class StageJob:
     """Everything one child process needs to execute and render one stage."""
 
     stage: str
+    title: str
     notebook: str
     executed: str
     html: str
@@ -278,7 +256,8 @@ class StageJob:
         """The job of ``stage`` writing into the run's work folder."""
         return cls(
             stage=stage.key,
-            notebook=str(stage.notebook(notebooks_dir)),
+            title=stage.title,
+            notebook=str(stage.notebook_path(notebooks_dir)),
             executed=str(work_dir / AUDIT_DIR / f"{stage.basename}.ipynb"),
             html=str(work_dir / f"{stage.basename}.html"),
             options=options,
@@ -330,7 +309,7 @@ def _execute_stage(job: StageJob) -> None:
                 nb,
                 client_name=job.options.client_name,
                 period=job.options.period_label,
-                stage_title=STAGES[job.stage].title,
+                stage_title=job.title,
                 report_date=report_date,
                 with_code=job.options.with_code,
             )
@@ -341,7 +320,7 @@ def _execute_stage(job: StageJob) -> None:
             result["failed_step"] = "preparing the report page"
         summary_file = Path(job.summary_file)
         if summary_file.exists():
-            result["summary"] = summary_file.read_text(encoding="utf-8").strip()
+            result["summary"] = io.read_text(summary_file).strip()
             summary_file.unlink()
     if html is None:
         failed_step = result.get("failed_step") or (
@@ -352,13 +331,13 @@ def _execute_stage(job: StageJob) -> None:
         html = report.render_error_html(
             client_name=job.options.client_name,
             period=job.options.period_label,
-            stage_title=STAGES[job.stage].title,
+            stage_title=job.title,
             failed_step=failed_step,
             report_date=report_date,
         )
-    Path(job.html).write_text(html, encoding="utf-8")
+    io.write_text_atomic(Path(job.html), html)
     result["seconds"] = round(time.monotonic() - started, 2)
-    Path(job.result_file).write_text(json.dumps(result), encoding="utf-8")
+    io.write_json(Path(job.result_file), result)
 
 
 def _executed_cells(path: Path) -> int:
@@ -437,149 +416,239 @@ def _finish_stage(
             "reason": f"process exit code {process.exitcode}",
             "failed_step": "starting the analysis",
         }
-    return json.loads(result_file.read_text(encoding="utf-8"))
+    return io.read_json(result_file)
+
+
+@dataclass(frozen=True)
+class RunTarget:
+    """Whom a run is for: the client's workspace, names and period, as the caller validated them."""
+
+    workspace_dir: Path
+    client_name: str
+    client_slug: str
+    period: int
+    period_label: str = ""
+    """How the reports name the period (e.g. "2026 (April 2025 to March 2026)"); the year if empty."""
+    validated: Workspace | None = None
+    """The workspace as the caller validated it; its tables are cached in the work folder so the
+    stage notebooks do not read and check the client's files again."""
+
+    @classmethod
+    def for_workspace(cls, workspace: Workspace, *, period_label: str = "") -> RunTarget:
+        """The target of a loaded, validated workspace."""
+        config = workspace.config
+        return cls(
+            workspace_dir=workspace.root,
+            client_name=config.name,
+            client_slug=config.slug,
+            period=config.current_period,
+            period_label=period_label,
+            validated=workspace,
+        )
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How a run goes: where reports go, parallelism, time limits, the notebooks to use."""
+
+    reports_dir: Path = DEFAULT_REPORTS_DIR
+    from_run: str | None = None
+    """Run id of an earlier run of the same client and period whose stage outputs the requested
+    stages read (for re-running one stage)."""
+    jobs: int = 1
+    """Stages run side by side where dependencies allow."""
+    with_code: bool = False
+    progress: bool = True
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT
+    stage_timeout: float = DEFAULT_STAGE_TIMEOUT
+    notebooks_dir: Path = NOTEBOOKS_DIR
+    now: dt.datetime | None = None
 
 
 def run_stages(
-    workspace_dir: Path,
-    *,
-    client_name: str,
-    client_slug: str,
-    period: int,
+    target: RunTarget,
     stages: Sequence[str],
-    reports_dir: Path = DEFAULT_REPORTS_DIR,
-    from_run: str | None = None,
-    jobs: int = 1,
-    with_code: bool = False,
-    progress: bool = True,
-    cell_timeout: int = DEFAULT_CELL_TIMEOUT,
-    stage_timeout: float = DEFAULT_STAGE_TIMEOUT,
+    settings: RunSettings = RunSettings(),
+    *,
     notify: Callable[[str], None] = print,
-    now: dt.datetime | None = None,
-    notebooks_dir: Path = NOTEBOOKS_DIR,
-    validated: Workspace | None = None,
-    period_label: str | None = None,
 ) -> RunResult:
     """Execute stages for a validated client and file the report pack; see the module doc.
 
     Parameters
     ----------
-    workspace_dir
-        The client's workspace (already validated by the caller).
+    target
+        The client and period (already validated by the caller).
     stages
         Stage keys in any order; they run in method order, independent ones in parallel
-        when ``jobs > 1``.
-    from_run
-        Run id of an earlier run of the same client and period whose stage outputs the
-        requested stages read (for re-running one stage).
-    period_label
-        How the reports name the period (e.g. "2026 (April 2025 to March 2026)").
-    validated
-        The workspace as the caller validated it; its tables are cached in the work folder so
-        the stage notebooks do not read and check the client's files again.
+        when ``settings.jobs > 1``.
+    settings
+        Reports folder, earlier run, parallelism, time limits.
+    notify
+        Receives the progress lines.
     """
     order = _stage_order(stages)
-    period_label = period_label or str(period)
     for stage in order:
-        if not stage.notebook(notebooks_dir).exists():
+        if not stage.notebook_path(settings.notebooks_dir).exists():
             raise RunError(f"the {stage.key} stage has no notebook in this version of kamtools")
-    period_dir = reports_dir / client_slug / str(period)
+    period_dir = settings.reports_dir / target.client_slug / str(target.period)
     period_dir.mkdir(parents=True, exist_ok=True)
-    now = now or dt.datetime.now()
+    now = settings.now or dt.datetime.now()
     run_id = new_run_id(period_dir, now=now)
-    work_dir = period_dir / f".work-{run_id}"
-    work_dir.mkdir()
-    (work_dir / AUDIT_DIR).mkdir()
+    work_dir = period_dir / f"{io.WORK_DIR_PREFIX}{run_id}"
+    (work_dir / AUDIT_DIR).mkdir(parents=True)
     try:
-        if from_run:
-            earlier = period_dir / from_run
-            if not earlier.is_dir():
-                raise RunError(f"no earlier run {from_run!r} for {client_slug} {period}")
-            for output in earlier.glob("*.csv"):
-                shutil.copy2(output, work_dir / output.name)
-            for output in earlier.glob("*.xlsx"):
-                shutil.copy2(output, work_dir / output.name)
-
-        if validated is not None:
-            save_intake_cache(validated, work_dir)
-        ensure_kernel()
+        _prepare_work_dir(work_dir, period_dir, target, settings)
         options = RunOptions(
             parameters=check_parameter_values(
-                {"workspace_dir": workspace_dir.resolve(), "period": period, "output_dir": work_dir.resolve()}
+                {
+                    "workspace_dir": target.workspace_dir.resolve(),
+                    "period": target.period,
+                    "output_dir": work_dir.resolve(),
+                }
             ),
-            client_name=client_name,
-            period_label=period_label,
+            client_name=target.client_name,
+            period_label=target.period_label or str(target.period),
             report_date=now.date().isoformat(),
-            with_code=with_code,
-            cell_timeout=cell_timeout,
+            with_code=settings.with_code,
+            cell_timeout=settings.cell_timeout,
         )
-        results: dict[str, StageResult] = {}
-        pending = list(order)
-        while pending:
-            failed = {k for k, r in results.items() if r.status != "done"}
-            wave = [
-                s
-                for s in pending
-                if all(d in results or d not in {p.key for p in pending} for d in s.depends_on)
-            ]
-            for stage in [s for s in wave if set(s.depends_on) & failed]:
-                results[stage.key] = StageResult(
-                    stage.key, "not run", summary="Not run because an earlier stage it needs failed."
-                )
-            runnable = [s for s in wave if s.key not in results]
-            pending = [s for s in pending if s not in wave]
-            for batch_start in range(0, len(runnable), max(1, jobs)):
-                batch = runnable[batch_start : batch_start + max(1, jobs)]
-                _run_batch(
-                    batch,
-                    work_dir,
-                    results,
-                    options=options,
-                    notebooks_dir=notebooks_dir,
-                    progress=progress,
-                    stage_timeout=stage_timeout,
-                    notify=notify,
-                )
-
-        summaries = [
-            report.StageSummary(
-                key=s.key,
-                title=s.title,
-                html_file=f"{s.basename}.html",
-                status=results[s.key].status,
-                summary=results[s.key].summary,
-            )
-            for s in order
-        ]
-        index = report.render_index_html(
-            client_name=client_name,
-            period=period_label,
-            report_date=now.date(),
-            kamtools_version=__version__,
-            stages=summaries,
+        results = _run_in_waves(order, work_dir, options=options, settings=settings, notify=notify)
+        _file_pack(
+            work_dir,
+            order,
+            results,
+            target=target,
+            options=options,
+            run_id=run_id,
+            now=now,
+            from_run=settings.from_run,
         )
-        (work_dir / "index.html").write_text(index, encoding="utf-8")
-        manifest = {
-            "run_id": run_id,
-            "client": client_slug,
-            "period": period,
-            "kamtools_version": __version__,
-            "started": now.isoformat(timespec="seconds"),
-            "from_run": from_run,
-            "stages": [asdict(r) for r in results.values()],
-        }
-        (work_dir / "run.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        for leftover in work_dir.glob(".*.result.json"):
-            leftover.unlink()
-        shutil.rmtree(work_dir / INTAKE_CACHE_DIR, ignore_errors=True)
         final_dir = period_dir / run_id
-        os.replace(work_dir, final_dir)
+        io.publish_folder(work_dir, final_dir)
     except BaseException:
         # An interrupted or refused run leaves nothing behind; earlier runs are untouched.
-        shutil.rmtree(work_dir, ignore_errors=True)
+        io.remove_tree(work_dir)
         raise
-    _point_latest(period_dir, run_id)
+    io.point_link(period_dir / "latest", run_id)
     return RunResult(run_dir=final_dir, stages=[results[s.key] for s in order])
+
+
+def _prepare_work_dir(work_dir: Path, period_dir: Path, target: RunTarget, settings: RunSettings) -> None:
+    """Copy an earlier run's outputs in (``from_run``), cache the intake, check the kernel."""
+    if settings.from_run:
+        earlier = period_dir / settings.from_run
+        if not earlier.is_dir():
+            raise RunError(f"no earlier run {settings.from_run!r} for {target.client_slug} {target.period}")
+        io.copy_files(earlier, work_dir, patterns=("*.csv", "*.xlsx"))
+    if target.validated is not None:
+        save_intake_cache(target.validated, work_dir)
+    ensure_kernel()
+
+
+def _run_in_waves(
+    order: Sequence[Stage],
+    work_dir: Path,
+    *,
+    options: RunOptions,
+    settings: RunSettings,
+    notify: Callable[[str], None],
+) -> dict[str, StageResult]:
+    """Run the stages wave by wave: a stage starts once the stages it depends on are done."""
+    results: dict[str, StageResult] = {}
+    pending = list(order)
+    while pending:
+        failed = {k for k, r in results.items() if r.status != "done"}
+        keys = {p.key for p in pending}
+        wave = [s for s in pending if all(d in results or d not in keys for d in s.depends_on)]
+        for stage in [s for s in wave if set(s.depends_on) & failed]:
+            results[stage.key] = StageResult(
+                stage.key, "not run", summary="Not run because an earlier stage it needs failed."
+            )
+        runnable = []
+        for stage in (s for s in wave if s.key not in results):
+            refused = _unreadable_inputs(stage, work_dir, notify)
+            if refused is None:
+                runnable.append(stage)
+            else:
+                results[stage.key] = refused
+        pending = [s for s in pending if s not in wave]
+        size = max(1, settings.jobs)
+        for start in range(0, len(runnable), size):
+            batch = runnable[start : start + size]
+            _run_batch(batch, work_dir, results, options=options, settings=settings, notify=notify)
+    return results
+
+
+def _unreadable_inputs(stage: Stage, work_dir: Path, notify: Callable[[str], None]) -> StageResult | None:
+    """A failed result when an output ``stage`` reads is missing or breaks its contract, else None."""
+    for name in stage.reads:
+        try:
+            io.read_stage_output(work_dir, OUTPUTS[name])
+        except io.StageOutputError as exc:
+            notify(f"      {stage.title}: not started: {exc}")
+            return StageResult(
+                stage.key,
+                "failed",
+                summary=f"Not run: {exc.file} of an earlier stage is missing or wrong.",
+                failed_step=f"reading {exc.file} of an earlier stage",
+            )
+    return None
+
+
+def _missing_outputs(stage: Stage, work_dir: Path) -> list[str]:
+    """The outputs ``stage`` declares but did not write (or wrote against their contract)."""
+    wrong = []
+    for name in stage.writes:
+        try:
+            io.read_stage_output(work_dir, OUTPUTS[name])
+        except io.StageOutputError as exc:
+            wrong.append(str(exc))
+    return wrong
+
+
+def _file_pack(
+    work_dir: Path,
+    order: Sequence[Stage],
+    results: Mapping[str, StageResult],
+    *,
+    target: RunTarget,
+    options: RunOptions,
+    run_id: str,
+    now: dt.datetime,
+    from_run: str | None,
+) -> None:
+    """Write the index page and the run manifest, and clear the runner's own files."""
+    summaries = [
+        report.StageSummary(
+            key=s.key,
+            title=s.title,
+            html_file=f"{s.basename}.html",
+            status=results[s.key].status,
+            summary=results[s.key].summary,
+        )
+        for s in order
+    ]
+    index = report.render_index_html(
+        client_name=target.client_name,
+        period=options.period_label,
+        report_date=now.date(),
+        kamtools_version=__version__,
+        stages=summaries,
+    )
+    io.write_text_atomic(work_dir / "index.html", index)
+    manifest = {
+        "run_id": run_id,
+        "client": target.client_slug,
+        "period": target.period,
+        "kamtools_version": __version__,
+        "started": now.isoformat(timespec="seconds"),
+        "from_run": from_run,
+        "stages": [asdict(r) for r in results.values()],
+    }
+    io.write_json(work_dir / "run.json", manifest)
+    for leftover in work_dir.glob(".*.result.json"):
+        leftover.unlink()
+    io.remove_tree(work_dir / INTAKE_CACHE_DIR)
 
 
 def _run_batch(
@@ -588,31 +657,33 @@ def _run_batch(
     results: dict[str, StageResult],
     *,
     options: RunOptions,
-    notebooks_dir: Path,
-    progress: bool,
-    stage_timeout: float,
+    settings: RunSettings,
     notify: Callable[[str], None],
 ) -> None:
     jobs = []
     for stage in batch:
-        check_against_notebook(stage.notebook(notebooks_dir), options.parameters)
+        check_against_notebook(stage.notebook_path(settings.notebooks_dir), options.parameters)
         # One progress bar at a time: stages running side by side would garble each other's.
         jobs.append(
             StageJob.for_stage(
                 stage,
                 work_dir=work_dir,
-                notebooks_dir=notebooks_dir,
+                notebooks_dir=settings.notebooks_dir,
                 options=options,
-                progress=progress and len(batch) == 1,
+                progress=settings.progress and len(batch) == 1,
             )
         )
-        notify(f"[{stage.number}/{len(STAGES)}] {stage.title} ...")
+        notify(f"[{stage.number}/{len(stages())}] {stage.title} ...")
     # Each stage runs in its own process (papermill is not thread-safe); all start, then the
     # runner waits for each until the shared deadline.
-    deadline = time.monotonic() + stage_timeout
+    deadline = time.monotonic() + settings.stage_timeout
     processes = [_start_stage(job) for job in jobs]
     outcomes = [_finish_stage(process, job, deadline) for process, job in zip(processes, jobs, strict=True)]
     for stage, outcome in zip(batch, outcomes, strict=True):
+        wrong = _missing_outputs(stage, work_dir) if outcome["status"] == "done" else []
+        if wrong:
+            notify(f"      {stage.title}: its outputs are wrong: {'; '.join(wrong)}")
+            outcome = {**outcome, "status": "failed", "failed_step": "writing its output tables"}
         results[stage.key] = StageResult(
             stage.key,
             outcome["status"],
@@ -622,13 +693,3 @@ def _run_batch(
         )
         state = "done" if outcome["status"] == "done" else f"FAILED at: {outcome.get('failed_step')}"
         notify(f"      {stage.title}: {state} ({outcome.get('seconds', 0)} s)")
-
-
-def _point_latest(period_dir: Path, run_id: str) -> None:
-    """Point ``latest`` at the newest run by replacing the link atomically."""
-    link = period_dir / "latest"
-    tmp = period_dir / f".latest-{run_id}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    tmp.symlink_to(run_id, target_is_directory=True)
-    os.replace(tmp, link)

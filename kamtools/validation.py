@@ -45,7 +45,6 @@ __all__ = [
     "Problem",
     "Repair",
     "SourceSummary",
-    "check_overrides",
     "derive_customers",
     "parse_dates",
     "parse_numbers",
@@ -978,53 +977,3 @@ def validate_tables(
         contract = TABLES[name].column_names
         tables[name] = frame[[c for c in contract if c in frame.columns]].reset_index(drop=True)
     return Intake(tables=tables, problems=problems, repairs=repairs, sources=sources, notes=notes)
-
-
-def check_overrides(
-    overrides: pd.DataFrame,
-    *,
-    file: str,
-    known_customers: pd.Index,
-    tiers: Sequence[str],
-    max_overrides: int,
-) -> list[Problem]:
-    """Check the consultant's overrides before any notebook runs: ids, tiers, reasons, count.
-
-    ``overrides`` holds the file's text cells (``customer_id, tier, reason, decided_by``), in
-    file order, so row ``i`` is the user's row ``i + 2``.
-    """
-    problems: list[Problem] = []
-    rows = pd.Series(np.arange(2, len(overrides) + 2), index=overrides.index)
-
-    def flag(mask: pd.Series, column: str, message: str, values: pd.Series | None = None) -> None:
-        if mask.any():
-            shown = () if values is None else tuple(values[mask].astype(str).unique()[:3])
-            problems.append(Problem("overrides", file, column, message, tuple(rows[mask]), shown))
-
-    flag(
-        ~overrides["customer_id"].isin(known_customers),
-        "customer_id",
-        "customer not found in the customer master",
-        overrides["customer_id"],
-    )
-    flag(~overrides["tier"].isin(tiers), "tier", f"must be one of {', '.join(tiers)}", overrides["tier"])
-    for column in ("reason", "decided_by"):
-        flag(overrides[column] == "", column, "required: every override needs a reason and who decided it")
-    flag(
-        overrides["customer_id"].duplicated(keep=False),
-        "customer_id",
-        "customer overridden more than once",
-        overrides["customer_id"],
-    )
-    if len(overrides) > max_overrides:
-        problems.append(
-            Problem(
-                "overrides",
-                file,
-                None,
-                f"{len(overrides)} overrides, more than the {max_overrides}"
-                " allowed (screening.max_overrides in client.yml): a screen overridden this much"
-                " is no longer a screen",
-            )
-        )
-    return problems

@@ -25,21 +25,21 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from IPython.display import HTML, Markdown, display
 
-from kamtools import __version__, figures, io, tables
+from kamtools import __version__, contract, figures, io, tables
 from kamtools.stages import screening
 from kamtools.stages.screening import plots, workshop
-from kamtools.workspace import load_overrides, open_client
+from kamtools.workspace import open_client
 
 figures.configure_report_figures()
 client = open_client(workspace_dir, period=period, cache_dir=output_dir)
 config = client.config
-settings = screening.ScreeningSettings.from_mapping(config.screening)
+settings = screening.ScreeningSettings.from_mapping(config.section("screening"))
 result = screening.screen_client(
     client.tables,
     start_month=config.fiscal_year_start_month,
     period=config.current_period,
     settings=settings,
-    overrides=load_overrides(client.root),
+    overrides=screening.load_overrides(client.root),
     data_end=config.data_end,
 )
 current = result.current
@@ -239,8 +239,8 @@ display(HTML(tables.notes_html(client.intake.notes + [f"Report produced with kam
 
 # %% tags=["remove-cell"]
 if output_dir:
-    io.write_stage_table(result.key_accounts_output(), Path(output_dir), "key_accounts", currency=money)
-    io.write_stage_table(current.scored, Path(output_dir), "customer_tiers", formats=("csv",), currency=money)
+    io.write_stage_output(result.key_accounts_output(), Path(output_dir), contract.KEY_ACCOUNTS, currency=money)
+    io.write_stage_output(result.customer_tiers_output(), Path(output_dir), contract.CUSTOMER_TIERS, formats=("csv",), currency=money)
     io.write_stage_table(result.review_table(), Path(output_dir), "review_accounts", currency=money)
     io.write_stage_table(result.growth_signal_table(), Path(output_dir), "growth_candidates", currency=money)
     io.write_stage_summary(Path(output_dir), "screening", result.summary(currency=money))

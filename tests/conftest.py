@@ -25,7 +25,7 @@ def _close_figures():
 @pytest.fixture(scope="session")
 def demo_workspace(tmp_path_factory) -> Path:
     """The demo client written once per test session into a temporary clients folder."""
-    from kamtools.workspace import write_demo_workspace
+    from kamtools.scaffold import write_demo_workspace
 
     return write_demo_workspace(tmp_path_factory.mktemp("clients") / "demo")
 

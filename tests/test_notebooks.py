@@ -13,9 +13,13 @@ import pandas as pd
 import papermill
 import pytest
 
+from kamtools import io
 from kamtools.cli import main
+from kamtools.contract import CUSTOMER_TIERS, KEY_ACCOUNTS
+from kamtools.paths import NOTEBOOKS_DIR
 from kamtools.report import CONTENT_SECURITY_POLICY, external_references
-from kamtools.runner import NOTEBOOKS_DIR, STAGES, available_stages
+from kamtools.runner import available_stages
+from kamtools.stages import get_stage
 
 from .conftest import SHARED_DATA
 
@@ -26,7 +30,7 @@ MAX_REPORT_BYTES = 3 * 1024 * 1024
 
 def test_every_stage_notebook_is_known_to_the_runner():
     assert NOTEBOOKS, "no stage notebook found"
-    assert {nb.stem for nb in NOTEBOOKS} == {STAGES[s].basename for s in available_stages()}
+    assert {nb.stem for nb in NOTEBOOKS} == {get_stage(s).basename for s in available_stages()}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -89,9 +93,9 @@ def demo_pack(demo_workspace, tmp_path_factory) -> Path:
 def test_the_pack_links_every_stage_from_its_cover(demo_pack):
     index = (demo_pack / "index.html").read_text(encoding="utf-8")
     for stage in available_stages():
-        assert f'href="{STAGES[stage].basename}.html"' in index
-        assert (demo_pack / f"{STAGES[stage].basename}.html").exists()
-        assert (demo_pack / "audit" / f"{STAGES[stage].basename}.ipynb").exists()
+        assert f'href="{get_stage(stage).basename}.html"' in index
+        assert (demo_pack / f"{get_stage(stage).basename}.html").exists()
+        assert (demo_pack / "audit" / f"{get_stage(stage).basename}.ipynb").exists()
     assert "Northwind Building Supplies" in index
     manifest = json.loads((demo_pack / "run.json").read_text(encoding="utf-8"))
     assert all(s["status"] == "done" and s["summary"] for s in manifest["stages"])
@@ -99,7 +103,7 @@ def test_the_pack_links_every_stage_from_its_cover(demo_pack):
 
 @pytest.mark.parametrize("stage", available_stages())
 def test_stage_reports_are_client_ready(demo_pack, stage):
-    page = (demo_pack / f"{STAGES[stage].basename}.html").read_text(encoding="utf-8")
+    page = (demo_pack / f"{get_stage(stage).basename}.html").read_text(encoding="utf-8")
     assert len(page.encode("utf-8")) < MAX_REPORT_BYTES
     assert CONTENT_SECURITY_POLICY in page and "<script" not in page.lower()
     assert external_references(page) == []
@@ -107,7 +111,7 @@ def test_stage_reports_are_client_ready(demo_pack, stage):
         "Northwind Building Supplies",
         "Period: 2026",
         "Confidential: prepared for",
-        STAGES[stage].title,
+        get_stage(stage).title,
     ):
         assert marker in page
     for code_marker in (
@@ -142,11 +146,14 @@ def test_screening_report_shows_its_findings_charts_and_tables(demo_pack):
     for heading in ("Summary", "Former key accounts at risk", "Customers to review, by cause", "Glossary"):
         assert f">{heading}<" in page
     assert "Next step:" in page
-    key_accounts = pd.read_csv(demo_pack / "key_accounts.csv", dtype={"customer_id": str})
-    contract = ["customer_id", "name", "tier", "rank", "score", "sales", "gross_profit", "margin"]
-    assert {*contract, "account_manager", "reason"} <= set(key_accounts.columns)
-    assert (key_accounts["tier"] == "growth").any()
-    assert key_accounts["tier"].isin(["key", "growth"]).all() and (key_accounts["tier"] == "key").sum() >= 10
+    # What the next stage reads: key AND growth accounts, checked against the contract.
+    key_accounts = io.read_stage_output(demo_pack, KEY_ACCOUNTS)
+    assert list(key_accounts.columns[: len(KEY_ACCOUNTS.columns)]) == KEY_ACCOUNTS.column_names
+    tiers = io.read_stage_output(demo_pack, CUSTOMER_TIERS)
+    counts = key_accounts["tier"].value_counts()
+    assert counts["key"] == (tiers["tier"] == "key").sum() >= 10
+    assert counts["growth"] == (tiers["tier"] == "growth").sum() > 0
+    assert key_accounts["account_manager"].ne("").any()
     assert "Strategic partner &lt;b&gt;&amp; new showroom&lt;/b&gt;" in page and OVERRIDE_REASON not in page
     assert key_accounts.set_index("customer_id").loc["C00007", "tier"] == "key"
     executed = nbformat.read(demo_pack / "audit" / "01_screening.ipynb", as_version=4)

@@ -140,7 +140,7 @@ def test_a_few_weeks_of_history_are_not_enough():
 
 def test_client_yml_data_end_is_read_and_checked(tmp_path, capsys):
     from kamtools.cli import main
-    from kamtools.workspace import parse_config, with_current_period
+    from kamtools.config import parse_config, with_current_period
 
     from .conftest import write_workspace
 

@@ -12,9 +12,22 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from kamtools import runner
-from kamtools.runner import RunError, check_against_notebook, check_parameter_values, run_stages
+from kamtools.runner import (
+    RunError,
+    RunSettings,
+    RunTarget,
+    check_against_notebook,
+    check_parameter_values,
+    run_stages,
+)
+from kamtools.stages import Stage, register_stage, unregister_stage
 
 PARAMETERS = 'workspace_dir = ""\nperiod = 2025\noutput_dir = ""'
+KEY_ACCOUNTS_CSV = (
+    "customer_id,name,tier,rank,score,sales,gross_profit,margin,account_manager,reason\n"
+    "C1,Alpha,key,1,90.5,1200,300,0.25,,top customer\n"
+)
+CUSTOMER_TIERS_CSV = "customer_id,name,tier,score,sales,reason\nC1,Alpha,key,90.5,1200,top customer\n"
 
 
 def write_notebook(path: Path, *cells: str, markdown: str = "## Findings") -> Path:
@@ -37,30 +50,32 @@ def notebooks(tmp_path) -> Path:
         "import matplotlib\n"
         "facts = {'executable': sys.executable, 'prefix': sys.prefix, 'backend': matplotlib.get_backend()}\n"
         "pathlib.Path(output_dir, 'facts.json').write_text(__import__('json').dumps(facts))\n"
-        "pathlib.Path(output_dir, 'key_accounts.csv').write_text('customer_id\\nC1\\n')\n"
+        f"pathlib.Path(output_dir, 'key_accounts.csv').write_text({KEY_ACCOUNTS_CSV!r})\n"
+        f"pathlib.Path(output_dir, 'customer_tiers.csv').write_text({CUSTOMER_TIERS_CSV!r})\n"
         "print('Total sales $1,200 and $3,400')",
     )
     write_notebook(
-        folder / "02_needs.ipynb",
+        folder / "02_next.ipynb",
         "import pathlib\nassert pathlib.Path(output_dir, 'key_accounts.csv').exists()\n",
         markdown="## Needs of each key account",
     )
     return folder
 
 
-def run(notebooks: Path, reports: Path, stages=("screening",), **kwargs):
-    return run_stages(
-        notebooks.parent,
-        client_name="Acme & <Sons>",
-        client_slug="acme",
-        period=2025,
-        stages=list(stages),
-        reports_dir=reports,
-        notebooks_dir=notebooks,
-        progress=False,
-        notify=lambda _m: None,
-        **kwargs,
+@pytest.fixture(autouse=True)
+def next_stage():
+    """A second stage reading screening's key accounts (stands in for needs analysis)."""
+    stage = register_stage(
+        Stage("next", 92, "Next stage", "02_next.ipynb", depends_on=("screening",), reads=("key_accounts",))
     )
+    yield stage
+    unregister_stage(stage.key)
+
+
+def run(notebooks: Path, reports: Path, stages=("screening",), **kwargs):
+    target = RunTarget(notebooks.parent, client_name="Acme & <Sons>", client_slug="acme", period=2025)
+    settings = RunSettings(reports_dir=reports, notebooks_dir=notebooks, progress=False, **kwargs)
+    return run_stages(target, list(stages), settings, notify=lambda _m: None)
 
 
 @pytest.mark.parametrize(
@@ -101,6 +116,7 @@ def test_run_files_a_report_pack_with_the_environments_kernel(notebooks, tmp_pat
     assert sorted(p.name for p in run_dir.iterdir()) == [
         "01_screening.html",
         "audit",
+        "customer_tiers.csv",
         "facts.json",
         "index.html",
         "key_accounts.csv",
@@ -139,10 +155,10 @@ def test_a_failing_stage_gives_an_error_page_and_skips_what_depends_on_it(tmp_pa
         "raise ValueError('secret /home/analyst/path')",
         markdown="## Concentration of sales",
     )
-    write_notebook(folder / "02_needs.ipynb", "print('never')")
-    result = run(folder, tmp_path / "reports", stages=("screening", "needs"))
+    write_notebook(folder / "02_next.ipynb", "print('never')")
+    result = run(folder, tmp_path / "reports", stages=("screening", "next"))
     assert not result.ok
-    assert [(s.key, s.status) for s in result.stages] == [("screening", "failed"), ("needs", "not run")]
+    assert [(s.key, s.status) for s in result.stages] == [("screening", "failed"), ("next", "not run")]
     assert result.stages[0].failed_step == "Concentration of sales"
     page = (result.run_dir / "01_screening.html").read_text(encoding="utf-8")
     assert "Concentration of sales" in page
@@ -163,11 +179,11 @@ def test_a_cell_timeout_is_a_failed_stage_with_a_marked_notebook(tmp_path):
 
 def test_one_stage_reruns_on_an_earlier_runs_outputs(notebooks, tmp_path):
     first = run(notebooks, tmp_path / "reports")
-    again = run(notebooks, tmp_path / "reports", stages=("needs",), from_run=first.run_dir.name)
+    again = run(notebooks, tmp_path / "reports", stages=("next",), from_run=first.run_dir.name)
     assert again.ok
-    assert (again.run_dir / "02_needs.html").exists()
+    assert (again.run_dir / "02_next.html").exists()
     with pytest.raises(RunError, match="no earlier run"):
-        run(notebooks, tmp_path / "reports", stages=("needs",), from_run="19990101-000000")
+        run(notebooks, tmp_path / "reports", stages=("next",), from_run="19990101-000000")
     assert not list((tmp_path / "reports" / "acme" / "2025").glob(".work-*"))  # nothing left behind
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kamtools import contract, io
 from kamtools.periods import ComparisonWindow, comparison_window
 from kamtools.stages import screening as sc
 
@@ -670,17 +671,73 @@ def test_no_overrides_changes_nothing(screened):
     [
         pytest.param(
             [("W", "growth", "r", "a"), ("X", "key", "r", "a"), ("Z", "key", "r", "a")],
-            "3 overrides, but at most 2",
+            "3 overrides, more than the 2 allowed",
             id="too-many",
         ),
-        pytest.param([("Q", "key", "r", "a")], "unknown customer id.*Q", id="unknown-customer"),
-        pytest.param([("W", "platinum", "r", "a")], "unknown tier.*'platinum'", id="unknown-tier"),
-        pytest.param([("W", "key", "r", "a"), ("W", "growth", "r", "a")], "more than once: W", id="twice"),
+        pytest.param(
+            [("Q", "key", "r", "a")], "row 2, column 'customer_id': customer not found.*'Q'", id="unknown"
+        ),
+        pytest.param(
+            [("W", "platinum", "r", "a")], "column 'tier': must be one of key, growth.*'platinum'", id="tier"
+        ),
+        pytest.param(
+            [("W", "Key", "r", "a")], "column 'tier': must be one of key, growth.*'Key'", id="tier-case"
+        ),
+        pytest.param([("W", "key", "", "a")], "column 'reason': required", id="no-reason"),
+        pytest.param([("W", "key", "r", "a"), ("W", "growth", "r", "a")], "more than once.*'W'", id="twice"),
     ],
 )
 def test_bad_overrides(screened, rows, message):
     with pytest.raises(sc.OverrideError, match=message):
         sc.apply_overrides(screened, overrides(*rows), max_overrides=2)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [("W", "Key", "r", "a")],
+        [("W", "key", "", "a")],
+        [("W", "key", "r", " ")],
+        [("Q", "key", "r", "a")],
+        [("W", "key", "r", "a"), ("W", "growth", "r", "a")],
+    ],
+    ids=["tier-case", "no-reason", "no-decider", "unknown", "twice"],
+)
+def test_validate_and_apply_refuse_the_same_overrides(screened, rows):
+    table = overrides(*rows)
+    problems = sc.override_problems(table, known_customers=screened["customer_id"], max_overrides=5)
+    assert problems
+    with pytest.raises(sc.OverrideError) as refused:
+        sc.apply_overrides(screened, table, max_overrides=5)
+    assert str(refused.value) == "; ".join(str(p) for p in problems)
+
+
+def test_overrides_are_checked_with_rows_and_columns():
+    table = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C9", "C2", "C2"],
+            "tier": ["key", "key", "vip", "growth"],
+            "reason": ["strategic", "x", "y", ""],
+            "decided_by": ["A. Lee", "A. Lee", "A. Lee", "A. Lee"],
+        }
+    )
+    problems = sc.override_problems(
+        table, file="screening_overrides.csv", known_customers=["C1", "C2"], max_overrides=3
+    )
+    tiers = "must be one of key, growth, maintain, review, inactive"
+    assert [(p.rows, p.column, p.message) for p in problems] == [
+        ((3,), "customer_id", "customer not found in the customer master"),
+        ((4,), "tier", tiers),
+        ((5,), "reason", "required: every override needs a reason and who decided it"),
+        ((4, 5), "customer_id", "customer overridden more than once"),
+        (
+            (),
+            None,
+            "4 overrides, more than the 3 allowed (screening.max_overrides in client.yml): a screen"
+            " overridden this much is no longer a screen",
+        ),
+    ]
+    assert str(problems[1]) == f"screening_overrides.csv, row 4, column 'tier': {tiers} (e.g. 'vip')"
 
 
 # --------------------------------------------------------------------------------------------
@@ -981,7 +1038,14 @@ def test_screen_client_tables(result):
     assert rules["Largest use of the credit limit"] == "no rule"
     assert rules["Most days paid late on average"] == "30 days"
     output = result.key_accounts_output()
-    assert output[["customer_id", "overridden"]].to_numpy().tolist() == [["B", False], ["D", True]]
+    assert output[["customer_id", "tier", "overridden"]].to_numpy().tolist() == [
+        ["B", "key", False],
+        ["D", "key", True],
+    ]
+    assert io.stage_output_problems(output, contract.KEY_ACCOUNTS) == []
+    tiers = result.customer_tiers_output()
+    assert io.stage_output_problems(tiers, contract.CUSTOMER_TIERS) == []
+    assert len(tiers) == len(result.current.scored)
 
 
 def test_screen_client_tables_fit_the_report_formatter(result):

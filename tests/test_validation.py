@@ -246,39 +246,3 @@ def test_propose_mapping_for_the_real_wholesaler_header():
     }
     assert proposal["net_sales_from"] == ["Quantity", "UnitPrice"]
     assert proposal["customer_columns"] == {"region": "Country"}
-
-
-def test_overrides_are_checked_with_rows_and_columns():
-    from kamtools.validation import check_overrides
-
-    overrides = pd.DataFrame(
-        {
-            "customer_id": ["C1", "C9", "C2", "C2"],
-            "tier": ["key", "key", "vip", "growth"],
-            "reason": ["strategic", "x", "y", ""],
-            "decided_by": ["A. Lee", "A. Lee", "A. Lee", "A. Lee"],
-        }
-    )
-    problems = check_overrides(
-        overrides,
-        file="screening_overrides.csv",
-        known_customers=pd.Index(["C1", "C2"]),
-        tiers=("key", "growth", "maintain"),
-        max_overrides=3,
-    )
-    assert [(p.rows, p.column, p.message) for p in problems] == [
-        ((3,), "customer_id", "customer not found in the customer master"),
-        ((4,), "tier", "must be one of key, growth, maintain"),
-        ((5,), "reason", "required: every override needs a reason and who decided it"),
-        ((4, 5), "customer_id", "customer overridden more than once"),
-        (
-            (),
-            None,
-            "4 overrides, more than the 3 allowed (screening.max_overrides in client.yml): a screen"
-            " overridden this much is no longer a screen",
-        ),
-    ]
-    assert (
-        str(problems[1])
-        == "screening_overrides.csv, row 4, column 'tier': must be one of key, growth, maintain (e.g. 'vip')"
-    )

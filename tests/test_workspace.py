@@ -6,16 +6,10 @@ import pandas as pd
 import pytest
 
 from kamtools import io
-from kamtools.workspace import (
-    ConfigError,
-    load_config,
-    load_overrides,
-    load_workspace,
-    new_workspace,
-    parse_config,
-    save_screening_settings,
-    with_current_period,
-)
+from kamtools.config import ConfigError, load_config, parse_config, save_stage_settings, with_current_period
+from kamtools.scaffold import new_workspace
+from kamtools.stages.screening import load_overrides
+from kamtools.workspace import load_workspace
 
 from .conftest import write_workspace
 
@@ -123,7 +117,7 @@ def test_new_workspace_from_a_real_export_proposes_a_mapping(tmp_path):
 
 def test_saving_screening_settings_keeps_the_previous_file(tmp_path):
     root = write_workspace(tmp_path / "acme", {}, CONFIG)
-    previous = save_screening_settings(root, {"weights": {"sales": 0.5}})
+    previous = save_stage_settings(root, "screening", {"weights": {"sales": 0.5}})
     assert io.read_yaml(root / "client.yml")["screening"] == {"weights": {"sales": 0.5}}
     assert previous is not None and "screening" not in io.read_yaml(previous)
 

@@ -40,6 +40,7 @@ Concentration measures (Pareto, Gini, whale curve, ABC) live in :mod:`kamtools.a
 from __future__ import annotations
 
 from kamtools.analytics import BUYING_STATUSES
+from kamtools.stages.registry import Stage
 from kamtools.stages.screening.metrics import (
     customer_metrics,
     payment_behaviour,
@@ -47,6 +48,7 @@ from kamtools.stages.screening.metrics import (
     qualitative_scores,
 )
 from kamtools.stages.screening.movement import (
+    account_managers,
     capacity_warning,
     key_account_retention,
     migration_warning,
@@ -55,7 +57,14 @@ from kamtools.stages.screening.movement import (
     tier_transitions,
 )
 from kamtools.stages.screening.narrative import ScreeningResult, screen_client
-from kamtools.stages.screening.overrides import apply_overrides
+from kamtools.stages.screening.overrides import (
+    OVERRIDE_COLUMNS,
+    OVERRIDES_FILE,
+    apply_overrides,
+    load_overrides,
+    override_problems,
+    validate_screening,
+)
 from kamtools.stages.screening.scoring import (
     GATES,
     GROWTH_SIGNALS,
@@ -105,7 +114,10 @@ __all__ = [
     "GATES",
     "GROWTH_SIGNALS",
     "METRIC_COLUMNS",
+    "OVERRIDES_FILE",
+    "OVERRIDE_COLUMNS",
     "PAYMENT_COLUMNS",
+    "STAGE",
     "TIERS",
     "TIER_LABELS",
     "OverrideError",
@@ -115,6 +127,7 @@ __all__ = [
     "ScreeningResult",
     "ScreeningSettings",
     "SettingsError",
+    "account_managers",
     "apply_overrides",
     "at_risk_table",
     "capacity_warning",
@@ -128,8 +141,10 @@ __all__ = [
     "growth_places",
     "key_account_count",
     "key_account_retention",
+    "load_overrides",
     "migration_warning",
     "movers",
+    "override_problems",
     "payment_behaviour",
     "payment_data_available",
     "peer_margin",
@@ -143,5 +158,18 @@ __all__ = [
     "team_capacity",
     "tier_money_table",
     "tier_transitions",
+    "validate_screening",
     "weight_sensitivity",
 ]
+
+STAGE = Stage(
+    key="screening",
+    number=1,
+    title="Key account screening",
+    notebook="01_screening.ipynb",
+    settings_class=ScreeningSettings,
+    config_section="screening",
+    validate=validate_screening,
+    writes=("key_accounts", "customer_tiers"),
+)
+"""Stage 1 in the registry (:mod:`kamtools.stages.registry`)."""

@@ -420,6 +420,22 @@ class ScreeningResult:
                 out[column] = chosen[column].to_numpy()
         return out.reset_index(drop=True)
 
+    def customer_tiers_output(self) -> pd.DataFrame:
+        """Every customer with its tier (contract ``customer_tiers``), then all screening columns."""
+        scored = self.current.scored
+        front = pd.DataFrame(
+            {
+                "customer_id": scored["customer_id"].astype("str"),
+                "name": scored["name"] if "name" in scored else scored["customer_id"],
+                "tier": scored["tier"],
+                "score": scored["composite"],
+                "sales": scored["sales"],
+                "reason": scored["reason"],
+            }
+        )
+        rest = scored.drop(columns=[c for c in [*front.columns, "composite"] if c in scored.columns])
+        return pd.concat([front, rest], axis=1).reset_index(drop=True)
+
 
 def screen_client(
     tables: Mapping[str, pd.DataFrame | None],

@@ -21,8 +21,8 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from kamtools.config import save_stage_settings
 from kamtools.stages.screening import CRITERIA, PeriodScreening, ScreeningSettings, score_customers
-from kamtools.workspace import save_screening_settings
 
 # Gates shown as sliders: (setting, label, minimum, maximum, step). None in the settings
 # means "no gate"; the slider then starts at the value that lets everybody through.
@@ -155,7 +155,7 @@ class ScreeningWorkshop:
         if self.workspace is None:
             return None
         mapping = self.settings().to_mapping()
-        previous = save_screening_settings(self.workspace, mapping)
+        previous = save_stage_settings(self.workspace, "screening", mapping)
         kept = f" (previous settings kept in {previous.name})" if previous else ""
         self.status.value = f"Settings saved to client.yml{kept}. Re-run the report to publish them."
         return previous

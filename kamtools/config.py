@@ -1,0 +1,204 @@
+"""``client.yml``: reading and checking a client's configuration (:class:`ClientConfig`).
+
+``client.yml`` has three sections every client has (``client``, ``periods``, ``inputs``) and
+one optional section per stage with settings, named by the stage registry
+(:func:`kamtools.stages.config_sections`): ``screening:`` today. Every wrong key names itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kamtools import io
+from kamtools.contract import TABLES
+from kamtools.periods import period_bounds
+from kamtools.stages import config_sections
+from kamtools.stages.registry import CORE_SECTIONS
+from kamtools.validation import spec_from_mapping
+
+CONFIG_FILE = "client.yml"
+
+
+def top_level_keys() -> list[str]:
+    """The sections ``client.yml`` may have: the core ones, then one per stage with settings."""
+    return [*CORE_SECTIONS, *config_sections()]
+
+
+class ConfigError(Exception):
+    """``client.yml`` is missing, unreadable or holds a wrong setting."""
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """The checked settings of ``client.yml``; ``raw`` keeps the whole mapping for saving."""
+
+    name: str
+    slug: str
+    currency: str
+    fiscal_year_start_month: int
+    current_period: int
+    previous_period: int
+    first_period: int
+    inputs: Mapping[str, Mapping[str, Any]]
+    sections: Mapping[str, Mapping[str, Any]]
+    """The stage sections of ``client.yml`` by name (see :func:`kamtools.stages.config_sections`)."""
+    raw: Mapping[str, Any]
+    data_end: pd.Timestamp | None = None
+    """``periods.data_end``: the last day the client's export covers, when client.yml says so."""
+
+    def section(self, name: str) -> Mapping[str, Any]:
+        """A stage's section of ``client.yml`` ("screening", ...), empty when the client sets nothing."""
+        return self.sections.get(name, {})
+
+    @property
+    def span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """First day of the first period and last day of the current period."""
+        start, _ = period_bounds(self.first_period, start_month=self.fiscal_year_start_month)
+        _, end = period_bounds(self.current_period, start_month=self.fiscal_year_start_month)
+        return start, end
+
+
+def slugify(name: str) -> str:
+    """A folder-safe identifier from a client name: "Müller & Söhne GmbH" → "m-ller-s-hne-gmbh"."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "client"
+
+
+def _integer(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ConfigError(f"client.yml: '{key}' must be a whole number, not {value!r}")
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"client.yml: '{key}' must be a whole number, not {value!r}") from exc
+
+
+def parse_config(raw: Mapping[str, Any], *, slug: str) -> ClientConfig:
+    """Check a ``client.yml`` mapping and return its settings.
+
+    Every wrong key names itself: an unknown top-level key, a missing client name, a period
+    that is not a year, a fiscal start month outside 1-12, an input for an unknown table.
+    """
+    allowed = top_level_keys()
+    unknown = set(raw) - set(allowed)
+    if unknown:
+        raise ConfigError(f"client.yml: unknown section(s) {sorted(unknown)}; allowed: {allowed}")
+    client = raw.get("client") or {}
+    name = str(client.get("name") or "").strip()
+    if not name:
+        raise ConfigError("client.yml: 'client.name' is required")
+    start_month = _integer(client.get("fiscal_year_start_month", 1), "client.fiscal_year_start_month")
+    if not 1 <= start_month <= 12:
+        raise ConfigError("client.yml: 'client.fiscal_year_start_month' must be between 1 and 12")
+    periods = raw.get("periods") or {}
+    if "current" not in periods:
+        raise ConfigError("client.yml: 'periods.current' (the fiscal year to analyse, e.g. 2025) is required")
+    current = _integer(periods["current"], "periods.current")
+    previous = _integer(periods.get("previous", current - 1), "periods.previous")
+    first = _integer(periods.get("first", min(previous, current)), "periods.first")
+    if not first <= previous < current:
+        raise ConfigError("client.yml: periods must satisfy first <= previous < current")
+    data_end = _data_end(periods.get("data_end"))
+    inputs = raw.get("inputs") or {}
+    bad_tables = set(inputs) - set(TABLES)
+    if bad_tables:
+        raise ConfigError(
+            f"client.yml: inputs for unknown table(s) {sorted(bad_tables)}; known: {list(TABLES)}"
+        )
+    for table, mapping in inputs.items():
+        try:
+            spec_from_mapping(table, mapping or {})
+        except ValueError as exc:
+            raise ConfigError(f"client.yml: {exc}") from exc
+    missing = [
+        t.name for t in TABLES.values() if t.required and t.name not in inputs and t.name != "customers"
+    ]
+    if missing:
+        raise ConfigError(f"client.yml: inputs for {missing} are required")
+    return ClientConfig(
+        name=name,
+        slug=str(client.get("slug") or slug),
+        currency=str(client.get("currency") or "EUR"),
+        fiscal_year_start_month=start_month,
+        current_period=current,
+        previous_period=previous,
+        first_period=first,
+        inputs={t: dict(m or {}) for t, m in inputs.items()},
+        sections={name: _section(raw, name) for name in config_sections()},
+        raw=dict(raw),
+        data_end=data_end,
+    )
+
+
+def _data_end(value: Any) -> pd.Timestamp | None:
+    if value is None or value == "":
+        return None
+    try:
+        return pd.Timestamp(str(value)).normalize()
+    except ValueError as exc:
+        raise ConfigError(
+            f"client.yml: 'periods.data_end' must be a date such as 2025-12-31, not {value!r}"
+        ) from exc
+
+
+def _section(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
+    value = raw.get(name) or {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"client.yml: '{name}' must be a mapping of settings, not {value!r}")
+    return dict(value)
+
+
+def load_config(workspace: Path) -> ClientConfig:
+    """Read and check ``client.yml`` of a workspace."""
+    path = workspace / CONFIG_FILE
+    if not path.exists():
+        raise ConfigError(
+            f"no {CONFIG_FILE} in the client workspace '{workspace.name}' (create one with `kam new`)"
+        )
+    try:
+        raw = io.read_yaml(path)
+    except io.InputFileError as exc:
+        raise ConfigError(str(exc)) from exc
+    return parse_config(raw, slug=workspace.name)
+
+
+def with_current_period(config: ClientConfig, period: int) -> ClientConfig:
+    """The same settings analysing another fiscal year (``kam run --period``).
+
+    Looking back at an earlier year, the invoice lines of the later years are expected in the
+    files: they are set aside and counted rather than reported as errors.
+    """
+    raw = dict(config.raw)
+    shift = period - config.current_period
+    raw["periods"] = {
+        "current": period,
+        "previous": config.previous_period + shift,
+        "first": min(config.first_period, config.previous_period + shift),
+        **({"data_end": config.raw["periods"]["data_end"]} if config.data_end is not None else {}),
+    }
+    if shift < 0 and "sales" in config.inputs:
+        raw["inputs"] = {**config.inputs, "sales": {**config.inputs["sales"], "out_of_period": "exclude"}}
+    return parse_config(raw, slug=config.slug)
+
+
+def save_stage_settings(workspace: Path, section: str, settings: Mapping[str, Any]) -> Path | None:
+    """Store a stage's settings (the workshop's) as ``section`` of ``client.yml``.
+
+    The new file is checked first (:func:`parse_config`) and the previous one kept as
+    ``client.previous.yml``; returns that kept file, if there was one.
+    """
+    if section not in config_sections():
+        raise ConfigError(
+            f"client.yml: no stage has a section {section!r}; stages with settings: {list(config_sections())}"
+        )
+    path = workspace / CONFIG_FILE
+    raw = io.read_yaml(path)
+    raw[section] = dict(settings)
+    parse_config(raw, slug=workspace.name)
+    return io.write_yaml(path, raw, keep_previous=True)

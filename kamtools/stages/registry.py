@@ -1,0 +1,176 @@
+"""The stage registry: what the runner, ``kam validate``, config parsing and the index page know of a stage.
+
+Each stage is one package under :mod:`kamtools.stages` whose ``__init__`` defines ``STAGE``, a
+:class:`Stage`. The registry finds those packages by itself (:func:`stages`), so adding a stage
+means adding its folder (and its notebook); nothing else in kamtools names it. A stage made
+elsewhere (a plug-in, a test) joins with :func:`register_stage`.
+
+A stage declares
+
+* ``key``, ``number``, ``title`` and the stages it ``depends_on`` (their outputs must exist);
+* its ``notebook``: a file name in :data:`kamtools.paths.NOTEBOOKS_DIR`, or an absolute path;
+  the notebook takes the parameters ``workspace_dir``, ``period`` and ``output_dir``;
+* its settings: ``settings_class`` (built with ``settings_class.from_mapping(mapping)``, which
+  raises ``ValueError`` on a bad setting) read from the ``client.yml`` section ``config_section``;
+* ``validate(workspace) -> list[Problem]``: the stage's own checks, run by ``kam validate`` and
+  before any notebook of ``kam run`` starts;
+* the output tables it ``writes`` and ``reads`` (names of :data:`kamtools.contract.OUTPUTS`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kamtools.paths import NOTEBOOKS_DIR
+
+if TYPE_CHECKING:
+    from kamtools.config import ClientConfig
+    from kamtools.validation import Problem
+    from kamtools.workspace import Workspace
+
+__all__ = [
+    "Stage",
+    "StageRegistryError",
+    "config_sections",
+    "get_stage",
+    "register_stage",
+    "stages",
+    "unregister_stage",
+]
+
+CORE_SECTIONS = ("client", "periods", "inputs")
+"""The ``client.yml`` sections every client has; stage sections come from the registry."""
+
+
+class StageRegistryError(ValueError):
+    """A stage declaration is inconsistent (duplicate key, unknown dependency, bad section)."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the method, as the registry knows it (see the module docstring)."""
+
+    key: str
+    number: int
+    title: str
+    notebook: str | Path
+    depends_on: tuple[str, ...] = ()
+    settings_class: type | None = None
+    config_section: str | None = None
+    validate: Callable[[Workspace], list[Problem]] | None = None
+    writes: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
+
+    @property
+    def basename(self) -> str:
+        """File stem of the stage's notebook, its report page and its audit copy."""
+        return Path(self.notebook).stem
+
+    def notebook_path(self, notebooks_dir: Path = NOTEBOOKS_DIR) -> Path:
+        """Where the notebook is: an absolute ``notebook`` as given, else in ``notebooks_dir``."""
+        path = Path(self.notebook)
+        return path if path.is_absolute() else notebooks_dir / path
+
+    def settings_mapping(self, config: ClientConfig) -> Mapping[str, Any]:
+        """The stage's section of ``client.yml`` (empty when the client sets nothing)."""
+        return config.section(self.config_section) if self.config_section else {}
+
+    def settings(self, config: ClientConfig) -> Any:
+        """The stage's settings object for a client, or None for a stage without settings."""
+        if self.settings_class is None:
+            return None
+        return self.settings_class.from_mapping(self.settings_mapping(config))
+
+    def problems(self, workspace: Workspace) -> list[Problem]:
+        """Everything wrong for this stage in a loaded workspace: its settings, then its own checks."""
+        from kamtools.config import CONFIG_FILE
+        from kamtools.validation import Problem
+
+        try:
+            self.settings(workspace.config)
+        except ValueError as exc:
+            return [Problem("settings", CONFIG_FILE, self.config_section, str(exc))]
+        return list(self.validate(workspace)) if self.validate is not None else []
+
+
+_REGISTERED: dict[str, Stage] = {}
+_DISCOVERED = False
+
+
+def _discover() -> None:
+    """Register the ``STAGE`` of every stage package under :mod:`kamtools.stages` (once)."""
+    global _DISCOVERED
+    if _DISCOVERED:
+        return
+    _DISCOVERED = True
+    package = importlib.import_module("kamtools.stages")
+    for module in pkgutil.iter_modules(package.__path__):
+        if not module.ispkg:
+            continue
+        stage = getattr(importlib.import_module(f"kamtools.stages.{module.name}"), "STAGE", None)
+        if isinstance(stage, Stage) and stage.key not in _REGISTERED:
+            _check(stage)
+            _REGISTERED[stage.key] = stage
+
+
+def _check(stage: Stage) -> None:
+    if stage.config_section in CORE_SECTIONS:
+        taken = f"client.yml section {stage.config_section!r} is taken"
+        raise StageRegistryError(f"stage {stage.key!r}: {taken}")
+    for other in (s for s in _REGISTERED.values() if s.key != stage.key):
+        pair = f"stages {other.key!r} and {stage.key!r}"
+        if other.config_section and other.config_section == stage.config_section:
+            raise StageRegistryError(f"{pair} both use the client.yml section {stage.config_section!r}")
+        if other.number == stage.number:
+            raise StageRegistryError(f"{pair} both have number {stage.number}")
+
+
+def register_stage(stage: Stage, *, replace: bool = False) -> Stage:
+    """Add a stage to the registry (a plug-in or a test); returns it.
+
+    Raises
+    ------
+    StageRegistryError
+        A stage with that key exists (unless ``replace``), the number or ``client.yml``
+        section is taken, or a stage it depends on is not registered.
+    """
+    _discover()
+    if stage.key in _REGISTERED and not replace:
+        raise StageRegistryError(f"a stage {stage.key!r} is registered already")
+    unknown = [d for d in stage.depends_on if d not in _REGISTERED]
+    if unknown:
+        raise StageRegistryError(f"stage {stage.key!r} depends on unknown stage(s) {unknown}")
+    _check(stage)
+    _REGISTERED[stage.key] = stage
+    return stage
+
+
+def unregister_stage(key: str) -> None:
+    """Remove a stage added with :func:`register_stage` (tests clean up with it)."""
+    _discover()
+    _REGISTERED.pop(key, None)
+
+
+def stages() -> list[Stage]:
+    """Every registered stage, in method order (by number)."""
+    _discover()
+    return sorted(_REGISTERED.values(), key=lambda s: s.number)
+
+
+def get_stage(key: str) -> Stage:
+    """The stage registered under ``key``; KeyError names the known keys."""
+    _discover()
+    try:
+        return _REGISTERED[key]
+    except KeyError:
+        raise KeyError(f"unknown stage {key!r}; known: {', '.join(_REGISTERED)}") from None
+
+
+def config_sections() -> dict[str, Stage]:
+    """The ``client.yml`` section of each stage that has settings, to its stage."""
+    return {s.config_section: s for s in stages() if s.config_section}
