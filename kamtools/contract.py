@@ -308,7 +308,7 @@ CUSTOMER_TIERS = Table(
             True,
             "Screening tier.",
             "maintain",
-            choices=("key", "growth", "maintain", "review", "inactive"),
+            choices=("key", "growth", "at_risk", "maintain", "review", "inactive"),
         ),
         Column("score", "number", False, "Composite screening score, 0 to 100 (buying customers).", "55.0"),
         Column("sales", "number", True, "Net sales of the screened period.", "12000"),

@@ -724,7 +724,7 @@ def test_overrides_are_checked_with_rows_and_columns():
     problems = sc.override_problems(
         table, file="screening_overrides.csv", known_customers=["C1", "C2"], max_overrides=3
     )
-    tiers = "must be one of key, growth, maintain, review, inactive"
+    tiers = f"must be one of {', '.join(sc.TIERS)}"
     assert [(p.rows, p.column, p.message) for p in problems] == [
         ((3,), "customer_id", "customer not found in the customer master"),
         ((4,), "tier", tiers),
@@ -1270,3 +1270,8 @@ def test_without_costs_no_sentence_mentions_gross_profit(sales, customers, recei
     assert sentences and not any("gross profit" in s or "margin" in s for s in sentences)
     assert "gross profit" not in sc.tier_money_table(result).columns
     assert sc.summary.cost_note(result).startswith("Costs were not provided, so gross profit and margins")
+
+
+def test_output_contract_tiers_are_the_screening_tiers():
+    assert contract.CUSTOMER_TIERS.column("tier").choices == sc.TIERS
+    assert set(contract.KEY_ACCOUNTS.column("tier").choices) == {"key", "growth"}

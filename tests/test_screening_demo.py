@@ -6,7 +6,7 @@ import pytest
 
 from kamtools.analytics import is_buying
 from kamtools.stages import screening as sc
-from kamtools.workspace import load_overrides, open_client
+from kamtools.workspace import open_client
 
 
 @pytest.fixture(scope="module")
@@ -17,8 +17,8 @@ def demo_result(demo_workspace) -> sc.ScreeningResult:
         client.tables,
         start_month=config.fiscal_year_start_month,
         period=config.current_period,
-        settings=sc.ScreeningSettings.from_mapping(config.screening),
-        overrides=load_overrides(client.root),
+        settings=sc.ScreeningSettings.from_mapping(config.section("screening")),
+        overrides=sc.load_overrides(client.root),
     )
 
 
