@@ -183,7 +183,7 @@ if result.previous is not None:
 display(HTML(tables.notes_html(result.movement_notes())))
 
 # %%
-display(tables.table_or_note(result.movers_table(), empty_note="No customer entered or left the key list.", currency=money, money=["sales", "previous sales"], percent=["growth"], max_rows=40, caption="Customers who entered or left the key list"))
+display(tables.table_or_note(result.movers_table().drop(columns=["customer"]), empty_note="No customer entered or left the key list.", currency=money, money=["sales", "previous sales"], percent=["growth"], caption="Customers who entered or left the key list"))
 
 # %% [markdown]
 # ## How robust the list is

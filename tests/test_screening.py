@@ -1275,3 +1275,51 @@ def test_without_costs_no_sentence_mentions_gross_profit(sales, customers, recei
 def test_output_contract_tiers_are_the_screening_tiers():
     assert contract.CUSTOMER_TIERS.column("tier").choices == sc.TIERS
     assert set(contract.KEY_ACCOUNTS.column("tier").choices) == {"key", "growth"}
+
+
+def test_review_is_split_by_cause_and_sized_in_money():
+    scored = pd.DataFrame(
+        {
+            "customer_id": ["L", "P", "T", "S", "K"],
+            "name": ["Loss", "Pressed", "Tardy", "Small", "Keyed"],
+            "status": ["active"] * 5,
+            "tier": ["review", "review", "review", "review", "key"],
+            "failed_gates": ["margin", "price_pressed", "days_late;contribution", "contribution", ""],
+            "sales": [940.0, 400_000.0, 292_000.0, 2_000.0, 900_000.0],
+            "gross_profit": [-60.0, 20_000.0, 60_000.0, 400.0, 200_000.0],
+            "margin_pct": [-60 / 940, 0.05, 60 / 292, 0.2, 2 / 9],
+            "peer_margin": [0.3, 0.2, 0.2, 0.3, 0.2],
+            "open_overdue_amount": [0.0, 0.0, 45_000.0, 0.0, 0.0],
+            "contribution": [-160.0, 15_000.0, -1_000.0, -300.0, 190_000.0],
+        }
+    )
+    result = sc.ScreeningResult(
+        current=sc.PeriodScreening(
+            window=WINDOW,
+            metrics=scored,
+            payments=scored.iloc[0:0],
+            qualitative=scored.iloc[0:0],
+            scored=scored,
+            weights={},
+            dropped={},
+        ),
+        previous=None,
+        settings=sc.ScreeningSettings(),
+        overrides=pd.DataFrame(),
+        transitions=None,
+        sensitivity=pd.DataFrame(),
+        capacity=None,
+    )
+    causes = sc.review_by_cause(result).set_index("cause")
+    # Each customer is counted once, under its first cause: T pays late and costs more to serve.
+    assert causes["customers"].to_dict() == {
+        "loss-making": 1,
+        "price-pressed": 1,
+        "late payers": 1,
+        "cost to serve": 1,
+    }
+    assert causes.loc["loss-making", "at stake"] == 60.0  # the loss
+    assert causes.loc["price-pressed", "at stake"] == pytest.approx(0.15 * 400_000)  # at the peers' margin
+    assert causes.loc["late payers", ["sales", "at stake"]].tolist() == [292_000.0, 45_000.0]  # overdue
+    assert causes.loc["cost to serve", "at stake"] == 300.0  # contribution shortfall
+    assert causes["customers"].sum() == (scored["tier"] == "review").sum()
