@@ -171,9 +171,11 @@ def test_inputs_are_not_changed():
 
 def test_charts_draw_and_the_account_svg_is_inert_and_escaped():
     result = analyse()
-    _, ax = plt.subplots()
+    fig, ax = plt.subplots()
     assert plots.needs_heatmap(result.scorecard, order=result.accounts["customer_id"], ax=ax) is ax
     assert [t.get_text() for t in ax.get_yticklabels()] == ["1. Alpha", "2. Beta", "3. Gamma <script>"]
+    heatmap = plots.figure_svg(fig)
+    assert "<svg" in heatmap and "Gamma &lt;script&gt;" in heatmap and "<script" not in heatmap
     _, axes = plt.subplots(1, 2, subplot_kw={"projection": "polar"})
     assert plots.needs_radar(result.scorecard, customer_id="A", ax=axes[0]) is axes[0]
     _, ax = plt.subplots()
