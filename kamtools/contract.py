@@ -316,5 +316,89 @@ CUSTOMER_TIERS = Table(
     ),
 )
 
-OUTPUTS: dict[str, Table] = {t.name: t for t in (KEY_ACCOUNTS, CUSTOMER_TIERS)}
+NEEDS_SCORECARD = Table(
+    name="needs_scorecard",
+    description="Needs analysis: every key account on every indicator, against the key-account average.",
+    unique_key=("customer_id", "indicator"),
+    columns=(
+        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        Column("name", "text", True, "Customer name.", "Alpha Building Supplies"),
+        Column(
+            "family",
+            "text",
+            True,
+            "Indicator family.",
+            "strength",
+            choices=("strength", "capability", "hard"),
+        ),
+        Column(
+            "indicator",
+            "text",
+            True,
+            "Indicator (workshop indicators, then sales, margin, ...).",
+            "logistics",
+        ),
+        Column("score", "number", False, "1 to 5 for workshop indicators; the value for hard ones.", "3.5"),
+        Column("portfolio_average", "number", False, "Average over the key accounts with a score.", "3.2"),
+        Column("best_quartile", "number", False, "What the best quarter of key accounts reach.", "4.0"),
+        Column(
+            "gap", "number", False, "How far the score falls short of the best quartile (0: none).", "0.5"
+        ),
+        Column(
+            "assessors",
+            "text",
+            False,
+            "Who scored it (assessors; 'payment record', 'order pattern').",
+            "J. Smith",
+        ),
+        Column("spread", "number", False, "Highest minus lowest assessor's score.", "1"),
+    ),
+)
+
+NEEDS_SUPPORT = Table(
+    name="needs_support",
+    description="Needs analysis: the support proposed to each key account, first things first, with why.",
+    unique_key=("customer_id", "priority"),
+    columns=(
+        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        Column("name", "text", True, "Customer name.", "Alpha Building Supplies"),
+        Column("offering", "text", True, "Support offering (from the catalogue).", "Logistics support"),
+        Column("indicator", "text", True, "The weak indicator it addresses.", "logistics"),
+        Column("reason", "text", True, "Why it was proposed.", "Logistics 2.0 of 5 (average 3.2)"),
+        Column("priority", "integer", True, "1 = first.", "1"),
+    ),
+)
+
+NEEDS_TEAM = Table(
+    name="needs_team",
+    description="Needs analysis: the service team of each key account, one row per function.",
+    unique_key=("customer_id", "function"),
+    columns=(
+        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        Column("function", "text", True, "sales, logistics, finance, marketing or service.", "sales"),
+        Column("member", "text", False, "Who serves it (empty: nobody in the team).", "J. Smith"),
+        Column("role", "text", False, "Their role.", "account manager"),
+    ),
+)
+
+ACCOUNT_PROFIT = Table(
+    name="account_profit",
+    description="Needs analysis: each key account from sales to contribution; cost_* columns per component.",
+    unique_key=("customer_id",),
+    columns=(
+        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        Column("name", "text", True, "Customer name.", "Alpha Building Supplies"),
+        Column("sales", "number", True, "Net sales of the period.", "250000"),
+        Column("gross_profit", "number", False, "Gross profit of the period.", "60000"),
+        Column(
+            "cost_to_serve", "number", False, "All cost components (empty: no cost-to-serve data).", "8000"
+        ),
+        Column("contribution", "number", False, "Gross profit minus cost to serve.", "52000"),
+    ),
+)
+
+OUTPUTS: dict[str, Table] = {
+    t.name: t
+    for t in (KEY_ACCOUNTS, CUSTOMER_TIERS, NEEDS_SCORECARD, NEEDS_SUPPORT, NEEDS_TEAM, ACCOUNT_PROFIT)
+}
 """Every stage output table, by name (the file stem in a run folder)."""

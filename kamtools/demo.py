@@ -39,9 +39,15 @@ DEMO_CLIENT: dict[str, Any] = {
         "fiscal_year_start_month": 4,
     },
     "periods": {"current": 2026, "previous": 2025},
+    # The cost per order, delivery, visit and return the generator charges in cost_amount, and
+    # a yearly account manager cost: the needs analysis splits cost to serve by component.
+    "needs": {
+        "cost_driver_rates": {"orders": 18.0, "deliveries": 62.0, "visits": 140.0, "returns": 45.0},
+        "account_manager_cost": 85000,
+    },
 }
-"""Client settings of the demo dealer, shaped like the ``client`` and ``periods`` sections of
-``client.yml``. Use :func:`demo_config` for a copy that is safe to modify."""
+"""Client settings of the demo dealer, shaped like the ``client``, ``periods`` and ``needs``
+sections of ``client.yml``. Use :func:`demo_config` for a copy that is safe to modify."""
 
 # --- Calendar -------------------------------------------------------------------------------
 # Three fiscal years of twelve months; month index 0 is April 2023 (start of FY2024).
@@ -216,9 +222,10 @@ def demo_config() -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"client": {...}, "periods": {...}}`` as in :data:`DEMO_CLIENT`: name, slug, currency
-        and fiscal year start month (April) of Northwind Building Supplies, current period 2026
-        and previous period 2025. A deep copy, so callers may change it freely.
+        ``{"client": {...}, "periods": {...}, "needs": {...}}`` as in :data:`DEMO_CLIENT`: name,
+        slug, currency and fiscal year start month (April) of Northwind Building Supplies,
+        current period 2026 and previous period 2025, and the needs analysis' cost rates. A
+        deep copy, so callers may change it freely.
     """
     return copy.deepcopy(DEMO_CLIENT)
 

@@ -303,6 +303,10 @@ def test_demo_config_is_a_fresh_copy():
             "fiscal_year_start_month": 4,
         },
         "periods": {"current": 2026, "previous": 2025},
+        "needs": {
+            "cost_driver_rates": {"orders": 18.0, "deliveries": 62.0, "visits": 140.0, "returns": 45.0},
+            "account_manager_cost": 85000,
+        },
     }
     config["client"]["name"] = "Changed"
     assert DEMO_CLIENT["client"]["name"] == "Northwind Building Supplies"

@@ -15,7 +15,14 @@ import pytest
 
 from kamtools import io
 from kamtools.cli import main
-from kamtools.contract import CUSTOMER_TIERS, KEY_ACCOUNTS
+from kamtools.contract import (
+    ACCOUNT_PROFIT,
+    CUSTOMER_TIERS,
+    KEY_ACCOUNTS,
+    NEEDS_SCORECARD,
+    NEEDS_SUPPORT,
+    NEEDS_TEAM,
+)
 from kamtools.paths import NOTEBOOKS_DIR
 from kamtools.report import CONTENT_SECURITY_POLICY, external_references
 from kamtools.runner import available_stages
@@ -171,3 +178,40 @@ def test_screening_runs_on_the_real_wholesaler_export(tmp_path):
     assert "No cost of goods was provided" in page
     assert "left out" in page  # margin criteria dropped, said in the weights table
     assert external_references(page) == []
+
+
+def test_needs_report_has_every_key_account_and_its_outputs(demo_pack):
+    import html
+
+    page = (demo_pack / "02_needs_analysis.html").read_text(encoding="utf-8")
+    key = io.read_stage_output(demo_pack, KEY_ACCOUNTS).query("tier == 'key'")
+    # One page per key account, none skipped; the heatmap comes before the account pages.
+    assert page.count('class="kam-account"') == len(key)
+    for name in key["name"]:
+        assert html.escape(name) in page
+    assert page.index("Where each key account is strong and weak") < page.index("Account by account")
+    assert page.index("Key findings") < page.index("What we looked at")
+    assert f"Your {len(key)} key accounts bought €" in page and "cost to serve" in page
+    for heading in ("Accounts the workshop has not scored yet", "Next steps", "Glossary", "Data quality"):
+        assert heading in page
+    assert page.count('src="data:image/svg+xml;base64') == len(key) + 1
+    scorecard = io.read_stage_output(demo_pack, NEEDS_SCORECARD)
+    assert len(scorecard) == len(key) * 13 and set(scorecard["customer_id"]) == set(key["customer_id"])
+    unscored = scorecard[(scorecard["family"] != "hard") & scorecard["score"].isna()]
+    for name in unscored["name"].unique():
+        assert page.count(html.escape(name)) >= 3  # heatmap label, missing list, account page
+    profit = io.read_stage_output(demo_pack, ACCOUNT_PROFIT)
+    assert len(profit) == len(key) and profit["contribution"].notna().all()
+    assert {
+        "cost_orders",
+        "cost_deliveries",
+        "cost_visits",
+        "cost_returns",
+        "cost_credit",
+        "cost_management",
+    } <= set(profit.columns)
+    support = io.read_stage_output(demo_pack, NEEDS_SUPPORT)
+    assert support["reason"].str.len().gt(20).all() and set(support["priority"]) <= {1, 2, 3}
+    team = io.read_stage_output(demo_pack, NEEDS_TEAM)
+    assert (team.loc[team["function"] == "sales", "member"] != "").all()
+    assert (demo_pack / "needs_scorecard.xlsx").exists() and (demo_pack / "account_profit.xlsx").exists()

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from kamtools import io
+from kamtools.contract import KEY_ACCOUNTS
 from kamtools.periods import period_bounds
 from kamtools.stages.needs import indicators, profit, reorder, support, team
 from kamtools.stages.needs.indicators import _require
@@ -195,10 +196,6 @@ def analyse_needs(
     )
 
 
-KEY_ACCOUNTS_OUTPUT = "key_accounts"
-"""The screening output the needs analysis starts from."""
-
-
 def load_key_accounts(output_dir: Path | None, workspace: Workspace) -> pd.DataFrame:
     """Screening's key accounts: from the run folder, or screened here when there is none.
 
@@ -206,18 +203,18 @@ def load_key_accounts(output_dir: Path | None, workspace: Workspace) -> pd.DataF
     folder; a notebook opened on its own in JupyterLab (workshop mode) screens the client
     itself, with the same settings, so the form offers the same accounts.
     """
-    if output_dir is not None and (Path(output_dir) / f"{KEY_ACCOUNTS_OUTPUT}.csv").exists():
-        return io.read_output_table(Path(output_dir) / f"{KEY_ACCOUNTS_OUTPUT}.csv")
+    if output_dir is not None and (Path(output_dir) / f"{KEY_ACCOUNTS.name}.csv").exists():
+        return io.read_stage_output(Path(output_dir), KEY_ACCOUNTS)
     from kamtools.stages.screening.narrative import screen_client
+    from kamtools.stages.screening.overrides import load_overrides
     from kamtools.stages.screening.settings import ScreeningSettings
-    from kamtools.workspace import load_overrides
 
     config = workspace.config
     result = screen_client(
         workspace.tables,
         start_month=config.fiscal_year_start_month,
         period=config.current_period,
-        settings=ScreeningSettings.from_mapping(config.screening),
+        settings=ScreeningSettings.from_mapping(config.section("screening")),
         overrides=load_overrides(workspace.root),
     )
     return result.key_accounts_output()
@@ -247,7 +244,7 @@ def analyse_client(
         receivables,
         as_of=end,
         customers=tables.get("customers"),
-        grace_days=ScreeningSettings.from_mapping(config.screening).grace_days,
+        grace_days=ScreeningSettings.from_mapping(config.section("screening")).grace_days,
         since=start,
     )
     history = parse_assessment_store(read_assessment_store(workspace.root))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -18,6 +18,9 @@ from kamtools.inputspec import spec_from_mapping
 from kamtools.stages.needs.settings import NeedsSettings, NeedsSettingsError
 from kamtools.stages.needs.store import STORE_FILE, check_assessment_store, read_assessment_store
 from kamtools.validation import Problem
+
+if TYPE_CHECKING:
+    from kamtools.workspace import Workspace
 
 CONFIG_FILE = "client.yml"
 
@@ -95,3 +98,14 @@ def needs_problems(
         check_assessment_store(history, known_customers=known, indicators=indicators) if len(history) else []
     )
     return problems + _input_indicator_problems(workspace_root, inputs, indicators)
+
+
+def validate_needs(workspace: Workspace) -> list[Problem]:
+    """The needs stage's checks of a loaded workspace (the registry's ``validate``)."""
+    config = workspace.config
+    return needs_problems(
+        workspace.root,
+        section=config.section("needs"),
+        inputs=config.inputs,
+        customers=workspace.tables.get("customers"),
+    )

@@ -110,7 +110,7 @@ def needs_heatmap(
                 _cell_text(table.iloc[row, column], units[indicator], currency),
                 ha="center",
                 va="center",
-                fontsize=8,
+                fontsize=9,
                 color="white" if dark else "#222222",
             )
     names = data.drop_duplicates("customer_id").set_index("customer_id")["name"]
@@ -118,12 +118,14 @@ def needs_heatmap(
         range(len(ids)),
         [f"{i}. {shorten(str(names[c]), label_width, placeholder='…')}" for i, c in enumerate(ids, 1)],
     )
-    ax.set_xticks(range(len(indicators)), [indicator_label(i).split(" (")[0] for i in indicators], fontsize=9)
+    ax.set_xticks(
+        range(len(indicators)), [indicator_label(i).split(" (")[0] for i in indicators], fontsize=10
+    )
     ax.xaxis.tick_top()
     for label in ax.get_xticklabels():
         label.set(rotation=35, ha="left", rotation_mode="anchor")
     ax.tick_params(axis="both", length=0)
-    ax.tick_params(axis="y", labelsize=9)
+    ax.tick_params(axis="y", labelsize=10)
     ax.grid(False)
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -302,7 +304,7 @@ def radar_svg_parts(
         ring_points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(ring, a) for a in angles))
         parts.append(f'<polygon points="{ring_points}" fill="none" stroke="#d9d9d9" stroke-width="1"/>')
         x, y = point(ring, np.pi / 2)
-        parts.append(_svg_text(x + 3, y + 3, str(ring), size=9, anchor="start", fill=OTHER_COLOUR))
+        parts.append(_svg_text(x + 3, y + 3, str(ring), size=11, anchor="start", fill=OTHER_COLOUR))
     for angle, indicator in zip(angles, rows["indicator"], strict=True):
         x, y = point(5, angle)
         parts.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="#d9d9d9"/>')
@@ -310,8 +312,8 @@ def radar_svg_parts(
         anchor = "middle" if abs(np.cos(angle)) < 0.2 else ("start" if np.cos(angle) > 0 else "end")
         lines = wrap(indicator_label(indicator).split(" (")[0], 14)
         for k, line in enumerate(lines):
-            offset = (k - (len(lines) - 1) / 2) * 12 + 4
-            parts.append(_svg_text(lx, ly + offset, line, size=11, anchor=anchor, fill="#333333"))
+            offset = (k - (len(lines) - 1) / 2) * 14 + 4
+            parts.append(_svg_text(lx, ly + offset, line, size=13, anchor=anchor, fill="#333333"))
     average = " ".join(
         f"{x:.1f},{y:.1f}"
         for x, y in (
@@ -359,7 +361,7 @@ def waterfall_svg_parts(
             )
         ]
     steps = waterfall_steps(row.to_dict())
-    axis_width, label_height = 62.0, 34.0
+    axis_width, label_height = 70.0, 40.0
     plot_left, plot_width, plot_height = left + axis_width, width - axis_width, height - label_height - 18
     low = min(0.0, float(steps[["start", "end"]].to_numpy().min()))
     high = float(steps[["start", "end"]].to_numpy().max())
@@ -370,7 +372,7 @@ def waterfall_svg_parts(
     def y(value: float) -> float:
         return plot_top + plot_height * (ceiling - value) / (ceiling - floor)
 
-    parts = [_svg_text(left, top + 8, f"Amount ({currency})", size=10, anchor="start", fill="#555555")]
+    parts = [_svg_text(left, top + 8, f"Amount ({currency})", size=12, anchor="start", fill="#555555")]
     for tick in np.arange(floor, ceiling + step / 2, step):
         parts.append(
             f'<line x1="{plot_left:.1f}" y1="{y(tick):.1f}" x2="{plot_left + plot_width:.1f}"'
@@ -381,7 +383,7 @@ def waterfall_svg_parts(
                 plot_left - 6,
                 y(tick) + 4,
                 money_text(tick, currency).replace("-", MINUS),
-                size=10,
+                size=12,
                 anchor="end",
                 fill="#555555",
             )
@@ -404,13 +406,13 @@ def waterfall_svg_parts(
             f' height="{bar_height:.1f}" fill="{colour}"/>'
         )
         label = money_text(record["value"], currency).replace("-", MINUS)
-        parts.append(_svg_text(x + slot * 0.35, y(upper) - 4, label, size=10, fill="#222222"))
+        parts.append(_svg_text(x + slot * 0.35, y(upper) - 5, label, size=12, fill="#222222"))
         for k, line in enumerate(
             wrap(SHORT_STEP_LABELS.get(record["step"], record["step"]), 10, break_long_words=False)[:2]
         ):
             parts.append(
                 _svg_text(
-                    x + slot * 0.35, plot_top + plot_height + 14 + 12 * k, line, size=10, fill="#333333"
+                    x + slot * 0.35, plot_top + plot_height + 16 + 14 * k, line, size=12, fill="#333333"
                 )
             )
     return parts
@@ -442,12 +444,12 @@ def account_charts_svg(
     radar = radar_svg_parts(scorecard, customer_id=customer_id, centre=(200, 172), radius=112)
     legend = [
         f'<line x1="70" y1="318" x2="95" y2="318" stroke="{ACCOUNT_COLOUR}" stroke-width="2"/>',
-        _svg_text(100, 322, "This account", size=11, anchor="start"),
+        _svg_text(100, 323, "This account", size=13, anchor="start"),
         f'<line x1="200" y1="318" x2="225" y2="318" stroke="{OTHER_COLOUR}"'
         ' stroke-width="1.5" stroke-dasharray="5,3"/>',
-        _svg_text(230, 322, "Key-account average", size=11, anchor="start"),
+        _svg_text(230, 323, "Key-account average", size=13, anchor="start"),
     ]
-    waterfall = waterfall_svg_parts(profit_row, currency=currency, origin=(410, 10), size=(585, 310))
+    waterfall = waterfall_svg_parts(profit_row, currency=currency, origin=(430, 10), size=(565, 310))
     body = "".join([*radar, *legend, *waterfall])
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}"'

@@ -108,7 +108,7 @@ def _status(since: float, gap: float, ratio: float, overdue: bool, order_days: i
         return (
             f"last order {since:.0f} days ago; {order_days} order days in the last year, too few for a rhythm"
         )
-    rhythm = f"usually orders every {gap:.0f} days"
+    rhythm = f"it usually orders every {gap:.0f} days"
     if overdue:
-        return f"overdue: last order {since:.0f} days ago, {ratio:.1f} times its rhythm ({rhythm})"
-    return f"on rhythm: last order {since:.0f} days ago ({rhythm})"
+        return f"overdue: last order {since:.0f} days ago; {rhythm}"
+    return f"on rhythm: last order {since:.0f} days ago; {rhythm}"
