@@ -255,16 +255,6 @@ def profit_waterfall(
 # which keeps the stage within its time budget. The shapes match needs_radar and profit_waterfall.
 
 SVG_FONT = "font-family:Helvetica,Arial,sans-serif"
-SHORT_STEP_LABELS = {
-    "Cost of goods": "Cost of goods",
-    "Order handling": "Orders",
-    "Deliveries": "Deliveries",
-    "Sales visits": "Visits",
-    "Returns": "Returns",
-    "Handling (not broken down)": "Handling",
-    "Credit cost": "Credit",
-    "Account management": "Account manager",
-}
 
 
 def _xml(text: object) -> str:
@@ -347,74 +337,56 @@ def radar_svg_parts(
 def waterfall_svg_parts(
     row: pd.Series, *, currency: str, origin: tuple[float, float], size: tuple[float, float]
 ) -> list[str]:
-    """SVG elements of one account's profit waterfall (see :func:`profit_waterfall`)."""
+    """SVG elements of one account's profit waterfall, one bar per row (see :func:`profit_waterfall`).
+
+    Bars run left to right, one step per row, so that every step keeps its label and its
+    amount however many cost components there are.
+    """
     left, top = origin
     width, height = size
     if pd.isna(row.get("gross_profit")):
-        return [
-            _svg_text(
-                left + width / 2,
-                top + height / 2,
-                "No cost of goods: contribution not computed",
-                size=12,
-                fill=OTHER_COLOUR,
-            )
-        ]
+        message = "No cost of goods: contribution not computed"
+        return [_svg_text(left + width / 2, top + height / 2, message, size=13, fill=OTHER_COLOUR)]
     steps = waterfall_steps(row.to_dict())
-    axis_width, label_height = 70.0, 40.0
-    plot_left, plot_width, plot_height = left + axis_width, width - axis_width, height - label_height - 18
+    label_width, value_width, axis_height = 118.0, 74.0, 34.0
+    plot_left, plot_width = left + label_width, width - label_width - value_width
     low = min(0.0, float(steps[["start", "end"]].to_numpy().min()))
     high = float(steps[["start", "end"]].to_numpy().max())
-    step = _nice_step(high - low)
-    floor, ceiling = np.floor(low / step) * step, np.ceil(high * 1.12 / step) * step
-    plot_top = top + 18
+    step = _nice_step(high - low, ticks=3)
+    floor, ceiling = np.floor(low / step) * step, np.ceil(high / step) * step
+    row_height = (height - axis_height) / len(steps)
 
-    def y(value: float) -> float:
-        return plot_top + plot_height * (ceiling - value) / (ceiling - floor)
+    def x(value: float) -> float:
+        return plot_left + plot_width * (value - floor) / (ceiling - floor)
 
-    parts = [_svg_text(left, top + 8, f"Amount ({currency})", size=12, anchor="start", fill="#555555")]
+    parts = []
+    axis_y = top + len(steps) * row_height
     for tick in np.arange(floor, ceiling + step / 2, step):
         parts.append(
-            f'<line x1="{plot_left:.1f}" y1="{y(tick):.1f}" x2="{plot_left + plot_width:.1f}"'
-            f' y2="{y(tick):.1f}" stroke="#e6e6e6"/>'
+            f'<line x1="{x(tick):.1f}" y1="{top:.1f}" x2="{x(tick):.1f}" y2="{axis_y:.1f}" stroke="#e6e6e6"/>'
         )
-        parts.append(
-            _svg_text(
-                plot_left - 6,
-                y(tick) + 4,
-                money_text(tick, currency).replace("-", MINUS),
-                size=12,
-                anchor="end",
-                fill="#555555",
-            )
-        )
+        tick_text = money_text(tick, currency).replace("-", MINUS)
+        parts.append(_svg_text(x(tick), axis_y + 15, tick_text, size=12, fill="#555555"))
     parts.append(
-        f'<line x1="{plot_left:.1f}" y1="{y(0):.1f}" x2="{plot_left + plot_width:.1f}"'
-        f' y2="{y(0):.1f}" stroke="#555555"/>'
+        _svg_text(plot_left + plot_width / 2, axis_y + 31, f"Amount ({currency})", size=12, fill="#555555")
     )
-    slot = plot_width / len(steps)
+    parts.append(f'<line x1="{x(0):.1f}" y1="{top:.1f}" x2="{x(0):.1f}" y2="{axis_y:.1f}" stroke="#555555"/>')
     for i, record in enumerate(steps.to_dict("records")):
         if record["kind"] == "cost" or (record["step"] == "Contribution" and record["value"] < 0):
             colour = COST_COLOUR
         else:
             colour = GAIN_COLOUR if record["step"] == "Contribution" else ACCOUNT_COLOUR
-        x = plot_left + i * slot + slot * 0.15
-        upper, lower = max(record["start"], record["end"]), min(record["start"], record["end"])
-        bar_height = max(y(lower) - y(upper), 1.0)
+        y = top + i * row_height
+        lower, upper = min(record["start"], record["end"]), max(record["start"], record["end"])
+        bar_width = max(x(upper) - x(lower), 1.5)
         parts.append(
-            f'<rect x="{x:.1f}" y="{y(upper):.1f}" width="{slot * 0.7:.1f}"'
-            f' height="{bar_height:.1f}" fill="{colour}"/>'
+            f'<rect x="{x(lower):.1f}" y="{y + row_height * 0.18:.1f}" width="{bar_width:.1f}"'
+            f' height="{row_height * 0.64:.1f}" fill="{colour}"/>'
         )
-        label = money_text(record["value"], currency).replace("-", MINUS)
-        parts.append(_svg_text(x + slot * 0.35, y(upper) - 5, label, size=12, fill="#222222"))
-        for k, line in enumerate(
-            wrap(SHORT_STEP_LABELS.get(record["step"], record["step"]), 10, break_long_words=False)[:2]
-        ):
-            parts.append(
-                _svg_text(
-                    x + slot * 0.35, plot_top + plot_height + 16 + 14 * k, line, size=12, fill="#333333"
-                )
-            )
+        middle = y + row_height / 2 + 4
+        parts.append(_svg_text(plot_left - 8, middle, record["step"], size=12, anchor="end", fill="#333333"))
+        amount = money_text(record["value"], currency).replace("-", MINUS)
+        parts.append(_svg_text(x(upper) + 5, middle, amount, size=12, anchor="start", fill="#222222"))
     return parts
 
 
@@ -437,11 +409,11 @@ def account_charts_svg(
     Returns
     -------
     str
-        A self-contained SVG document (no scripts, no external references), 1000 × 330 units;
+        A self-contained SVG document (no scripts, no external references), 900 × 330 units;
         every text is escaped.
     """
-    width, height = 1000, 330
-    radar = radar_svg_parts(scorecard, customer_id=customer_id, centre=(200, 172), radius=112)
+    width, height = 900, 330
+    radar = radar_svg_parts(scorecard, customer_id=customer_id, centre=(190, 160), radius=100)
     legend = [
         f'<line x1="70" y1="318" x2="95" y2="318" stroke="{ACCOUNT_COLOUR}" stroke-width="2"/>',
         _svg_text(100, 323, "This account", size=13, anchor="start"),
@@ -449,7 +421,7 @@ def account_charts_svg(
         ' stroke-width="1.5" stroke-dasharray="5,3"/>',
         _svg_text(230, 323, "Key-account average", size=13, anchor="start"),
     ]
-    waterfall = waterfall_svg_parts(profit_row, currency=currency, origin=(430, 10), size=(565, 310))
+    waterfall = waterfall_svg_parts(profit_row, currency=currency, origin=(400, 14), size=(495, 306))
     body = "".join([*radar, *legend, *waterfall])
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}"'
