@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -70,6 +71,46 @@ class NeedsAnalysis:
     start: pd.Timestamp
     as_of: pd.Timestamp
     available: Mapping[str, bool]
+
+    @cached_property
+    def pages(self) -> dict[str, AccountPage]:
+        """Everything about each account, by customer id, split once for the account pages."""
+
+        def split(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+            return {str(k): g for k, g in frame.groupby("customer_id", sort=False)}
+
+        cards, supports, teams = split(self.scorecard), split(self.support), split(self.team)
+        profit = self.profit.set_index("customer_id")
+        reorder = self.reorder.set_index("customer_id")
+        missing = self.missing.set_index("customer_id")
+        empty_support, empty_team = self.support.iloc[:0], self.team.iloc[:0]
+        return {
+            cid: AccountPage(
+                account=record,
+                scorecard=cards[cid],
+                profit=profit.loc[cid],
+                reorder=reorder.loc[cid].to_dict(),
+                support=supports.get(cid, empty_support),
+                team=teams.get(cid, empty_team),
+                missing=missing.loc[cid].to_dict() if cid in missing.index else None,
+            )
+            for cid, record in zip(
+                self.accounts["customer_id"], self.accounts.to_dict("records"), strict=True
+            )
+        }
+
+
+@dataclass(frozen=True)
+class AccountPage:
+    """One key account's rows of every result, for its page of the report."""
+
+    account: Mapping[str, object]
+    scorecard: pd.DataFrame
+    profit: pd.Series
+    reorder: Mapping[str, object]
+    support: pd.DataFrame
+    team: pd.DataFrame
+    missing: Mapping[str, object] | None
 
 
 def _present(frame: pd.DataFrame | None) -> bool:

@@ -258,10 +258,8 @@ def missing_table(analysis: NeedsAnalysis) -> pd.DataFrame:
 
 def account_heading(analysis: NeedsAnalysis, customer_id: str) -> str:
     """The so-what title of one account's section: priority, name and its message."""
-    account = analysis.accounts.set_index("customer_id").loc[customer_id]
-    p = analysis.profit.set_index("customer_id").loc[customer_id]
-    r = analysis.reorder.set_index("customer_id").loc[customer_id]
-    first = analysis.support[analysis.support["customer_id"] == customer_id]
+    page = analysis.pages[customer_id]
+    account, p, r, first = page.account, page.profit, page.reorder, page.support
     c = analysis.currency
     if bool(p["negative_contribution"]):
         message = f"costs {_money(-p['contribution'], c)} more to serve than it earns"
@@ -278,14 +276,13 @@ def account_heading(analysis: NeedsAnalysis, customer_id: str) -> str:
 
 def account_facts(analysis: NeedsAnalysis, customer_id: str) -> list[str]:
     """Plain sentences on one account: order rhythm, what data is missing, disagreements."""
-    r = analysis.reorder.set_index("customer_id").loc[customer_id]
-    p = analysis.profit.set_index("customer_id").loc[customer_id]
+    page = analysis.pages[customer_id]
+    r, p = page.reorder, page.profit
     facts = [f"Orders: {r['status']}."]
     if p["cost_note"]:
         facts.append(f"{str(p['cost_note']).capitalize()}.")
-    missing = analysis.missing.set_index("customer_id")
-    if customer_id in missing.index:
-        row = missing.loc[customer_id]
+    row = page.missing
+    if row is not None:
         facts.append(
             "Not yet scored in a workshop."
             if row["assessed"] == 0
@@ -293,9 +290,7 @@ def account_facts(analysis: NeedsAnalysis, customer_id: str) -> list[str]:
             + ", ".join(indicator_label(i).lower() for i in row["indicators"].split(", "))
             + "."
         )
-    card = analysis.scorecard[
-        (analysis.scorecard["customer_id"] == customer_id) & analysis.scorecard["disagree"]
-    ]
+    card = page.scorecard[page.scorecard["disagree"]]
     for record in card.to_dict("records"):
         facts.append(
             f"The assessors disagree on {indicator_label(record['indicator']).lower()}"
@@ -307,12 +302,11 @@ def account_facts(analysis: NeedsAnalysis, customer_id: str) -> list[str]:
 
 def account_scorecard_table(analysis: NeedsAnalysis, customer_id: str) -> pd.DataFrame:
     """One account's scorecard as the reader sees it: values in their units, as text."""
-    rows = analysis.scorecard[analysis.scorecard["customer_id"] == customer_id]
+    rows = analysis.pages[customer_id].scorecard
     c = analysis.currency
     return pd.DataFrame(
         {
             "indicator": [indicator_label(i) for i in rows["indicator"]],
-            "family": rows["family"].to_numpy(),
             "score": [_unit_text(v, u, c) for v, u in zip(rows["score"], rows["unit"], strict=True)],
             "key-account average": [
                 _unit_text(v, u, c) for v, u in zip(rows["portfolio_average"], rows["unit"], strict=True)
@@ -331,7 +325,7 @@ def account_scorecard_table(analysis: NeedsAnalysis, customer_id: str) -> pd.Dat
 
 def account_support_table(analysis: NeedsAnalysis, customer_id: str) -> pd.DataFrame:
     """One account's proposed support, first things first, each with why."""
-    rows = analysis.support[analysis.support["customer_id"] == customer_id]
+    rows = analysis.pages[customer_id].support
     return pd.DataFrame(
         {
             "priority": rows["priority"].to_numpy(),
@@ -342,16 +336,19 @@ def account_support_table(analysis: NeedsAnalysis, customer_id: str) -> pd.DataF
     )
 
 
-def account_team_table(analysis: NeedsAnalysis, customer_id: str) -> pd.DataFrame:
-    """One account's service team by function."""
-    rows = analysis.team[analysis.team["customer_id"] == customer_id]
-    return pd.DataFrame(
-        {
-            "function": rows["function"].str.capitalize().to_numpy(),
-            "who": rows["member"].replace("", "nobody yet").to_numpy(),
-            "role": rows["role"].to_numpy(),
-            "status": rows["status"].to_numpy(),
-        }
+def account_team_line(analysis: NeedsAnalysis, customer_id: str) -> str:
+    """One account's service team by function, in one sentence (who serves it, who could)."""
+    parts = []
+    for record in analysis.pages[customer_id].team.to_dict("records"):
+        function = str(record["function"]).capitalize()
+        if not record["member"]:
+            parts.append(f"{function}: nobody in the team yet")
+        elif record["status"] == "proposed":
+            parts.append(f"{function}: {record['member']} ({record['role']}), proposed")
+        else:
+            parts.append(f"{function}: {record['member']} ({record['role']})")
+    return (
+        "Service team. " + "; ".join(parts) + "." if parts else "Service team: the team table names nobody."
     )
 
 
