@@ -73,6 +73,7 @@ plots.show_svg(plots.figure_svg(fig), caption="Key accounts by indicator, weakes
 # orders, deliveries, visits and returns, the credit it takes and its account manager's time.
 
 # %%
+display(HTML(tables.notes_html(narrative.input_notes(result))))
 display(tables.format_table(narrative.profit_table(result), currency=money, money=["sales", "gross profit", "cost to serve", "contribution"], percent=["contribution (% of sales)"], caption="Key accounts by contribution"))
 
 # %% [markdown]

@@ -112,6 +112,10 @@ def test_missing_inputs_are_said_plainly():
     assert "No cost" not in narrative.account_heading(result, "A")
     assert "€1k sales, contribution not computed" in narrative.account_heading(result, "A")
     assert len(result.missing) == 3
+    notes = narrative.input_notes(result)
+    assert "No cost-to-serve data was provided: contribution is not computed." in notes
+    assert any(n.startswith("No receivables were provided") for n in notes)
+    assert not any(n.startswith("No team table") for n in notes)
     facts = narrative.account_facts(analyse(), "G")
     assert "No cost-to-serve data for this account: contribution not computed." in facts
     assert "Not yet scored in a workshop." in facts
@@ -133,8 +137,8 @@ def test_account_page_tables_and_disagreement():
     support = narrative.account_support_table(result, "A")
     assert support["support"].tolist()[0] == "Logistics support"
     assert narrative.account_team_line(result, "A") == (
-        "Service team. Sales: Ann (account manager); Logistics: Dora (logistics coordinator), proposed;"
-        " Marketing: nobody in the team yet."
+        "Service team: Ann for sales (account manager); Dora for logistics (logistics coordinator,"
+        " proposed); nobody yet for marketing."
     )
 
 

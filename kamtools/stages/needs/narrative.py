@@ -340,15 +340,15 @@ def account_team_line(analysis: NeedsAnalysis, customer_id: str) -> str:
     """One account's service team by function, in one sentence (who serves it, who could)."""
     parts = []
     for record in analysis.pages[customer_id].team.to_dict("records"):
-        function = str(record["function"]).capitalize()
+        function = str(record["function"])
         if not record["member"]:
-            parts.append(f"{function}: nobody in the team yet")
+            parts.append(f"nobody yet for {function}")
         elif record["status"] == "proposed":
-            parts.append(f"{function}: {record['member']} ({record['role']}), proposed")
+            parts.append(f"{record['member']} for {function} ({record['role']}, proposed)")
         else:
-            parts.append(f"{function}: {record['member']} ({record['role']})")
+            parts.append(f"{record['member']} for {function} ({record['role']})")
     return (
-        "Service team. " + "; ".join(parts) + "." if parts else "Service team: the team table names nobody."
+        "Service team: " + "; ".join(parts) + "." if parts else "Service team: the team table names nobody."
     )
 
 
@@ -451,3 +451,32 @@ def outputs(analysis: NeedsAnalysis) -> dict[str, pd.DataFrame]:
         "needs_team": team[["customer_id", "function", "member", "role", "name", "status"]],
         "account_profit": profit,
     }  # fmt: skip
+
+
+def input_notes(analysis: NeedsAnalysis) -> list[str]:
+    """What the analysis had to do without, said plainly (empty when every input was there)."""
+    available, s = analysis.available, analysis.settings
+    notes = []
+    if not available.get("cost_to_serve"):
+        notes.append("No cost-to-serve data was provided: contribution is not computed.")
+    elif not s.cost_driver_rates:
+        notes.append(
+            "No cost per order, delivery, visit or return is set (needs: cost_driver_rates in client.yml):"
+            " cost to serve is shown as one total, not by component."
+        )
+    if not available.get("receivables"):
+        notes.append("No receivables were provided: credit cost and the payment record are left out.")
+    if s.account_manager_cost is None:
+        notes.append(
+            "No account manager cost is set (needs: account_manager_cost in client.yml): management cost is"
+            " left out of cost to serve."
+        )
+    if not available.get("team"):
+        notes.append("No team table was provided: service teams and account manager loads cannot be shown.")
+    if not available.get("assessments"):
+        notes.append(
+            "No workshop assessments were provided: strengths and capabilities rest on the data alone."
+        )
+    if not available.get("cost_of_goods"):
+        notes.append("No cost of goods was provided: gross profit, margin and contribution are not computed.")
+    return notes
