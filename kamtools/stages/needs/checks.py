@@ -93,7 +93,9 @@ def needs_problems(
         history = read_assessment_store(workspace_root)
     except io.InputFileError as exc:
         return [Problem("assessments", STORE_FILE.name, None, exc.message)]
-    known = [] if customers is None else customers["customer_id"].astype("str").tolist()
+    # A customer master the intake could not read leaves nothing to check the ids against.
+    usable = customers is not None and "customer_id" in customers.columns
+    known = customers["customer_id"].astype("str").tolist() if usable else None
     problems = (
         check_assessment_store(history, known_customers=known, indicators=indicators) if len(history) else []
     )

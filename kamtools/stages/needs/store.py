@@ -144,7 +144,7 @@ def read_assessment_store(workspace: Path) -> pd.DataFrame:
 
 
 def check_assessment_store(
-    raw: pd.DataFrame, *, known_customers: Iterable[str], indicators: Iterable[str]
+    raw: pd.DataFrame, *, known_customers: Iterable[str] | None, indicators: Iterable[str]
 ) -> list[Problem]:
     """Everything wrong with the history file, each naming its rows and column.
 
@@ -152,8 +152,8 @@ def check_assessment_store(
     ----------
     raw : pandas.DataFrame
         :func:`read_assessment_store`'s text cells.
-    known_customers : iterable of str
-        The customer master's numbers.
+    known_customers : iterable of str or None
+        The customer master's numbers; None skips the check (no usable customer master).
     indicators : iterable of str
         The indicators the needs analysis knows (settings).
 
@@ -182,10 +182,11 @@ def check_assessment_store(
             values = tuple(text.loc[mask, column].unique()[:3])
             problems.append(Problem("assessments", file, column, message, tuple(rows[mask]), values))
 
-    known = set(map(str, known_customers))
     allowed = list(indicators)
     score = pd.to_numeric(text["score"].str.replace(",", ".", regex=False), errors="coerce")
-    flag(~text["customer_id"].isin(known), "customer_id", "customer not found in the customer master")
+    if known_customers is not None:
+        known = set(map(str, known_customers))
+        flag(~text["customer_id"].isin(known), "customer_id", "customer not found in the customer master")
     flag(~text["indicator"].isin(allowed), "indicator", f"must be one of {', '.join(allowed)}")
     flag(score.isna() | ~score.between(1, 5), "score", "must be a score from 1 to 5")
     flag(text["assessor"] == "", "assessor", "required: every score says who gave it")
