@@ -95,7 +95,7 @@ display(tables.table_or_note(narrative.missing_table(result), empty_note="Every 
 # %%
 for customer_id in result.accounts["customer_id"]:
     display(HTML(f'<h4 class="kam-account">{escape(narrative.account_heading(result, customer_id))}</h4>'))
-    display(HTML(tables.notes_html(narrative.account_facts(result, customer_id))))
+    display(HTML(tables.notes_html([" ".join(narrative.account_facts(result, customer_id))])))
     display(tables.format_table(narrative.account_scorecard_table(result, customer_id), currency=money, caption="Scorecard"))
     plots.show_svg(plots.account_charts_svg(result.pages[customer_id].scorecard, result.pages[customer_id].profit, customer_id=customer_id, currency=money), caption="Scores against the key-account average (left); profit from sales to contribution (right)")
     display(tables.table_or_note(narrative.account_support_table(result, customer_id), empty_note="No indicator is weak enough to call for support now.", currency=money, caption="Proposed support"))
