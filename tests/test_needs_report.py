@@ -137,8 +137,8 @@ def test_account_page_tables_and_disagreement():
     support = narrative.account_support_table(result, "A")
     assert support["support"].tolist()[0] == "Logistics support"
     assert narrative.account_team_line(result, "A") == (
-        "Service team: Ann for sales (account manager); Dora for logistics (logistics coordinator,"
-        " proposed); nobody yet for marketing."
+        "Service team: Ann (account manager) for sales; Dora (logistics coordinator, proposed) for"
+        " logistics; nobody yet for marketing."
     )
 
 

@@ -344,9 +344,15 @@ def account_team_line(analysis: NeedsAnalysis, customer_id: str) -> str:
         if not record["member"]:
             parts.append(f"nobody yet for {function}")
         elif record["status"] == "proposed":
-            parts.append(f"{record['member']} for {function} ({record['role']}, proposed)")
+            parts.append(f"{record['member']} ({record['role']}, proposed) for {function}")
         else:
-            parts.append(f"{record['member']} for {function} ({record['role']})")
+            people = [
+                f"{member} ({role})"
+                for member, role in zip(
+                    record["member"].split("; "), record["role"].split("; "), strict=False
+                )
+            ]
+            parts.append(f"{' and '.join(people)} for {function}")
     return (
         "Service team: " + "; ".join(parts) + "." if parts else "Service team: the team table names nobody."
     )

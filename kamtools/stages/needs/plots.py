@@ -409,19 +409,19 @@ def account_charts_svg(
     Returns
     -------
     str
-        A self-contained SVG document (no scripts, no external references), 900 × 330 units;
+        A self-contained SVG document (no scripts, no external references), 900 × 290 units;
         every text is escaped.
     """
-    width, height = 900, 330
-    radar = radar_svg_parts(scorecard, customer_id=customer_id, centre=(190, 160), radius=100)
+    width, height = 900, 290
+    radar = radar_svg_parts(scorecard, customer_id=customer_id, centre=(190, 140), radius=86)
     legend = [
-        f'<line x1="70" y1="318" x2="95" y2="318" stroke="{ACCOUNT_COLOUR}" stroke-width="2"/>',
-        _svg_text(100, 323, "This account", size=13, anchor="start"),
-        f'<line x1="200" y1="318" x2="225" y2="318" stroke="{OTHER_COLOUR}"'
+        f'<line x1="70" y1="279" x2="95" y2="279" stroke="{ACCOUNT_COLOUR}" stroke-width="2"/>',
+        _svg_text(100, 284, "This account", size=13, anchor="start"),
+        f'<line x1="200" y1="279" x2="225" y2="279" stroke="{OTHER_COLOUR}"'
         ' stroke-width="1.5" stroke-dasharray="5,3"/>',
-        _svg_text(230, 323, "Key-account average", size=13, anchor="start"),
+        _svg_text(230, 284, "Key-account average", size=13, anchor="start"),
     ]
-    waterfall = waterfall_svg_parts(profit_row, currency=currency, origin=(400, 14), size=(495, 306))
+    waterfall = waterfall_svg_parts(profit_row, currency=currency, origin=(400, 8), size=(495, 280))
     body = "".join([*radar, *legend, *waterfall])
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}"'
