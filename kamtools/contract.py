@@ -383,7 +383,7 @@ NEEDS_TEAM = Table(
 
 ACCOUNT_PROFIT = Table(
     name="account_profit",
-    description="Needs analysis: each key account from sales to contribution; cost_* columns per component.",
+    description="Needs analysis: each key account from sales to contribution; *_cost columns per component.",
     unique_key=("customer_id",),
     columns=(
         Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),

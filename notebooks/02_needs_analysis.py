@@ -138,7 +138,7 @@ display(form.widget())
 # %% tags=["remove-cell"]
 if output_dir:
     for name, frame in narrative.outputs(result).items():
-        io.write_stage_output(frame, Path(output_dir), contract.OUTPUTS[name])
+        io.write_stage_output(frame, Path(output_dir), contract.OUTPUTS[name], currency=money)
     io.write_stage_summary(Path(output_dir), "needs", narrative.summary(result))
 
 # %% tags=["remove-cell"]

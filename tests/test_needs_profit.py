@@ -60,9 +60,9 @@ def test_handling_cost_splits_the_given_total_over_the_rated_drivers():
     handling = profit.handling_costs(COST_TO_SERVE, period=2026, rates={"orders": 10.0, "deliveries": 20.0})
     # Drivers x rates = 20 + 40 = 60; the total given is 120, so each part doubles.
     assert handling.values.tolist() == [["A", 40.0, 80.0]]
-    assert list(handling.columns) == ["customer_id", "cost_orders", "cost_deliveries"]
+    assert list(handling.columns) == ["customer_id", "orders_cost", "deliveries_cost"]
     unrated = profit.handling_costs(COST_TO_SERVE, period=2026, rates={})
-    assert unrated.values.tolist() == [["A", 120.0]] and "cost_handling" in unrated
+    assert unrated.values.tolist() == [["A", 120.0]] and "handling_cost" in unrated
     no_total = profit.handling_costs(
         COST_TO_SERVE.drop(columns="cost_amount"), period=2026, rates={"orders": 10.0}
     )
@@ -86,10 +86,10 @@ def test_account_profit_waterfall_and_negative_contribution_flagged():
     assert np.isnan(b["contribution"]) and not bool(b["negative_contribution"])
     assert b["cost_note"] == "no cost-to-serve data for this account: contribution not computed"
     assert list(frame.columns[4:9]) == [
-        "cost_orders",
-        "cost_deliveries",
-        "cost_credit",
-        "cost_management",
+        "orders_cost",
+        "deliveries_cost",
+        "credit_cost",
+        "management_cost",
         "cost_to_serve",
     ]
     steps = profit.waterfall_steps(a.to_dict())

@@ -160,7 +160,7 @@ def test_outputs_follow_the_stage_contract():
     assert list(outputs["needs_team"].columns[:4]) == ["customer_id", "function", "member", "role"]
     profit = outputs["account_profit"]
     assert list(profit.columns[:4]) == ["customer_id", "name", "sales", "gross_profit"]
-    assert {"cost_orders", "cost_management", "cost_to_serve", "contribution"} <= set(profit.columns)
+    assert {"orders_cost", "management_cost", "cost_to_serve", "contribution"} <= set(profit.columns)
 
 
 def test_inputs_are_not_changed():

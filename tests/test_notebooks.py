@@ -203,12 +203,12 @@ def test_needs_report_has_every_key_account_and_its_outputs(demo_pack):
     profit = io.read_stage_output(demo_pack, ACCOUNT_PROFIT)
     assert len(profit) == len(key) and profit["contribution"].notna().all()
     assert {
-        "cost_orders",
-        "cost_deliveries",
-        "cost_visits",
-        "cost_returns",
-        "cost_credit",
-        "cost_management",
+        "orders_cost",
+        "deliveries_cost",
+        "visits_cost",
+        "returns_cost",
+        "credit_cost",
+        "management_cost",
     } <= set(profit.columns)
     support = io.read_stage_output(demo_pack, NEEDS_SUPPORT)
     assert support["reason"].str.len().gt(20).all() and set(support["priority"]) <= {1, 2, 3}

@@ -20,13 +20,13 @@ DRIVERS = ("orders", "deliveries", "visits", "returns")
 """Cost-to-serve drivers of the contract, in waterfall order."""
 
 COMPONENT_LABELS: Mapping[str, str] = {
-    "cost_orders": "Order handling",
-    "cost_deliveries": "Deliveries",
-    "cost_visits": "Sales visits",
-    "cost_returns": "Returns",
-    "cost_handling": "Handling (not broken down)",
-    "cost_credit": "Credit cost",
-    "cost_management": "Account management",
+    "orders_cost": "Order handling",
+    "deliveries_cost": "Deliveries",
+    "visits_cost": "Sales visits",
+    "returns_cost": "Returns",
+    "handling_cost": "Handling (not broken down)",
+    "credit_cost": "Credit cost",
+    "management_cost": "Account management",
 }
 """The reader's name of each cost component column."""
 
@@ -47,12 +47,12 @@ def handling_costs(
         Cost per unit of each driver. With a ``cost_amount`` the amount is split over the
         drivers in proportion to drivers × rates (it stays the total the client gave); without
         one, drivers × rates are the cost. Without rates a ``cost_amount`` is one component,
-        ``cost_handling``.
+        ``handling_cost``.
 
     Returns
     -------
     pandas.DataFrame
-        customer_id and ``cost_<driver>`` per rated driver (or ``cost_handling``); empty (just
+        customer_id and ``<driver>_cost`` per rated driver (or ``handling_cost``); empty (just
         customer_id) when there is no cost data for the period.
     """
     if cost_to_serve is None or len(cost_to_serve) == 0:
@@ -67,16 +67,16 @@ def handling_costs(
     )
     rated = [d for d in DRIVERS if d in rows and rates.get(d) is not None]
     if not rated:
-        out = pd.DataFrame({"customer_id": ids, "cost_handling": amount}).dropna(subset=["cost_handling"])
+        out = pd.DataFrame({"customer_id": ids, "handling_cost": amount}).dropna(subset=["handling_cost"])
         return out.groupby("customer_id", as_index=False).sum()
-    parts = pd.DataFrame({f"cost_{d}": rows[d].astype("float64").fillna(0.0) * rates[d] for d in rated})
+    parts = pd.DataFrame({f"{d}_cost": rows[d].astype("float64").fillna(0.0) * rates[d] for d in rated})
     estimate = parts.sum(axis=1)
     scale = (amount / estimate).where(amount.notna() & (estimate > 0))
     # A known total is kept: split in proportion; a total on no drivers stays unexplained.
     parts = parts.mul(scale.fillna(1.0), axis=0)
     leftover = amount.where((estimate <= 0) & (amount > 0))
     if leftover.notna().any():
-        parts["cost_handling"] = leftover.fillna(0.0)
+        parts["handling_cost"] = leftover.fillna(0.0)
     parts.insert(0, "customer_id", ids)
     return parts.groupby("customer_id", as_index=False).sum()
 
@@ -103,11 +103,11 @@ def credit_costs(
     Returns
     -------
     pandas.DataFrame
-        customer_id, cost_credit (customers with invoices in the period).
+        customer_id, credit_cost (customers with invoices in the period).
     """
     if receivables is None or len(receivables) == 0:
         return pd.DataFrame(
-            {"customer_id": pd.Series(dtype="str"), "cost_credit": pd.Series(dtype="float64")}
+            {"customer_id": pd.Series(dtype="str"), "credit_cost": pd.Series(dtype="float64")}
         )
     _require(receivables, ["customer_id", "amount"], "receivables")
     date_column = "invoice_date" if "invoice_date" in receivables else "due_date"
@@ -123,7 +123,7 @@ def credit_costs(
     inside = (issued >= start) & (issued <= end) & (amount > 0)
     cost = (amount * days / 365.0 * rate).where(inside)
     out = cost[inside].groupby(receivables.loc[inside, "customer_id"].astype("str")).sum()
-    return out.rename("cost_credit").rename_axis("customer_id").reset_index()
+    return out.rename("credit_cost").rename_axis("customer_id").reset_index()
 
 
 def management_costs(assignments: pd.DataFrame, *, account_manager_cost: float | None) -> pd.DataFrame:
@@ -141,10 +141,10 @@ def management_costs(assignments: pd.DataFrame, *, account_manager_cost: float |
     Returns
     -------
     pandas.DataFrame
-        customer_id, cost_management.
+        customer_id, management_cost.
     """
     empty = pd.DataFrame(
-        {"customer_id": pd.Series(dtype="str"), "cost_management": pd.Series(dtype="float64")}
+        {"customer_id": pd.Series(dtype="str"), "management_cost": pd.Series(dtype="float64")}
     )
     if account_manager_cost is None or assignments is None or len(assignments) == 0:
         return empty
@@ -155,7 +155,7 @@ def management_costs(assignments: pd.DataFrame, *, account_manager_cost: float |
     served = managers.groupby("member")["customer_id"].transform("nunique")
     share = account_manager_cost / served
     out = share.groupby(managers["customer_id"].astype("str")).sum()
-    return out.rename("cost_management").rename_axis("customer_id").reset_index()
+    return out.rename("management_cost").rename_axis("customer_id").reset_index()
 
 
 def account_profit(accounts: pd.DataFrame, *, components: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -166,7 +166,7 @@ def account_profit(accounts: pd.DataFrame, *, components: Sequence[pd.DataFrame]
     accounts : pandas.DataFrame
         ``customer_id``, ``name``, ``sales``, ``gross_profit`` (screening's key_accounts).
     components : sequence of pandas.DataFrame
-        Frames of ``customer_id`` and ``cost_*`` columns (:func:`handling_costs`,
+        Frames of ``customer_id`` and ``*_cost`` columns (:func:`handling_costs`,
         :func:`credit_costs`, :func:`management_costs`); an account missing from a frame that
         has rows costs 0 there.
 
@@ -174,7 +174,7 @@ def account_profit(accounts: pd.DataFrame, *, components: Sequence[pd.DataFrame]
     -------
     pandas.DataFrame
         One row per account in the given order: customer_id, name, sales, gross_profit, the
-        ``cost_*`` columns, cost_to_serve, contribution (gross profit minus cost to serve),
+        ``*_cost`` columns, cost_to_serve, contribution (gross profit minus cost to serve),
         margin, cost_to_serve_share and contribution_margin (shares of sales),
         negative_contribution, and cost_note. Without handling costs (no cost_to_serve data,
         or none for this account) cost_to_serve and contribution are NaN and cost_note says
@@ -187,13 +187,13 @@ def account_profit(accounts: pd.DataFrame, *, components: Sequence[pd.DataFrame]
     handling_known = pd.Series(False, index=out.index)
     cost_columns: list[str] = []
     for frame in components:
-        columns = [c for c in frame.columns if c.startswith("cost_")]
+        columns = [c for c in frame.columns if c.endswith("_cost")]
         if frame.empty or not columns:
             continue
         given = frame.assign(customer_id=frame["customer_id"].astype("str")).set_index("customer_id")
         for column in columns:
             values = given[column].reindex(out["customer_id"]).to_numpy()
-            if column in {"cost_handling", *(f"cost_{d}" for d in DRIVERS)}:
+            if column in {"handling_cost", *(f"{d}_cost" for d in DRIVERS)}:
                 handling_known |= pd.Series(~np.isnan(values), index=out.index)
             out[column] = np.nan_to_num(values, nan=0.0) + out.get(column, 0.0)
             if column not in cost_columns:
@@ -210,7 +210,7 @@ def account_profit(accounts: pd.DataFrame, *, components: Sequence[pd.DataFrame]
     out["contribution_margin"] = out["contribution"] / sales
     out["negative_contribution"] = out["contribution"] < 0
     has_table = any(
-        not f.empty and any(c in f for c in ("cost_handling", *(f"cost_{d}" for d in DRIVERS)))
+        not f.empty and any(c in f for c in ("handling_cost", *(f"{d}_cost" for d in DRIVERS)))
         for f in components
     )
     out["cost_note"] = np.where(
@@ -231,7 +231,7 @@ def waterfall_steps(
     Parameters
     ----------
     row : mapping
-        One row of :func:`account_profit` (sales, gross_profit, ``cost_*``, contribution).
+        One row of :func:`account_profit` (sales, gross_profit, ``*_cost``, contribution).
     labels : mapping of str to str
         The name of each cost column.
 
