@@ -39,9 +39,8 @@ from typing import Any
 import nbformat
 
 from kamtools import __version__, io, report
-from kamtools.contract import OUTPUTS
 from kamtools.paths import DEFAULT_REPORTS_DIR, NOTEBOOKS_DIR
-from kamtools.stages import Stage, stages
+from kamtools.stages import Stage, output_table, stages
 from kamtools.validation import Problem
 from kamtools.workspace import INTAKE_CACHE_DIR, Workspace, save_intake_cache
 
@@ -583,7 +582,7 @@ def _unreadable_inputs(stage: Stage, work_dir: Path, notify: Callable[[str], Non
     """A failed result when an output ``stage`` reads is missing or breaks its contract, else None."""
     for name in stage.reads:
         try:
-            io.read_stage_output(work_dir, OUTPUTS[name])
+            io.read_stage_output(work_dir, output_table(name))
         except io.StageOutputError as exc:
             notify(f"      {stage.title}: not started: {exc}")
             return StageResult(
@@ -600,7 +599,7 @@ def _missing_outputs(stage: Stage, work_dir: Path) -> list[str]:
     wrong = []
     for name in stage.writes:
         try:
-            io.read_stage_output(work_dir, OUTPUTS[name])
+            io.read_stage_output(work_dir, output_table(name))
         except io.StageOutputError as exc:
             wrong.append(str(exc))
     return wrong

@@ -14,18 +14,26 @@ A stage declares
   raises ``ValueError`` on a bad setting) read from the ``client.yml`` section ``config_section``;
 * ``validate(workspace) -> list[Problem]``: the stage's own checks, run by ``kam validate`` and
   before any notebook of ``kam run`` starts;
-* the output tables it ``writes`` and ``reads`` (names of :data:`kamtools.contract.OUTPUTS`).
+* the output tables it ``writes`` and ``reads`` (names of :data:`kamtools.contract.OUTPUTS`,
+  or of the ``output_tables`` a plug-in stage declares itself).
+
+A plug-in stage outside the package joins with :func:`load_stage_module` (its module defines
+``STAGE``); the notebook kernels of a run then know it too.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import pkgutil
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kamtools.contract import OUTPUTS, Table
 from kamtools.paths import NOTEBOOKS_DIR
 
 if TYPE_CHECKING:
@@ -34,14 +42,22 @@ if TYPE_CHECKING:
     from kamtools.workspace import Workspace
 
 __all__ = [
+    "STAGE_MODULES_VARIABLE",
     "Stage",
     "StageRegistryError",
     "config_sections",
     "get_stage",
+    "load_stage_module",
+    "output_table",
     "register_stage",
     "stages",
     "unregister_stage",
 ]
+
+STAGE_MODULES_VARIABLE = "KAMTOOLS_STAGE_MODULES"
+"""Environment variable listing plug-in stage modules (a JSON list of ``[folder, module]``):
+:func:`load_stage_module` sets it so that the notebook kernels a run starts know the same
+stages."""
 
 CORE_SECTIONS = ("client", "periods", "inputs")
 """The ``client.yml`` sections every client has; stage sections come from the registry."""
@@ -65,6 +81,9 @@ class Stage:
     validate: Callable[[Workspace], list[Problem]] | None = None
     writes: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
+    output_tables: tuple[Table, ...] = ()
+    """Contracts of outputs declared in the stage's own folder (a plug-in); built-in stages
+    declare theirs in :data:`kamtools.contract.OUTPUTS`."""
 
     @property
     def basename(self) -> str:
@@ -116,6 +135,31 @@ def _discover() -> None:
         if isinstance(stage, Stage) and stage.key not in _REGISTERED:
             _check(stage)
             _REGISTERED[stage.key] = stage
+    for folder, name in _plugin_modules():
+        stage = _import_stage(name, folder)
+        if stage.key not in _REGISTERED:
+            _check(stage)
+            _REGISTERED[stage.key] = stage
+
+
+def _plugin_modules() -> list[tuple[str, str]]:
+    return [tuple(entry) for entry in json.loads(os.environ.get(STAGE_MODULES_VARIABLE) or "[]")]
+
+
+def _set_plugin_modules(entries: list[tuple[str, str]]) -> None:
+    if entries:
+        os.environ[STAGE_MODULES_VARIABLE] = json.dumps(entries)
+    else:
+        os.environ.pop(STAGE_MODULES_VARIABLE, None)
+
+
+def _import_stage(name: str, folder: str) -> Stage:
+    if folder and folder not in sys.path:
+        sys.path.insert(0, folder)
+    stage = getattr(importlib.import_module(name), "STAGE", None)
+    if not isinstance(stage, Stage):
+        raise StageRegistryError(f"module {name!r} defines no STAGE = Stage(...)")
+    return stage
 
 
 def _check(stage: Stage) -> None:
@@ -150,10 +194,37 @@ def register_stage(stage: Stage, *, replace: bool = False) -> Stage:
     return stage
 
 
+def load_stage_module(name: str, *, folder: Path | None = None) -> Stage:
+    """Register the ``STAGE`` of a plug-in module (in ``folder``, else on ``sys.path``).
+
+    Unlike :func:`register_stage`, the stage is also known to the notebook kernels that a
+    run starts from this process (through :data:`STAGE_MODULES_VARIABLE`), so its notebook
+    can open the client with its own ``client.yml`` section.
+    """
+    stage = register_stage(_import_stage(name, str(folder or "")))
+    _set_plugin_modules([*_plugin_modules(), (str(folder or ""), name)])
+    return stage
+
+
 def unregister_stage(key: str) -> None:
-    """Remove a stage added with :func:`register_stage` (tests clean up with it)."""
+    """Remove a stage added with :func:`register_stage` or :func:`load_stage_module`."""
     _discover()
-    _REGISTERED.pop(key, None)
+    stage = _REGISTERED.pop(key, None)
+    if stage is None:
+        return
+    module = getattr(stage.settings_class, "__module__", None) or getattr(stage.validate, "__module__", "")
+    _set_plugin_modules([(folder, name) for folder, name in _plugin_modules() if name != module])
+
+
+def output_table(name: str) -> Table:
+    """The contract of the stage output ``name``: :data:`kamtools.contract.OUTPUTS`, else a stage's own."""
+    if name in OUTPUTS:
+        return OUTPUTS[name]
+    for stage in stages():
+        for table in stage.output_tables:
+            if table.name == name:
+                return table
+    raise KeyError(f"no stage output contract {name!r}; known: {', '.join(OUTPUTS)}")
 
 
 def stages() -> list[Stage]:

@@ -1,0 +1,63 @@
+"""The import rules of ARCHITECTURE.md, checked on the source of every module."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "kamtools"
+ORCHESTRATION = ("kamtools.runner", "kamtools.cli", "kamtools.kernel")
+FOUNDATIONS = ("paths", "formatting", "contract", "periods")
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every kamtools module a file imports, at the top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in found if name.startswith("kamtools")}
+
+
+def _breaks(imports: set[str], forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in imports if any(n == f or n.startswith(f + ".") for f in forbidden))
+
+
+def _modules(folder: str) -> list[Path]:
+    return sorted((PACKAGE / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _modules("stages") + _modules("analytics"), ids=lambda p: p.stem)
+def test_stage_and_analytics_code_never_imports_the_runner_or_the_cli(path):
+    assert _breaks(imported_modules(path), ORCHESTRATION) == []
+
+
+@pytest.mark.parametrize("path", _modules("analytics"), ids=lambda p: p.stem)
+def test_analytics_know_no_stage(path):
+    assert _breaks(imported_modules(path), ("kamtools.stages",)) == []
+
+
+@pytest.mark.parametrize("name", FOUNDATIONS)
+def test_foundations_import_no_stage_runner_or_cli(name):
+    imports = imported_modules(PACKAGE / f"{name}.py")
+    assert _breaks(imports, ("kamtools.stages", *ORCHESTRATION)) == []
+
+
+def test_the_check_can_fail(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f():\n    from kamtools.runner import run_stages\n", encoding="utf-8")
+    assert _breaks(imported_modules(bad), ORCHESTRATION) == ["kamtools.runner", "kamtools.runner.run_stages"]
+
+
+def test_there_is_no_utils_module():
+    assert not [p for p in PACKAGE.rglob("*.py") if p.stem in {"utils", "helpers", "misc"}]
+
+
+def test_no_compatibility_shims_of_the_old_layout():
+    for old in ("screening.py", "plots.py", "workshop.py"):
+        assert not (PACKAGE / old).exists(), old
