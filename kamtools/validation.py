@@ -12,7 +12,6 @@ carry their net sales in money and as a share of the file's sales.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,11 +19,8 @@ import numpy as np
 import pandas as pd
 
 from kamtools.contract import SATISFACTION_LABELS, TABLES, Column, Table
-from kamtools.engine import duplicated_rows
-from kamtools.formatting import count_text
 from kamtools.inputspec import ExclusionRule, InputSpec, spec_from_mapping
 from kamtools.io import READ_FINDINGS, ROW_NUMBERS, ReadFinding
-from kamtools.lookups import join_lookup
 from kamtools.parsing import (
     DECIMAL_NAMES,
     FIRST_YEAR,
@@ -36,6 +32,16 @@ from kamtools.parsing import (
     read_dates,
     read_numbers,
 )
+from kamtools.source_rows import (
+    ROW,
+    blank_missing_tokens,
+    cost_from_profit,
+    join_lookups,
+    line_amounts,
+    set_aside_exact_duplicates,
+)
+from kamtools.source_rows import as_text as _as_text
+from kamtools.source_rows import find_column as _find_column
 
 __all__ = [
     "ExclusionRule",
@@ -54,7 +60,6 @@ __all__ = [
     "validate_tables",
 ]
 
-ROW = "_row"
 MAX_LISTED_ROWS = 10
 OPEN_DATE_COLUMNS = ("paid_date",)
 """Date columns where empty means "not yet" (an open invoice): 9999-12-31 means the same."""
@@ -310,19 +315,6 @@ class _TableCheck:
         return self.spec.columns.get(canonical, canonical)
 
 
-def _find_column(raw: pd.DataFrame, wanted: str) -> str | None:
-    if wanted in raw.columns:
-        return wanted
-    lowered = {str(c).strip().lower(): c for c in raw.columns}
-    return lowered.get(wanted.strip().lower())
-
-
-def _as_text(values: pd.Series) -> pd.Series:
-    if pd.api.types.is_string_dtype(values) or values.dtype == object:
-        return values.fillna("").astype(str)
-    return values.astype(str).where(values.notna(), "")
-
-
 def parse_scores(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Read 1-to-5 scores, given as numbers or as the five satisfaction labels."""
     raw = _as_text(text).str.strip()
@@ -509,163 +501,6 @@ def _convert_dates(
     return reading.values
 
 
-def _blank_missing_tokens(raw: pd.DataFrame, tokens: Sequence[str]) -> tuple[pd.DataFrame, dict]:
-    """``raw`` with cells reading one of ``tokens`` (``NULL``, ``N/A``, ``-``) emptied.
-
-    Tokens match the whole cell, ignoring spaces around it and letter case. Returns the new
-    frame and, per column that held tokens, the mask of emptied cells.
-    """
-    if not tokens:
-        return raw, {}
-    wanted = {t.strip().upper() for t in tokens}
-    out = raw.copy()
-    emptied: dict[str, pd.Series] = {}
-    for name in raw.columns:
-        if raw[name].dtype != object and not pd.api.types.is_string_dtype(raw[name]):
-            continue
-        hit = _as_text(raw[name]).str.strip().str.upper().isin(wanted)
-        if hit.any():
-            out[name] = raw[name].where(~hit, "")
-            emptied[name] = hit
-    return out, emptied
-
-
-def _line_amounts(raw: pd.DataFrame, spec: InputSpec, rows: pd.Series) -> pd.Series | None:
-    """Net sales of every raw invoice line by Excel row (NaN where unreadable), or None."""
-    if spec.table != "sales":
-        return None
-    if spec.net_sales_from:
-        factors = [_find_column(raw, c) for c in spec.net_sales_from]
-        if None in factors:
-            return None
-        quantity = parse_numbers(raw[factors[0]], decimal=spec.decimal)[0]
-        amounts = quantity * parse_numbers(raw[factors[1]], decimal=spec.decimal)[0]
-    else:
-        found = _find_column(raw, spec.columns.get("net_sales") or "net_sales")
-        if found is None:
-            return None
-        amounts = parse_numbers(raw[found], decimal=spec.decimal)[0]
-    return pd.Series(amounts.to_numpy(), index=rows.to_numpy())
-
-
-def _join_lookups(
-    check: _TableCheck,
-    raw: pd.DataFrame,
-    canonical: pd.DataFrame,
-    kept: pd.Series,
-    rows: pd.Series,
-    lookup_tables: Mapping[str, pd.DataFrame],
-) -> None:
-    """Add the columns of the declared lookup files to ``canonical`` (in place, our own frame)."""
-    for lookup in check.spec.lookups:
-        on = _find_column(raw, lookup.by)
-        if on is None:
-            check.problem(
-                lookup.by, f"is named in a lookup of client.yml ({lookup.file}) but not in the file"
-            )
-            continue
-        frame = lookup_tables.get(lookup.file)
-        if frame is None:
-            continue  # unreadable: reported by whoever read it
-        result = join_lookup(raw[on], frame, lookup)
-        for column in result.missing_columns:
-            check.problem(
-                column,
-                f"is named in a lookup of client.yml but the lookup file has no such column"
-                f" (it has: {', '.join(map(str, frame.columns))})",
-                file=lookup.file,
-            )
-        if len(result.conflicting_rows):
-            key = _find_column(frame, lookup.key)
-            check.problem(
-                str(key),
-                f"the same key is listed more than once with different {', '.join(lookup.columns.values())}",
-                (result.conflicting_rows + 2).tolist(),
-                frame.loc[result.conflicting_rows, key],
-                file=lookup.file,
-            )
-        unmatched = result.unmatched & kept
-        if unmatched.any() and lookup.missing == "error":
-            check.problem(
-                str(on),
-                f"not found in the lookup file {lookup.file} (column '{lookup.key}'); add it there,"
-                " or set 'missing: blank' for this lookup in client.yml",
-                rows[unmatched],
-                raw.loc[unmatched, on],
-            )
-        elif unmatched.any():
-            check.repair(f"left empty: not listed in {lookup.file}", rows[unmatched], column=str(on))
-        for target, values in result.values.items():
-            canonical[target] = values
-
-
-def _cost_from_profit(check: _TableCheck, raw: pd.DataFrame, canonical: pd.DataFrame) -> None:
-    """Set ``canonical["cost"]`` to net sales minus the export's profit column (in place)."""
-    source = _find_column(raw, check.spec.cost_from_profit or "")
-    if source is None:
-        check.problem(
-            check.spec.cost_from_profit, "is named in cost_from_profit of client.yml but not in the file"
-        )
-        return
-    profit, _, bad = parse_numbers(raw.loc[canonical.index, source], decimal=check.spec.decimal)
-    if bad.any():
-        check.problem(source, "is not a number", canonical.loc[bad, ROW], raw.loc[bad[bad].index, source])
-    if "net_sales" in canonical.columns:
-        canonical["cost"] = canonical["net_sales"] - profit
-
-
-LINE_ID_HEADERS = (
-    "lineid",
-    "lineno",
-    "linenumber",
-    "line",
-    "position",
-    "pos",
-    "posnr",
-    "salesorderlinenumber",
-)
-"""Normalised headers of a line-number column: lines that differ only there are not duplicates."""
-
-
-def _note_duplicate_rule(check: _TableCheck, raw: pd.DataFrame, *, has_invoice_id: bool, found: int) -> None:
-    """Say how duplicates were judged when the export cannot tell two equal lines apart itself."""
-    headers = {re.sub(r"[^a-z0-9]", "", str(c).lower()) for c in raw.columns}
-    if headers & set(LINE_ID_HEADERS) or (has_invoice_id and not found):
-        return
-    ids = "invoice numbers but no line numbers" if has_invoice_id else "no invoice or line numbers"
-    if not found:
-        check.notes.append(
-            f"{check.spec.file} has {ids}; no two of its lines are identical in all {len(raw.columns)}"
-            " columns, so no line was set aside as a duplicate."
-        )
-        return
-    check.notes.append(
-        f"{check.spec.file} has {ids}: a line was treated as an exact duplicate only when all"
-        f" {len(raw.columns)} of its columns equal an earlier line ({count_text(found, 'line', 'lines')});"
-        " lines differing in any column were kept. If identical lines are genuine separate"
-        " sales, set 'drop_exact_duplicates: false' for this file in client.yml."
-    )
-
-
-def _set_aside_exact_duplicates(
-    check: _TableCheck, raw: pd.DataFrame, canonical: pd.DataFrame
-) -> pd.DataFrame:
-    """``canonical`` without lines that repeat an earlier line in every column of the source file.
-
-    Duplicates are judged on the whole source row, not on the mapped columns: two lines with the
-    same date, customer and amount but another product, description or line number are two sales.
-    """
-    source = raw if raw.index.equals(canonical.index) else raw.loc[canonical.index]
-    text = [c for c in source.columns if source[c].dtype == object or pd.api.types.is_string_dtype(source[c])]
-    duplicated = duplicated_rows(source, strip=text)
-    check.repair("set aside: exact duplicate of an earlier row", canonical.loc[duplicated, ROW], dropped=True)
-    if check.table.name == "sales":
-        _note_duplicate_rule(
-            check, raw, has_invoice_id="invoice_id" in canonical.columns, found=int(duplicated.sum())
-        )
-    return canonical[~duplicated]
-
-
 def validate_table(
     raw: pd.DataFrame, spec: InputSpec, *, lookup_tables: Mapping[str, pd.DataFrame] | None = None
 ) -> tuple[pd.DataFrame, _TableCheck]:
@@ -691,8 +526,8 @@ def validate_table(
         rows = pd.Series(np.asarray(numbers, dtype="int64"), index=raw.index)
     else:
         rows = pd.Series(np.arange(2, len(raw) + 2), index=raw.index)
-    raw, emptied = _blank_missing_tokens(raw, spec.missing_values)
-    check.amounts = _line_amounts(raw, spec, rows)
+    raw, emptied = blank_missing_tokens(raw, spec.missing_values)
+    check.amounts = line_amounts(raw, spec, rows)
 
     kept = pd.Series(True, index=raw.index)
     for rule in spec.exclude_rows:
@@ -744,7 +579,7 @@ def validate_table(
             )
         else:
             canonical[f"customer_{target}"] = raw[found]
-    _join_lookups(check, raw, canonical, kept, rows, lookup_tables or {})
+    join_lookups(check, raw, canonical, kept, rows, lookup_tables or {})
     used = {spec.columns.get(c, c) for c in table.column_names} | set(spec.net_sales_from or ())
     used |= {*spec.customer_columns.values(), spec.cost_from_profit, *(lk.by for lk in spec.lookups)}
     for name, hit in emptied.items():
@@ -783,7 +618,7 @@ def validate_table(
         if column.name in canonical.columns and not (column.name == "net_sales" and spec.net_sales_from):
             canonical[column.name] = _convert(check, canonical, column)
     if spec.cost_from_profit:
-        _cost_from_profit(check, raw, canonical)
+        cost_from_profit(check, raw, canonical)
     for name in [
         c
         for c in canonical.columns
@@ -814,7 +649,7 @@ def validate_table(
                 )
 
     if spec.drop_exact_duplicates and len(canonical):
-        canonical = _set_aside_exact_duplicates(check, raw, canonical)
+        canonical = set_aside_exact_duplicates(check, raw, canonical)
     if table.unique_key and set(table.unique_key) <= set(canonical.columns):
         clash = canonical.duplicated(list(table.unique_key), keep=False)
         if clash.any():
