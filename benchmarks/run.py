@@ -157,25 +157,51 @@ def run_task(python: Path, task: str, folder: Path) -> tuple[dict, float]:
     return json.loads(stdout.strip().splitlines()[-1]), usage.ru_maxrss / 1024
 
 
+def measure_once(python: Path, task: str, folder: Path, figure: Figure, *, label: str = "") -> None:
+    """One run of a task in its own process, added to ``figure`` (an error is kept, not raised)."""
+    if figure.error:
+        return
+    _log(f"{task} on {folder.name}{label}")
+    try:
+        result, peak_mb = run_task(python, task, folder)
+    except RuntimeError as exc:
+        figure.error = str(exc).splitlines()[-1]
+        _log(str(exc))
+        return
+    figure.seconds.append(float(result["seconds"]))
+    figure.rss_mb.append(peak_mb)
+    figure.rows = int(result.get("rows", 0))
+    figure.note = str(result.get("note", ""))
+    for name, value in result.items():
+        if name not in ("seconds", "rows", "out", "note") and isinstance(value, int | float):
+            figure.extra.setdefault(name, []).append(float(value))
+
+
 def measure(python: Path, task: str, folder: Path, repeat: int) -> Figure:
     """``repeat`` runs of a task, each in its own process."""
     figure = Figure()
     for attempt in range(repeat):
-        _log(f"{task} on {folder.name}, {attempt + 1}/{repeat}")
-        try:
-            result, peak_mb = run_task(python, task, folder)
-        except RuntimeError as exc:
-            figure.error = str(exc).splitlines()[-1]
-            _log(str(exc))
-            return figure
-        figure.seconds.append(float(result["seconds"]))
-        figure.rss_mb.append(peak_mb)
-        figure.rows = int(result.get("rows", 0))
-        figure.note = str(result.get("note", ""))
-        for name, value in result.items():
-            if name not in ("seconds", "rows", "out", "note") and isinstance(value, int | float):
-                figure.extra.setdefault(name, []).append(float(value))
+        measure_once(python, task, folder, figure, label=f", {attempt + 1}/{repeat}")
     return figure
+
+
+def measure_rows(
+    rows: Sequence[Row], pythons: dict[str, Path | None], folder: Path, repeat: int
+) -> dict[str, Figure]:
+    """Every row's task, ``repeat`` rounds, the tasks interleaved (reversed every other round).
+
+    On a shared machine the load changes from minute to minute; running a task and its
+    reference side by side in every round, rather than one after the other in blocks, lets
+    each ratio compare runs made under the same load (see :func:`_ratio`).
+    """
+    runnable = [row for row in rows if pythons.get(row.python) is not None]
+    figures = {row.task: Figure() for row in runnable}
+    for attempt in range(repeat):
+        order = runnable if attempt % 2 == 0 else runnable[::-1]
+        for row in order:
+            python = pythons[row.python]
+            measure_once(python, row.task, folder, figures[row.task], label=f", round {attempt + 1}/{repeat}")
+    return figures
 
 
 def _prepare_dealer(lines: int, data_dir: Path) -> Path:
@@ -220,10 +246,12 @@ class Results:
 
 
 def _ratio(results: Results, task: str, reference: str, lines: int) -> float | None:
+    """Median of the round-by-round ratios (runs of the same round shared the machine's load)."""
     mine, theirs = results.figures.get((task, lines)), results.figures.get((reference, lines))
     if not mine or not theirs or mine.error or theirs.error or not mine.seconds or not theirs.seconds:
         return None
-    return mine.median / theirs.median if theirs.median > 0 else None
+    pairs = [a / b for a, b in zip(mine.seconds, theirs.seconds, strict=False) if b > 0]
+    return statistics.median(pairs) if pairs else None
 
 
 def _growth(results: Results, task: str) -> str:
@@ -360,7 +388,9 @@ def report(results: Results, *, peer_python: Path | None) -> str:
         parts.append("Peer environment: not found, so the peer's rows are left out (`make bench` builds it).")
     parts.append(f"Dealers: {dealers}.")
     parts.append(
-        f"Each cell: median of {results.repeat} runs, each in a fresh process · that process's peak RSS."
+        f"Each cell: median of {results.repeat} runs, each in a fresh process · that process's peak RSS;"
+        " the runs of all rows interleaved round by round, and each ratio the median of the ratios"
+        " of runs made in the same round."
     )
     targets = ["| target | measured | verdict |", "|---|---|---|"]
     targets += [f"| {name} | {value} | {verdict} |" for name, value, verdict in verdicts]
@@ -417,17 +447,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     def selected(task: str) -> bool:
         return wanted is None or task in wanted
 
+    pythons = {"kam": kam, "peer": peer}
     figures: dict[tuple[str, int], Figure] = {}
     dealer_lines, dealer_customers = {}, {}
     for lines in sizes:
         folder = _prepare_dealer(lines, args.data_dir)
         meta = json.loads((folder / "dealer.json").read_text(encoding="utf-8"))
         dealer_lines[lines], dealer_customers[lines] = meta["lines"], meta["customers"]
-        for row in ROWS:
-            python = peer if row.python == "peer" else kam
-            if python is None or not selected(row.task):
-                continue
-            figures[(row.task, lines)] = measure(python, row.task, folder, repeat)
+        wanted_rows = [row for row in ROWS if selected(row.task)]
+        for task, figure in measure_rows(wanted_rows, pythons, folder, repeat).items():
+            figures[(task, lines)] = figure
     rank_customers = None
     largest = sizes[-1]
     folder = args.data_dir / f"dealer-{largest}"
@@ -435,10 +464,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _log("preparing the re-rank (screening the largest dealer, untimed)")
         prepared, _ = run_task(kam, "prepare-rank", folder)
         rank_customers = int(prepared["out"])
-        for row in RANK_ROWS:
-            python = peer if row.python == "peer" else kam
-            if python is not None and selected(row.task):
-                figures[(row.task, largest)] = measure(python, row.task, folder, repeat)
+        wanted_rows = [row for row in RANK_ROWS if selected(row.task)]
+        for task, figure in measure_rows(wanted_rows, pythons, folder, repeat).items():
+            figures[(task, largest)] = figure
     demo = None
     if not args.no_demo and selected("demo-run"):
         scratch = Path(tempfile.mkdtemp(prefix="kam-bench-demo-"))
