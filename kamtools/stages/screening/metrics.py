@@ -40,12 +40,16 @@ def _customer_attributes(customers: pd.DataFrame | None) -> pd.DataFrame:
 # purchase leave exactly zero instead of a rounding residue.
 _EXACT = "DECIMAL(38, 6)"
 _LINE_AGGREGATES_SQL = f"""
-WITH dated AS (
-    SELECT customer_id, day, "order", item, amount,
+WITH days AS (
+    SELECT customer_id, CAST(ts AS DATE) AS day, "order", item, amount, profit FROM lines
+),
+dated AS (
+    SELECT customer_id, day, item, amount,
+           CASE WHEN $orders_are_days THEN CAST(day AS VARCHAR) ELSE "order" END AS "order",
            CAST(amount AS {_EXACT}) AS exact_amount, CAST(profit AS {_EXACT}) AS exact_profit,
            day BETWEEN $current_start AND $current_end AS cur,
            day BETWEEN $previous_start AND $previous_end AS prev
-    FROM lines WHERE day <= $current_end
+    FROM days WHERE day <= $current_end
 )
 SELECT customer_id,
        CAST(coalesce(sum(exact_amount) FILTER (cur), 0) AS DOUBLE) AS sales,
@@ -68,10 +72,10 @@ FROM dated GROUP BY customer_id
 
 # Purchases per customer and month of the current window (month 0 = the window's first).
 _MONTHLY_SQL = f"""
-SELECT customer_id, (year(day) * 12 + month(day)) - $first_month AS month,
+SELECT customer_id, (year(ts) * 12 + month(ts)) - $first_month AS month,
        CAST(sum(CAST(amount AS {_EXACT})) AS DOUBLE) AS amount
 FROM lines
-WHERE day BETWEEN $current_start AND $current_end AND amount > 0
+WHERE CAST(ts AS DATE) BETWEEN $current_start AND $current_end AND amount > 0
 GROUP BY ALL
 """
 
@@ -117,27 +121,36 @@ def _text_column(values: pd.Series) -> pa.Array | pa.ChunkedArray:
         return pa.array(codes, mask=codes < 0)
 
 
-def _line_table(sales: pd.DataFrame) -> tuple[pa.Table, bool, bool]:
+def _line_table(sales: pd.DataFrame) -> tuple[pa.Table, bool, bool, bool]:
     """The invoice lines as an Arrow table for :data:`_LINE_AGGREGATES_SQL`.
 
-    Returns the table, whether the lines have a cost, and whether they have an item column.
+    Returns the table, whether the lines have a cost, whether they have an item column, and
+    whether orders are counted as days (no invoice ids).
     """
-    day = pd.to_datetime(sales["invoice_date"]).dt.normalize()
+    dates = sales["invoice_date"]
+    if not pd.api.types.is_datetime64_any_dtype(dates) or getattr(dates.dt, "tz", None) is not None:
+        dates = pd.to_datetime(dates)
+        if getattr(dates.dt, "tz", None) is not None:
+            dates = dates.dt.normalize()  # a zone-aware date keeps its calendar day, as before
     amount = sales["net_sales"].astype("float64")
     has_cost = "cost" in sales.columns
     item_column = next((c for c in ("category", "product") if c in sales.columns), None)
     nothing = pa.nulls(len(sales), pa.float64())
     columns = {
         "customer_id": arrow_column(sales["customer_id"].astype("str")),
-        "day": arrow_column(day),
+        # The time of day, if any, is dropped in SQL (CAST AS DATE): no normalised copy here.
+        "ts": arrow_column(dates.dt.tz_localize(None) if getattr(dates.dt, "tz", None) else dates),
         "amount": arrow_column(amount),
         "profit": arrow_column(amount - sales["cost"].astype("float64")) if has_cost else nothing,
-        "order": _text_column(sales["invoice_id"].astype("str")) if "invoice_id" in sales.columns else None,
+        # Without invoice ids an order is a day with purchases (the SQL puts the day in).
+        "order": (
+            _text_column(sales["invoice_id"].astype("str"))
+            if "invoice_id" in sales.columns
+            else pa.nulls(len(sales), pa.string())
+        ),
         "item": _text_column(sales[item_column]) if item_column else nothing,
     }
-    if columns["order"] is None:
-        columns["order"] = columns["day"]  # without invoice ids, an order is a day with purchases
-    return pa.table(columns), has_cost, item_column is not None
+    return pa.table(columns), has_cost, item_column is not None, "invoice_id" not in sales.columns
 
 
 def _window_params(window: ComparisonWindow) -> dict[str, pd.Timestamp]:
@@ -199,8 +212,8 @@ def customer_metrics(
     """
     require_input(sales, ["invoice_date", "customer_id", "net_sales"], "sales")
     as_of = window.current_end if as_of is None else pd.Timestamp(as_of).normalize()
-    lines, has_cost, has_item = _line_table(sales)
-    params = _window_params(window)
+    lines, has_cost, has_item, orders_are_days = _line_table(sales)
+    params = {**_window_params(window), "orders_are_days": orders_are_days}
     monthly_params = {
         "current_start": window.current_start,
         "current_end": window.current_end,
