@@ -50,9 +50,10 @@ margin_known = screening.summary.cost_note(result) is None
 # ## Summary
 
 # %%
-display(HTML(tables.notes_html(screening.executive_summary(result, currency=money) + [screening.summary.cost_note(result)] + result.data_notes())))
+display(HTML(tables.notes_html([" ".join(screening.executive_summary(result, currency=money)), screening.summary.cost_note(result)])))
 display(HTML(screening.findings_html(screening.findings(result, currency=money))))
 display(tables.format_table(screening.tier_money_table(result), currency=money, money=["sales", "gross profit"] if margin_known else ["sales"], percent=["share of sales"], integer=["customers"], caption="Customers and sales in each tier this period"))
+display(HTML(tables.notes_html(result.data_notes())))
 
 # %% [markdown]
 # ## What we looked at
