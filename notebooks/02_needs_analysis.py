@@ -20,10 +20,8 @@ period = 0
 output_dir = ""
 
 # %% tags=["remove-cell"]
-from html import escape
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 from IPython.display import HTML, display
 
 from kamtools import __version__, contract, figures, io, tables
@@ -62,9 +60,7 @@ display(HTML(tables.findings_html(narrative.findings(result))))
 # to 5, hard figures by the account's place among the key accounts. A dash means nobody scored it.
 
 # %%
-fig, ax = plt.subplots(figsize=(10, 0.3 * len(result.accounts) + 1.8))
-plots.needs_heatmap(result.scorecard, order=result.accounts["customer_id"], currency=money, ax=ax)
-plots.show_svg(plots.figure_svg(fig), caption="Key accounts by indicator, weakest red, strongest blue")
+plots.show_svg(plots.heatmap_svg(result.scorecard, order=result.accounts["customer_id"], currency=money), caption="Key accounts by indicator, weakest red, strongest blue")
 
 # %% [markdown]
 # ## What the key accounts earn after the cost of serving them
@@ -94,12 +90,9 @@ display(tables.table_or_note(narrative.missing_table(result), empty_note="Every 
 
 # %%
 for customer_id in result.accounts["customer_id"]:
-    display(HTML(f'<h4 class="kam-account">{escape(narrative.account_heading(result, customer_id))}</h4>'))
-    display(HTML(tables.notes_html([" ".join(narrative.account_facts(result, customer_id))])))
-    display(tables.format_table(narrative.account_scorecard_table(result, customer_id), currency=money, caption="Scorecard"))
+    display(HTML(narrative.account_intro_html(result, customer_id)))
     plots.show_svg(plots.account_charts_svg(result.pages[customer_id].scorecard, result.pages[customer_id].profit, customer_id=customer_id, currency=money), caption="Scores against the key-account average (left); profit from sales to contribution (right)")
-    display(tables.table_or_note(narrative.account_support_table(result, customer_id), empty_note="No indicator is weak enough to call for support now.", currency=money, caption="Proposed support"))
-    display(HTML(tables.notes_html([narrative.account_team_line(result, customer_id)])))
+    display(HTML(narrative.account_support_html(result, customer_id)))
 
 # %% [markdown]
 # ## How loaded the account managers are

@@ -174,11 +174,12 @@ def test_inputs_are_not_changed():
 
 def test_charts_draw_and_the_account_svg_is_inert_and_escaped():
     result = analyse()
-    fig, ax = plt.subplots()
+    _, ax = plt.subplots()
     assert plots.needs_heatmap(result.scorecard, order=result.accounts["customer_id"], ax=ax) is ax
     assert [t.get_text() for t in ax.get_yticklabels()] == ["1. Alpha", "2. Beta", "3. Gamma <script>"]
-    heatmap = plots.figure_svg(fig)
-    assert "<svg" in heatmap and "Gamma &lt;script&gt;" in heatmap and "<script" not in heatmap
+    heatmap = plots.heatmap_svg(result.scorecard, order=result.accounts["customer_id"])
+    assert heatmap.startswith("<svg") and "3. Gamma &lt;script&gt;" in heatmap and "<script" not in heatmap
+    assert heatmap.count("<rect") == 1 + 3 * 7  # background, then 3 accounts x 7 indicators
     _, axes = plt.subplots(1, 2, subplot_kw={"projection": "polar"})
     assert plots.needs_radar(result.scorecard, customer_id="A", ax=axes[0]) is axes[0]
     _, ax = plt.subplots()
@@ -222,3 +223,12 @@ def test_workshop_form_saves_to_the_history_and_reloads_the_assessors_scores(tmp
     # The scorecard averages Ann's new 3.5 with the order pattern's 5 (five orders a year).
     logistics = rerun.scorecard.set_index(["customer_id", "indicator"]).loc[("A", "logistics"), "score"]
     assert logistics == 4.25
+
+
+def test_account_page_blocks_are_escaped_html():
+    result = analyse()
+    intro = narrative.account_intro_html(result, "G")
+    assert intro.startswith('<h4 class="kam-account">3. Gamma &lt;script&gt;:')
+    assert "<script" not in intro and "Scorecard" in intro and "Not yet scored in a workshop." in intro
+    bottom = narrative.account_support_html(result, "A")
+    assert "Proposed support" in bottom and "Service team: Ann (account manager) for sales" in bottom

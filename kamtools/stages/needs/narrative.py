@@ -7,6 +7,7 @@ are plain (the notebook escapes them when it shows them as HTML).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import pandas as pd
@@ -486,3 +487,32 @@ def input_notes(analysis: NeedsAnalysis) -> list[str]:
     if not available.get("cost_of_goods"):
         notes.append("No cost of goods was provided: gross profit, margin and contribution are not computed.")
     return notes
+
+
+def account_intro_html(analysis: NeedsAnalysis, customer_id: str) -> str:
+    """The top of one account's page as one HTML block: so-what heading, facts, scorecard.
+
+    One block instead of three outputs keeps the report light (35 accounts are a hundred
+    outputs fewer to render); every text is escaped.
+    """
+    from kamtools import tables
+
+    heading = f'<h4 class="kam-account">{html.escape(account_heading(analysis, customer_id))}</h4>'
+    facts = tables.notes_html([" ".join(account_facts(analysis, customer_id))])
+    card = tables.format_table(
+        account_scorecard_table(analysis, customer_id), currency=analysis.currency, caption="Scorecard"
+    )
+    return heading + facts + card.to_html()
+
+
+def account_support_html(analysis: NeedsAnalysis, customer_id: str) -> str:
+    """The bottom of one account's page as one HTML block: proposed support, then its team."""
+    from kamtools import tables
+
+    support = tables.table_or_note(
+        account_support_table(analysis, customer_id),
+        empty_note="No indicator is weak enough to call for support now.",
+        currency=analysis.currency,
+        caption="Proposed support",
+    )
+    return support._repr_html_() + tables.notes_html([account_team_line(analysis, customer_id)])

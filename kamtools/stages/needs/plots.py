@@ -3,6 +3,10 @@
 - :func:`needs_heatmap`: every key account × every indicator, the portfolio at a glance;
 - :func:`needs_radar`: one account's workshop indicators against the key-account average;
 - :func:`profit_waterfall`: sales → gross profit → each cost to serve → contribution.
+
+These draw on a matplotlib ``ax`` (for JupyterLab and the workshop). The report draws the same
+charts as plain SVG (:func:`heatmap_svg`, :func:`account_charts_svg`): one chart per key account
+through matplotlib would cost about a second each, as SVG a few milliseconds.
 """
 
 from __future__ import annotations
@@ -13,8 +17,7 @@ from textwrap import shorten, wrap
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.colors import LinearSegmentedColormap
-from matplotlib.figure import Figure
+from matplotlib.colors import LinearSegmentedColormap, to_hex
 
 from kamtools.figures import OTHER_COLOUR, TIER_COLOURS, axes_or_current, money_formatter, no_data
 from kamtools.formatting import MINUS, money_text, number_text, percent_text
@@ -25,7 +28,7 @@ from kamtools.stages.needs.settings import LOWER_IS_BETTER, indicator_label
 __all__ = [
     "SCORE_COLOURS",
     "account_charts_svg",
-    "figure_svg",
+    "heatmap_svg",
     "needs_heatmap",
     "needs_radar",
     "profit_waterfall",
@@ -47,6 +50,27 @@ def _cell_text(value: float, unit: str, currency: str) -> str:
     if unit == "money":
         return money_text(value, currency).replace("-", MINUS)
     return number_text(value, 1)
+
+
+def _heatmap_matrices(
+    data: pd.DataFrame, order: Sequence[str] | None
+) -> tuple[list[str], list[str], pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Rows, columns, values, colour levels (1 to 5) and units of the portfolio heatmap."""
+    ids = list(order) if order is not None else list(dict.fromkeys(data["customer_id"]))
+    indicators = list(dict.fromkeys(data["indicator"]))
+    table = data.pivot_table(
+        index="customer_id", columns="indicator", values="score", aggfunc="first", dropna=False
+    )
+    table = table.reindex(index=ids, columns=indicators)
+    units = data.drop_duplicates("indicator").set_index("indicator")["unit"]
+    colour = table.copy()
+    for indicator in indicators:
+        if units[indicator] != "points":
+            values = table[indicator] if indicator not in LOWER_IS_BETTER else -table[indicator]
+            n = int(values.count())
+            standing = (values.rank(method="average") - 1) / (n - 1) if n > 1 else values * 0 + 0.5
+            colour[indicator] = 1 + 4 * standing
+    return ids, indicators, table, colour, units
 
 
 def needs_heatmap(
@@ -85,20 +109,7 @@ def needs_heatmap(
     ax = axes_or_current(ax)
     if data.empty:
         return no_data(ax, "No key accounts to show")
-    ids = list(order) if order is not None else list(dict.fromkeys(data["customer_id"]))
-    indicators = list(dict.fromkeys(data["indicator"]))
-    table = data.pivot_table(
-        index="customer_id", columns="indicator", values="score", aggfunc="first", dropna=False
-    )
-    table = table.reindex(index=ids, columns=indicators)
-    units = data.drop_duplicates("indicator").set_index("indicator")["unit"]
-    colour = table.copy()
-    for indicator in indicators:
-        if units[indicator] != "points":
-            values = table[indicator] if indicator not in LOWER_IS_BETTER else -table[indicator]
-            n = int(values.count())
-            standing = (values.rank(method="average") - 1) / (n - 1) if n > 1 else values * 0 + 0.5
-            colour[indicator] = 1 + 4 * standing
+    ids, indicators, table, colour, units = _heatmap_matrices(data, order)
     ax.imshow(colour.to_numpy(dtype=float), cmap=SCORE_COLOURS, vmin=1, vmax=5, aspect="auto")
     for row in range(len(ids)):
         for column, indicator in enumerate(indicators):
@@ -437,17 +448,60 @@ def show_svg(svg: str, *, caption: str) -> None:
     display({"image/svg+xml": svg}, raw=True, metadata={"image/svg+xml": {"caption": caption}})
 
 
-def figure_svg(fig: Figure) -> str:
-    """A matplotlib figure as SVG text (and the figure closed).
+def heatmap_svg(
+    data: pd.DataFrame, *, order: Sequence[str] | None = None, currency: str = "EUR", label_width: int = 34
+) -> str:
+    """The portfolio heatmap (see :func:`needs_heatmap`) as plain SVG, in a few milliseconds.
 
-    The portfolio heatmap has a label in every cell: as SVG it is written three times faster
-    than as a print-resolution PNG, and stays sharp on paper.
+    Same rows, columns, colours and cell labels as :func:`needs_heatmap`; drawn directly so the
+    report's largest chart costs no matplotlib layout pass. Every text is escaped.
     """
-    import io as _text_io  # a name apart from kamtools.io
+    _require(data, ["customer_id", "name", "indicator", "unit", "score"], "scorecard")
+    if data.empty:
+        return (
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 40" width="400" height="40">'
+            + _svg_text(200, 25, "No key accounts to show", size=13, fill=OTHER_COLOUR)
+            + "</svg>"
+        )
+    ids, indicators, table, colour, units = _heatmap_matrices(data, order)
+    names = data.drop_duplicates("customer_id").set_index("customer_id")["name"]
+    label_px, cell_w, cell_h, header = 250.0, 49.0, 22.0, 118.0
+    hard_gap = 6.0
+    first_hard = next((i for i, name in enumerate(indicators) if units[name] != "points"), len(indicators))
+    width = label_px + cell_w * len(indicators) + hard_gap + 40
+    height = header + cell_h * len(ids) + 6
 
-    import matplotlib.pyplot as plt
+    def left(column: int) -> float:
+        return label_px + cell_w * column + (hard_gap if column >= first_hard else 0.0)
 
-    buffer = _text_io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
-    plt.close(fig)
-    return buffer.getvalue()
+    parts = [f'<rect width="{width:.0f}" height="{height:.0f}" fill="white"/>']
+    for column, indicator in enumerate(indicators):
+        x, y = left(column) + cell_w / 2 - 4, header - 8
+        label = _xml(indicator_label(indicator).split(" (")[0])
+        parts.append(
+            f'<text x="{x:.1f}" y="{y:.1f}" font-size="12" transform="rotate(-35 {x:.1f} {y:.1f})"'
+            f' fill="#333333">{label}</text>'
+        )
+    for row, cid in enumerate(ids):
+        y = header + row * cell_h
+        name = f"{row + 1}. {shorten(str(names[cid]), label_width, placeholder='…')}"
+        parts.append(_svg_text(label_px - 6, y + cell_h / 2 + 4, name, size=12, anchor="end", fill="#222222"))
+        for column, indicator in enumerate(indicators):
+            level = colour.iloc[row, column]
+            fill = "#ffffff" if pd.isna(level) else to_hex(SCORE_COLOURS((float(level) - 1) / 4))
+            x = left(column)
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{cell_w - 1:.1f}"'
+                f' height="{cell_h - 1:.1f}" fill="{fill}"/>'
+            )
+            dark = not pd.isna(level) and (level <= 1.6 or level >= 4.4)
+            text = _cell_text(table.iloc[row, column], units[indicator], currency)
+            parts.append(
+                _svg_text(
+                    x + cell_w / 2, y + cell_h / 2 + 4, text, size=11, fill="white" if dark else "#222222"
+                )
+            )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}"'
+        f' width="{width:.0f}" height="{height:.0f}" style="{SVG_FONT}">{"".join(parts)}</svg>'
+    )
