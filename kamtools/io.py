@@ -1011,8 +1011,9 @@ def stage_output_problems(frame: pd.DataFrame, table: Any) -> list[str]:
             if column.kind == "integer":
                 bad |= ~blank & numbers.notna() & (numbers % 1 != 0)
             if bad.any():
+                kind = "an integer" if column.kind == "integer" else "a number"
                 problems.append(
-                    f"{_rows_text(file_rows[bad.to_numpy()])}, column {column.name!r}: not a {column.kind}"
+                    f"{_rows_text(file_rows[bad.to_numpy()])}, column {column.name!r}: not {kind}"
                 )
         elif column.kind == "date":
             dates = pd.to_datetime(values.where(~blank), errors="coerce")

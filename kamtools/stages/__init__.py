@@ -15,6 +15,7 @@ from kamtools.stages.registry import (
     load_stage_module,
     output_table,
     register_stage,
+    settings_values,
     stages,
     unregister_stage,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "load_stage_module",
     "output_table",
     "register_stage",
+    "settings_values",
     "stages",
     "unregister_stage",
 ]

@@ -23,6 +23,7 @@ A plug-in stage outside the package joins with :func:`load_stage_module` (its mo
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import os
@@ -50,6 +51,7 @@ __all__ = [
     "load_stage_module",
     "output_table",
     "register_stage",
+    "settings_values",
     "stages",
     "unregister_stage",
 ]
@@ -240,6 +242,34 @@ def get_stage(key: str) -> Stage:
         return _REGISTERED[key]
     except KeyError:
         raise KeyError(f"unknown stage {key!r}; known: {', '.join(_REGISTERED)}") from None
+
+
+def settings_values(
+    settings_class: type, mapping: Any, *, section: str, error: type[Exception] = ValueError
+) -> dict[str, Any]:
+    """The settings a ``client.yml`` section gives, checked against a settings dataclass.
+
+    The one check every stage's ``from_mapping`` starts with: the section is a mapping and
+    names only fields of ``settings_class``. Missing keys keep their default (they are not
+    in the result).
+
+    Raises
+    ------
+    error
+        The section is not a mapping, or names an unknown setting (the message names it and
+        lists the allowed ones).
+    """
+    if not mapping:
+        return {}
+    if not isinstance(mapping, Mapping):
+        raise error(f"the {section} section of client.yml must be a mapping of settings, got {mapping!r}")
+    allowed = [f.name for f in dataclasses.fields(settings_class)]
+    unknown = sorted(str(k) for k in mapping if k not in allowed)
+    if unknown:
+        raise error(
+            f"unknown {section} setting(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}"
+        )
+    return dict(mapping)
 
 
 def config_sections() -> dict[str, Stage]:

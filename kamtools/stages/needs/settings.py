@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
+from kamtools.stages.registry import settings_values
+
 FAMILIES = ("strength", "capability", "hard")
 """The three families of indicators of the method, in report order."""
 
@@ -319,17 +321,7 @@ class NeedsSettings:
             A key is unknown (the message names it and lists the allowed ones) or a value is
             out of range.
         """
-        if not mapping:
-            return cls()
-        if not isinstance(mapping, Mapping):
-            raise NeedsSettingsError(f"the needs section of client.yml must be a mapping, got {mapping!r}")
-        allowed = [f.name for f in fields(cls)]
-        unknown = sorted(str(k) for k in mapping if k not in allowed)
-        if unknown:
-            raise NeedsSettingsError(
-                f"unknown needs setting(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}"
-            )
-        values = dict(mapping)
+        values = settings_values(cls, mapping, section="needs", error=NeedsSettingsError)
         if "support_catalogue" in values:
             values["support_catalogue"] = _merge_catalogue(values["support_catalogue"])
         for name in ("indicators", "cost_driver_rates"):

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from kamtools.stages.registry import settings_values
+
 __all__ = [
     "CONTACT_TYPES",
     "DEFAULT_CADENCE",
@@ -258,19 +260,7 @@ class PlanningSettings:
             A key is unknown (the message names it and lists the allowed ones) or a value is out
             of range.
         """
-        if not mapping:
-            return cls()
-        if not isinstance(mapping, Mapping):
-            raise PlanningSettingsError(
-                f"the 'planning' section must be a mapping of settings, got {mapping!r}"
-            )
-        allowed = [f.name for f in fields(cls)]
-        unknown = sorted(str(k) for k in mapping if k not in allowed)
-        if unknown:
-            raise PlanningSettingsError(
-                f"unknown planning setting(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}"
-            )
-        values = dict(mapping)
+        values = settings_values(cls, mapping, section="planning", error=PlanningSettingsError)
         merged = {
             "cadence": _default_cadence(),
             "offering_functions": _default_offering_functions(),

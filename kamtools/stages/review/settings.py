@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from kamtools.stages.registry import settings_values
+
 __all__ = ["ReviewSettings", "ReviewSettingsError"]
 
 
@@ -123,19 +125,7 @@ class ReviewSettings:
             A key is unknown (the message names it and lists the allowed ones) or a value is
             out of range.
         """
-        if not mapping:
-            return cls()
-        if not isinstance(mapping, Mapping):
-            raise ReviewSettingsError(
-                f"the review settings must be a mapping of name to value, got {mapping!r}"
-            )
-        allowed = [f.name for f in fields(cls)]
-        unknown = sorted(str(k) for k in mapping if k not in allowed)
-        if unknown:
-            raise ReviewSettingsError(
-                f"unknown review setting(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}"
-            )
-        return cls(**dict(mapping))
+        return cls(**settings_values(cls, mapping, section="review", error=ReviewSettingsError))
 
     def to_mapping(self) -> dict[str, Any]:
         """The settings as plain data (YAML-friendly numbers)."""

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from kamtools.contract import require_columns
+from kamtools.stages.registry import settings_values
 
 # --------------------------------------------------------------------------------------------
 # Errors
@@ -303,15 +304,7 @@ class ScreeningSettings:
         SettingsError
             A key (or weight) is unknown; the message names it and lists the allowed ones.
         """
-        if not mapping:
-            return cls()
-        allowed = [f.name for f in fields(cls)]
-        unknown = sorted(str(k) for k in mapping if k not in allowed)
-        if unknown:
-            raise SettingsError(
-                f"unknown screening setting(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}"
-            )
-        values = dict(mapping)
+        values = settings_values(cls, mapping, section="screening", error=SettingsError)
         if "weights" in values:
             given = values["weights"] or {}
             if not isinstance(given, Mapping):
