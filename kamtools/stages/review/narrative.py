@@ -413,7 +413,9 @@ def cadence_table(result: ReviewResult) -> pd.DataFrame:
             "made": c["made"].astype("int64"),
             "share made": c["made_share"],
             "days since last contact": c["days_since_contact"],
-            "no recent contact": np.where(c["no_contact"], "yes", ""),
+            "no recent contact": np.select(
+                [c["days_since_contact"].isna(), c["no_contact"]], ["none recorded", "yes"], ""
+            ),
         }
     )
     return table.sort_values("share made", kind="stable").reset_index(drop=True)

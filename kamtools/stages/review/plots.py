@@ -37,9 +37,9 @@ SCALE_COLOURS = ("#a93226", "#e6a19a", "#d5d8dc", "#9ec3e6", "#1f4e79")
 _STEP_LABELS = {
     "new": "New\ncustomers",
     "lost": "Lost\ncustomers",
-    "growth": "Growth of\ncustomers kept",
-    "decline": "Decline of\ncustomers kept",
-    "other": "Returns only",
+    "growth": "Kept:\ngrowth",
+    "decline": "Kept:\ndecline",
+    "other": "Returns\nonly",
 }
 
 
