@@ -397,8 +397,85 @@ ACCOUNT_PROFIT = Table(
     ),
 )
 
+REVIEW_ATTAINMENT = Table(
+    name="review_attainment",
+    description="Review: each planned account's whole-period figures against its plan, per metric.",
+    unique_key=("customer_id", "metric"),
+    columns=(
+        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        Column(
+            "metric",
+            "text",
+            True,
+            "What the goal is set on.",
+            "sales",
+            choices=("sales", "gross_profit", "share_of_wallet"),
+        ),
+        Column("baseline", "number", False, "Last period's figure (the plan's baseline).", "240000"),
+        Column("plan", "number", True, "The plan goal for the period (sum of the stages).", "260000"),
+        Column("stretch", "number", False, "The stretch goal.", "280000"),
+        Column("actual", "number", False, "The period's actual figure.", "251000"),
+        Column("variance", "number", False, "Actual minus plan.", "-9000"),
+        Column("attainment", "number", False, "Actual over plan (1 = plan met).", "0.965"),
+        Column(
+            "status",
+            "text",
+            True,
+            "Where the actual stands against the goals.",
+            "behind",
+            choices=("stretch reached", "ahead", "on plan", "behind", "no data"),
+        ),
+    ),
+)
+
+REVIEW_AT_RISK = Table(
+    name="review_at_risk",
+    description="Review: planned accounts still buying that show a warning sign, with the reasons.",
+    unique_key=("customer_id",),
+    columns=(
+        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        Column("current_sales", "number", True, "Net sales of the reviewed period.", "251000"),
+        Column(
+            "value_at_risk", "number", True, "Gross profit expected over the horizon if it stays.", "180000"
+        ),
+        Column("signs", "integer", True, "How many warning signs.", "2"),
+        Column("reasons", "text", True, "The signs in words.", "purchases down 21%"),
+    ),
+)
+
+TIER_PROPOSALS = Table(
+    name="tier_proposals",
+    description="Review: tier changes proposed to the next screening, with their reasons.",
+    unique_key=("customer_id",),
+    columns=(
+        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        Column("name", "text", True, "Customer name.", "Alpha Building Supplies"),
+        Column("current_tier", "text", True, "Tier in the reviewed plan.", "key", choices=("key", "growth")),
+        Column(
+            "proposal",
+            "text",
+            True,
+            "What the review proposes.",
+            "review",
+            choices=("promote", "demote", "review"),
+        ),
+        Column("proposed_tier", "text", True, "The tier proposed.", "key"),
+        Column("reason", "text", True, "Why.", "reached 68% of the sales plan"),
+    ),
+)
+
 OUTPUTS: dict[str, Table] = {
     t.name: t
-    for t in (KEY_ACCOUNTS, CUSTOMER_TIERS, NEEDS_SCORECARD, NEEDS_SUPPORT, NEEDS_TEAM, ACCOUNT_PROFIT)
+    for t in (
+        KEY_ACCOUNTS,
+        CUSTOMER_TIERS,
+        NEEDS_SCORECARD,
+        NEEDS_SUPPORT,
+        NEEDS_TEAM,
+        ACCOUNT_PROFIT,
+        REVIEW_ATTAINMENT,
+        REVIEW_AT_RISK,
+        TIER_PROPOSALS,
+    )
 }
 """Every stage output table, by name (the file stem in a run folder)."""

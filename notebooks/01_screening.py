@@ -27,6 +27,7 @@ from IPython.display import HTML, Markdown, display
 
 from kamtools import __version__, contract, figures, io, tables
 from kamtools.stages import screening
+from kamtools.stages.review import next_screening as review_proposals
 from kamtools.stages.screening import plots, workshop
 from kamtools.workspace import open_client
 
@@ -231,6 +232,7 @@ display(HTML(tables.notes_html(result.method_notes())))
 display(tables.format_table(result.weights_table(), percent=["weight set", "weight used"], currency=money, caption="Criteria and weights"))
 display(tables.format_table(result.settings_table(), currency=money, caption="Screening rules"))
 display(tables.table_or_note(result.overrides, empty_note="No tier was overridden by the consultant.", currency=money, caption="Consultant overrides"))
+display(tables.table_or_note(review_proposals.proposals_table(review_proposals.load_tier_proposals(client.root, config.current_period)), empty_note=f"The review of {config.previous_period} proposed no tier change for this period.", currency=money, caption=f"Tier changes proposed by the review of {config.previous_period}, for the workshop to decide"))
 
 # %%
 display(tables.format_table(client.intake.sources_table(), integer=["rows read", "rows kept"], currency=money, caption="Input files, with a fingerprint of their contents"))

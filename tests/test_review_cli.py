@@ -49,3 +49,57 @@ def test_good_lost_customer_table_validates(tmp_path, capsys):
         tmp_path / "ok", {"customers.csv": CUSTOMERS, "sales.csv": SALES, "lost_customers.csv": lost}, CONFIG
     )
     assert main(["validate", str(root)]) == 0
+
+
+def broken_copy(demo_workspace, tmp_path):
+    import shutil
+
+    root = tmp_path / "demo"
+    shutil.copytree(demo_workspace, root)
+    return root
+
+
+def test_bad_tracker_is_named_by_file_sheet_row_and_column(demo_workspace, tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    root = broken_copy(demo_workspace, tmp_path)
+    path = root / "plans" / "tracker_2026.xlsx"
+    book = load_workbook(path)
+    actions, contacts = book["actions"], book["contacts"]
+    actions["B3"] = "finished?"  # status of the second action
+    actions["D4"] = "sometime"  # actual_done of the third
+    contacts["A2"] = "yesterday"  # date of the first contact
+    contacts["B3"] = "C99999"  # an account not in the plan
+    book.save(path)
+    code = main(["validate", str(root)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    assert "tracker_2026.xlsx, row 3, column 'status': sheet 'actions'" in err
+    assert "tracker_2026.xlsx, row 4, column 'actual_done': sheet 'actions'" in err
+    assert "tracker_2026.xlsx, row 2, column 'date': sheet 'contacts'" in err
+    assert "tracker_2026.xlsx, row 3, column 'customer_id': sheet 'contacts'" in err
+
+
+def test_bad_plan_file_is_named_by_file_account_and_field(demo_workspace, tmp_path, capsys):
+    root = broken_copy(demo_workspace, tmp_path)
+    path = root / "plans" / "plan_2026.yml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("status: planned", "status: someday", 1), encoding="utf-8"
+    )
+    code = main(["validate", str(root)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "plan_2026.yml, column 'actions" in err and "account C" in err and "someday" in err
+
+
+def test_unknown_review_setting_is_named(demo_workspace, tmp_path, capsys):
+    import yaml
+
+    root = broken_copy(demo_workspace, tmp_path)
+    config = yaml.safe_load((root / "client.yml").read_text(encoding="utf-8"))
+    config["review"] = {"lost_after_dayz": 90}
+    (root / "client.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    assert main(["validate", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "lost_after_dayz" in err and "Traceback" not in err

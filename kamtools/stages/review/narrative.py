@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from kamtools.formatting import count_text, money_text, percent_text
+from kamtools.stages.review import next_screening
 from kamtools.stages.review.analysis import ReviewResult
 from kamtools.stages.review.economics import REICHHELD_SASSER
 from kamtools.stages.review.lessons import headline_lessons, lessons_frame
@@ -284,12 +285,11 @@ def summary_line(result: ReviewResult, *, currency: str) -> str:
     if not result.has_plan:
         return f"No plan for {result.period} to review against"
     sales = result.portfolio.set_index("metric").loc["sales"]
-    behind = int(sales["behind"])
     lost = int((result.movement["status"] == "lost").sum())
     return (
-        f"{percent_text(sales['attainment'])} of the sales plan ({money_text(sales['actual'], currency)}"
-        f" of {money_text(sales['plan'], currency)}), {behind} behind,"
-        f" {count_text(lost, 'account', 'accounts')} lost"
+        f"{money_text(sales['actual'], currency)} of the {money_text(sales['plan'], currency)} plan"
+        f" ({percent_text(sales['attainment'])}); {int(sales['behind'])} of {int(sales['accounts'])} accounts"
+        f" behind, {lost} lost"
     )
 
 
@@ -445,16 +445,7 @@ def satisfaction_question_table(result: ReviewResult) -> pd.DataFrame:
 
 def proposals_table(result: ReviewResult) -> pd.DataFrame:
     """The tier changes proposed to the next screening."""
-    p = result.proposals
-    return pd.DataFrame(
-        {
-            "account": p["name"],
-            "tier now": p["current_tier"],
-            "proposal": p["proposal"],
-            "proposed tier": p["proposed_tier"],
-            "reason": p["reason"],
-        }
-    )
+    return next_screening.proposals_table(result.proposals)
 
 
 def portfolio_table(result: ReviewResult) -> pd.DataFrame:

@@ -25,6 +25,7 @@ __all__ = [
     "PROPOSAL_COLUMNS",
     "load_tier_proposals",
     "proposals_path",
+    "proposals_table",
     "propose_tier_changes",
     "save_tier_proposals",
 ]
@@ -141,3 +142,16 @@ def load_tier_proposals(workspace: Path, period: int) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{proposals_path(workspace, period).name}: missing column(s) {missing}")
     return frame[list(PROPOSAL_COLUMNS)]
+
+
+def proposals_table(proposals: pd.DataFrame) -> pd.DataFrame:
+    """The proposals with readable column names, as the review and the next screening show them."""
+    return pd.DataFrame(
+        {
+            "account": proposals["name"],
+            "tier now": proposals["current_tier"],
+            "proposal": proposals["proposal"],
+            "proposed tier": proposals["proposed_tier"],
+            "reason": proposals["reason"],
+        }
+    )
