@@ -16,7 +16,7 @@ help:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,test]"
 	$(BIN)/python -m kamtools.kernel
 	@touch $(STAMP)
 
@@ -53,9 +53,9 @@ bench: $(STAMP) $(BENCH_STAMP)
 bench-run: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py
 
-## lab: open JupyterLab on the notebooks (workshop mode)
+## lab: workshop mode: JupyterLab on the client's own copies of the stage notebooks (CLIENT=demo)
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/kam lab $(or $(CLIENT),demo)
 
 ## clean: remove the environment (reports and client workspaces are kept)
 clean:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from kamtools import __version__
-from kamtools.config import ClientConfig, ConfigError
+from kamtools.config import ClientConfig, ConfigError, load_config
 from kamtools.io import InputFileError
 from kamtools.paths import DEFAULT_CLIENTS_DIR, DEFAULT_REPORTS_DIR
 from kamtools.periods import period_bounds
@@ -84,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--reports-dir", type=Path, help="where report packs go (default: reports/)")
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument("--open", action="store_true", help="open the report pack in a browser")
+    lab = commands.add_parser("lab", help="open the client's workshop notebooks in JupyterLab")
+    lab.add_argument("client", nargs="?", default=DEMO_SLUG, help="client (default: the demo)")
+    lab.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     return parser
 
 
@@ -239,13 +242,36 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_STAGE_FAILED
 
 
+def cmd_lab(args: argparse.Namespace) -> int:
+    import os
+
+    from kamtools.lab import lab_command, lab_server, write_workshop_notebooks
+    from kamtools.runner import ensure_kernel
+
+    if args.client == DEMO_SLUG:
+        ensure_demo_workspace(args.clients_dir / DEMO_SLUG)
+    root = resolve_workspace(args.client, args.clients_dir)
+    load_config(root)  # a missing or wrong client.yml is one sentence, before anything starts
+    notebooks = write_workshop_notebooks(root)
+    ensure_kernel()
+    server = lab_server(root, port=args.port)
+    print(f"Workshop notebooks of {root.name}: {server.root}")
+    for notebook in notebooks:
+        print(f"  {notebook.name}")
+    print("JupyterLab (Ctrl-C stops it):")
+    print(f"  {server.url(notebooks[0].name if notebooks else None)}", flush=True)
+    command = lab_command(server)
+    os.execv(command[0], command)  # this process becomes JupyterLab: one process id to stop
+    return EXIT_OK  # pragma: no cover - execv does not return
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``kam`` command; returns the exit code."""
     from kamtools.runner import RunError
 
     parser = _parser()
     args = parser.parse_args(argv)
-    handlers = {"demo": cmd_demo, "new": cmd_new, "validate": cmd_validate, "run": cmd_run}
+    handlers = {"demo": cmd_demo, "new": cmd_new, "validate": cmd_validate, "run": cmd_run, "lab": cmd_lab}
     if args.command is None:
         parser.print_help()
         return EXIT_OK

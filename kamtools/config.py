@@ -187,18 +187,82 @@ def with_current_period(config: ClientConfig, period: int) -> ClientConfig:
     return parse_config(raw, slug=config.slug)
 
 
-def save_stage_settings(workspace: Path, section: str, settings: Mapping[str, Any]) -> Path | None:
-    """Store a stage's settings (the workshop's) as ``section`` of ``client.yml``.
+HISTORY_DIR = "history"
+"""Folder of a workspace keeping every earlier ``client.yml``, one dated copy per save."""
 
-    The new file is checked first (:func:`parse_config`) and the previous one kept as
-    ``client.previous.yml``; returns that kept file, if there was one.
+
+def _merge_settings(target: Any, changes: Mapping[str, Any]) -> None:
+    """Write ``changes`` into the round-trip mapping ``target``; nested mappings are merged key by key."""
+    from ruamel.yaml.comments import CommentedMap
+
+    for key, value in changes.items():
+        if isinstance(value, Mapping):
+            current = target.get(key)
+            if not isinstance(current, Mapping) or not current:
+                target[key] = current = CommentedMap()
+            _merge_settings(current, value)
+        else:
+            target[key] = value
+
+
+def _history_copy(path: Path, text: str) -> Path:
+    """Keep ``text`` (the file before a save) as ``history/client.<UTC time>.yml``."""
+    from datetime import UTC, datetime
+
+    folder = path.parent / HISTORY_DIR
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+    copy = folder / f"{path.stem}.{stamp}{path.suffix}"
+    number = 1
+    while copy.exists():
+        number += 1
+        copy = folder / f"{path.stem}.{stamp}-{number}{path.suffix}"
+    io.write_text_atomic(copy, text)
+    return copy
+
+
+def save_stage_settings(workspace: Path, section: str, settings: Mapping[str, Any]) -> Path | None:
+    """Write the settings a workshop changed into ``section`` of ``client.yml``, keeping the rest.
+
+    Only the keys in ``settings`` are written (a nested mapping such as ``weights`` key by key);
+    every other line of the file, its comments and its order stay as they were (round-trip YAML).
+    The new file is checked first (:func:`parse_config`); the file as it was before is kept in
+    ``history/client.<UTC time>.yml`` so every earlier version can be read back.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The dated copy of the previous ``client.yml`` (None when nothing changed).
     """
+    from io import StringIO
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
     if section not in config_sections():
         raise ConfigError(
             f"client.yml: no stage has a section {section!r}; stages with settings: {list(config_sections())}"
         )
     path = workspace / CONFIG_FILE
-    raw = io.read_yaml(path)
-    raw[section] = dict(settings)
-    parse_config(raw, slug=workspace.name)
-    return io.write_yaml(path, raw, keep_previous=True)
+    before = io.read_text(path)
+    round_trip = YAML()
+    round_trip.width = 4096
+    round_trip.preserve_quotes = True
+    document = round_trip.load(before) or CommentedMap()
+    if not isinstance(document.get(section), Mapping) or not document.get(section):
+        document[section] = CommentedMap()
+    _merge_settings(document[section], settings)
+    buffer = StringIO()
+    round_trip.dump(document, buffer)
+    after = buffer.getvalue()
+    if after == before:
+        return None
+    checked = parse_config(io.parse_yaml_text(after, name=CONFIG_FILE), slug=workspace.name)
+    settings_class = config_sections()[section].settings_class
+    if settings_class is not None:
+        try:
+            settings_class.from_mapping(checked.section(section))
+        except ValueError as exc:
+            raise ConfigError(f"client.yml, {section}: {exc}") from exc
+    copy = _history_copy(path, before)
+    io.write_text_atomic(path, after)
+    return copy

@@ -579,14 +579,19 @@ def file_fingerprint(path: Path) -> str:
 
 def read_yaml(path: Path) -> dict[str, Any]:
     """Read a YAML mapping; an empty file is an empty mapping."""
+    return parse_yaml_text(path.read_text(encoding="utf-8"), name=path.name)
+
+
+def parse_yaml_text(text: str, *, name: str) -> dict[str, Any]:
+    """A YAML mapping from text (the file ``name`` in messages); empty text is an empty mapping."""
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise InputFileError(path.name, f"is not valid YAML: {exc}") from exc
+        raise InputFileError(name, f"is not valid YAML: {exc}") from exc
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
-        raise InputFileError(path.name, "must hold a mapping of settings at the top level")
+        raise InputFileError(name, "must hold a mapping of settings at the top level")
     return loaded
 
 

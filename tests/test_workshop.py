@@ -67,7 +67,8 @@ def test_save_writes_client_yml_and_keeps_the_previous_one(demo_screening, tmp_p
     saved = io.read_yaml(tmp_path / "client.yml")["screening"]
     assert saved["weights"]["sales"] == 0.5 and saved["key_accounts"] == 20
     assert ScreeningSettings.from_mapping(saved) == workshop.settings()
-    assert "screening" not in io.read_yaml(tmp_path / "client.previous.yml")
+    (history,) = (tmp_path / "history").iterdir()
+    assert "screening" not in io.read_yaml(history)
     assert "saved" in workshop.status.value
 
 

@@ -120,6 +120,40 @@ def test_saving_screening_settings_keeps_the_previous_file(tmp_path):
     previous = save_stage_settings(root, "screening", {"weights": {"sales": 0.5}})
     assert io.read_yaml(root / "client.yml")["screening"] == {"weights": {"sales": 0.5}}
     assert previous is not None and "screening" not in io.read_yaml(previous)
+    assert previous.parent == root / "history" and previous.name.startswith("client.20")
+
+
+def test_saving_settings_keeps_comments_order_and_every_earlier_version(tmp_path):
+    root = write_workspace(tmp_path / "acme", {}, CONFIG)
+    original = (root / "client.yml").read_text(encoding="utf-8")
+    commented = (
+        "# Acme: settings agreed with the sales director\n"
+        + original
+        + "screening:\n  # two key accounts per manager at most\n  key_accounts: 30  # agreed 12 May\n"
+        + "  weights:\n    sales: 0.3\n    margin: 0.2  # the CFO insists\n"
+    )
+    (root / "client.yml").write_text(commented, encoding="utf-8")
+    first = save_stage_settings(root, "screening", {"weights": {"sales": 0.45}})
+    second = save_stage_settings(root, "screening", {"key_accounts": 25, "max_late_share": 0.5})
+    assert save_stage_settings(root, "screening", {"key_accounts": 25}) is None  # nothing changed
+    text = (root / "client.yml").read_text(encoding="utf-8")
+    for comment in ("# Acme: settings agreed", "# two key accounts", "# agreed 12 May", "# the CFO insists"):
+        assert comment in text
+    assert text.index("client:") < text.index("screening:")
+    saved = io.read_yaml(root / "client.yml")["screening"]
+    assert saved == {"key_accounts": 25, "weights": {"sales": 0.45, "margin": 0.2}, "max_late_share": 0.5}
+    assert first != second and first.read_text(encoding="utf-8") == commented
+    assert io.read_yaml(second)["screening"]["weights"]["sales"] == 0.45
+    assert sorted((root / "history").iterdir()) == sorted([first, second])
+
+
+def test_a_save_that_breaks_client_yml_is_refused_and_writes_nothing(tmp_path):
+    root = write_workspace(tmp_path / "acme", {}, CONFIG)
+    before = (root / "client.yml").read_text(encoding="utf-8")
+    with pytest.raises(ConfigError, match="screening"):
+        save_stage_settings(root, "screening", {"no_such_setting": 1})
+    assert (root / "client.yml").read_text(encoding="utf-8") == before
+    assert not (root / "history").exists()
 
 
 def test_overrides_default_to_empty(tmp_path):
