@@ -325,7 +325,7 @@ def _finish_report(page: str) -> str:
     for heading in [h for h in headings if h.name == "h2"][OPENING_SECTIONS:]:
         heading["class"] = [*heading.get("class", []), "kam-break"]
     if headings:
-        main.insert_before(_table_of_contents(soup, headings))
+        _insert_contents(main, _table_of_contents(soup, headings), headings)
     for number, figure in enumerate(main.select("figure.kam-figure"), start=1):
         caption = figure.find("figcaption")
         if isinstance(caption, Tag):
@@ -336,6 +336,23 @@ def _finish_report(page: str) -> str:
             image["alt"] = f"Figure {number}"
     _number_tables(soup, main)
     return str(soup)
+
+
+def _insert_contents(main: Tag, contents: Tag, headings: list[Tag]) -> None:
+    """Put the table of contents after the opening section when it is the summary, else first.
+
+    The reader gets the answer first (the summary on the first screen), then the map of the rest.
+    """
+    sections = [h for h in headings if h.name == "h2"]
+    if len(sections) > 1 and _heading_text(sections[0]).strip().lower() == "summary":
+        second = sections[1]
+        block = second
+        while block.parent is not None and block.parent is not main:
+            block = block.parent
+        if block.parent is main:
+            block.insert_before(contents)
+            return
+    main.insert_before(contents)
 
 
 def _unique_heading_ids(soup: BeautifulSoup, main: Tag) -> list[Tag]:

@@ -153,6 +153,8 @@ def test_screening_report_shows_its_findings_charts_and_tables(demo_pack):
     for heading in ("Summary", "Former key accounts at risk", "Customers to review, by cause", "Glossary"):
         assert f">{heading}<" in page
     assert "Next step:" in page
+    # Answer first: the summary comes before the table of contents.
+    assert page.index(">Summary<") < page.index('class="kam-toc"') < page.index(">What we looked at<")
     # What the next stage reads: key AND growth accounts, checked against the contract.
     key_accounts = io.read_stage_output(demo_pack, KEY_ACCOUNTS)
     assert list(key_accounts.columns[: len(KEY_ACCOUNTS.columns)]) == KEY_ACCOUNTS.column_names
