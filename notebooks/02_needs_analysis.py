@@ -25,7 +25,7 @@ from pathlib import Path
 from IPython.display import HTML, display
 
 from kamtools import __version__, contract, figures, io, tables
-from kamtools.stages.needs import STAGE, analysis, narrative, plots, workshop
+from kamtools.stages.needs import STAGE, analysis, narrative, plots
 from kamtools.workspace import open_client
 
 figures.configure_report_figures()
@@ -124,9 +124,12 @@ display(tables.table_or_note(client.intake.quality_table(), empty_note="Data qua
 display(HTML(tables.notes_html(client.intake.notes + [f"Report produced with kamtools {__version__}."])))
 
 # %% tags=["remove-cell"]
-# Workshop mode (JupyterLab only): score an account, save, then re-run the report.
-form = workshop.NeedsWorkshop(result.accounts, indicators=list(settings.indicators), workspace=client.root, assessments=client.tables.get("assessments"))
-display(form.widget())
+# Workshop mode (JupyterLab, where output_dir is empty): score an account, save, re-run the report.
+if not output_dir:
+    from kamtools.stages.needs.workshop import NeedsWorkshop
+
+    form = NeedsWorkshop(result.accounts, indicators=list(settings.indicators), workspace=client.root, assessments=client.tables.get("assessments"))
+    display(form.widget())
 
 # %% tags=["remove-cell"]
 if output_dir:
