@@ -525,33 +525,77 @@ def score_customers(
         others) and reason. Same row order as ``metrics``.
     """
     settings = settings or ScreeningSettings()
-    require_input(
-        metrics,
-        [
-            "customer_id",
-            "status",
-            "sales",
-            "gross_profit",
-            "margin_pct",
-            "previous_sales",
-            "growth_pct",
-            "recency_days",
-            "frequency",
-            "variety",
-            "trend",
-            "last_purchase",
-        ],
-        "metrics",
-    )
-    out = metrics.copy()
-    ids = out["customer_id"].astype("str")
-    buying = is_buying(out).to_numpy()
+    require_input(metrics, SCORED_INPUT_COLUMNS, "metrics")
+    buying = is_buying(metrics).to_numpy()
     n_buying = int(buying.sum())
     if n_buying == 0:
         warnings.warn(
             "no customer bought in the current window: nothing to screen", UserWarning, stacklevel=2
         )
+    annualise = 365.25 / window.current_days if window is not None else 1.0
+    out = _with_context(
+        metrics,
+        settings=settings,
+        window=window,
+        payments=payments,
+        qualitative=qualitative,
+        market=market,
+        cost_to_serve=cost_to_serve,
+        annualise=annualise,
+    )
+    weights, dropped = effective_weights(
+        metrics, settings=settings, payments=payments, qualitative=qualitative
+    )
+    n_key = key_account_count(n_buying, settings=settings)
+    floor = (
+        float(out.loc[buying, "sales"].quantile(settings.growth_sales_floor_quantile)) if n_buying else np.inf
+    )
+    _add_scores(out, buying, weights=weights, settings=settings, n_key=n_key, floor=floor)
+    eligible = _add_gates(out, buying, settings=settings)
+    signals = _add_tiers(
+        out, buying, eligible, settings=settings, n_key=n_key, floor=floor, annualise=annualise
+    )
+    _add_ranks_and_reasons(out, buying, signals, settings=settings, first_buyer_label=first_buyer_label)
+    out.attrs = {
+        "weights": weights,
+        "dropped_criteria": dropped,
+        "key_accounts": n_key,
+        "sales_floor": floor,
+    }
+    return out
 
+
+SCORED_INPUT_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "status",
+    "sales",
+    "gross_profit",
+    "margin_pct",
+    "previous_sales",
+    "growth_pct",
+    "recency_days",
+    "frequency",
+    "variety",
+    "trend",
+    "last_purchase",
+)
+"""The columns of :func:`customer_metrics` that :func:`score_customers` needs."""
+
+
+def _with_context(
+    metrics: pd.DataFrame,
+    *,
+    settings: ScreeningSettings,
+    window: ComparisonWindow | None,
+    payments: pd.DataFrame | None,
+    qualitative: pd.DataFrame | None,
+    market: pd.DataFrame | None,
+    cost_to_serve: pd.DataFrame | None,
+    annualise: float,
+) -> pd.DataFrame:
+    """A copy of ``metrics`` with payment behaviour, workshop score, wallet and cost to serve."""
+    out = metrics.copy()
+    ids = out["customer_id"].astype("str")
     pay = payments.set_index(payments["customer_id"].astype("str")) if payments is not None else None
     for column, source in (
         ("payment_invoices", "invoices"),
@@ -566,7 +610,6 @@ def score_customers(
         out["qualitative_mean"] = ids.map(qual).astype("float64")
     else:
         out["qualitative_mean"] = np.nan
-    annualise = 365.25 / window.current_days if window is not None else 1.0
     if market is not None and len(market):
         require_input(market, ["customer_id", "wallet"], "market")
         out["wallet"] = ids.map(_by_customer(market, "wallet"))
@@ -580,14 +623,20 @@ def score_customers(
     )
     out["contribution"] = out["gross_profit"] - out["cost_to_serve"]
 
-    weights, dropped = effective_weights(
-        metrics, settings=settings, payments=payments, qualitative=qualitative
-    )
+    return out
 
-    n_key = key_account_count(n_buying, settings=settings)
-    floor = (
-        float(out.loc[buying, "sales"].quantile(settings.growth_sales_floor_quantile)) if n_buying else np.inf
-    )
+
+def _add_scores(
+    out: pd.DataFrame,
+    buying: np.ndarray,
+    *,
+    weights: Mapping[str, float],
+    settings: ScreeningSettings,
+    n_key: int,
+    floor: float,
+) -> None:
+    """Add peer margin, sales rank, the criterion scores and the composite to ``out`` (in place:
+    ``out`` is :func:`score_customers`' own copy)."""
     out["peer_margin"] = np.nan
     out.loc[buying, "peer_margin"] = peer_margin(
         out.loc[buying, "sales"], out.loc[buying, "margin_pct"], peers=settings.margin_peers
@@ -606,7 +655,9 @@ def score_customers(
     composite[buying] = _composite(matrix, np.array([weights[c] for c in used]))
     out["composite"] = composite
 
-    # Gates.
+
+def _add_gates(out: pd.DataFrame, buying: np.ndarray, *, settings: ScreeningSettings) -> np.ndarray:
+    """Add the failed gates (exclusion, failed_gates, eligible) to ``out``; returns eligible."""
     margin_known = bool(out["gross_profit"].notna().any())
     failures = [
         _gate_failures(row, settings, margin_known) if is_buying else []
@@ -621,7 +672,20 @@ def score_customers(
     eligible = buying & np.array([not f for f in failures], dtype=bool)
     out["eligible"] = eligible
 
-    # Tiers.
+    return eligible
+
+
+def _add_tiers(
+    out: pd.DataFrame,
+    buying: np.ndarray,
+    eligible: np.ndarray,
+    *,
+    settings: ScreeningSettings,
+    n_key: int,
+    floor: float,
+    annualise: float,
+) -> list[list[tuple[str, str]]]:
+    """Add growth signals and the tiers of this period alone to ``out``; returns the signals."""
     if 0 < eligible.sum() < n_key:
         warnings.warn(
             f"only {int(eligible.sum())} customers pass the gates for {n_key} key-account places:"
@@ -644,21 +708,26 @@ def score_customers(
     )
     out["tier"] = pd.Series(tier, index=out.index, dtype="str")
 
-    # Rank among buying customers and reasons.
+    return signals
+
+
+def _add_ranks_and_reasons(
+    out: pd.DataFrame,
+    buying: np.ndarray,
+    signals: list[list[tuple[str, str]]],
+    *,
+    settings: ScreeningSettings,
+    first_buyer_label: str,
+) -> None:
+    """Add the rank among buying customers and the readable reason of every tier to ``out``."""
+    n_buying = int(buying.sum())
+    tiebreak = _key_order(out)
     rank = np.zeros(len(out), dtype="int64")
     rank[_ranked(out["composite"].to_numpy(), tiebreak, buying)] = np.arange(1, n_buying + 1)
     out["rank"] = pd.Series(rank, index=out.index).where(buying).astype("Int64")
     records = out.assign(buying_customers=n_buying, signals=signals, first_buyer_label=first_buyer_label)
     records = records.to_dict("records")
     out["reason"] = pd.Series([_reason(r, settings) for r in records], index=out.index, dtype="str")
-
-    out.attrs = {
-        "weights": weights,
-        "dropped_criteria": dropped,
-        "key_accounts": n_key,
-        "sales_floor": floor,
-    }
-    return out
 
 
 # --------------------------------------------------------------------------------------------
