@@ -96,6 +96,14 @@ figures.show_figure(fig, caption=narrative.summary_line(result, currency=money))
 display(tables.format_table(narrative.accounts_table(result), currency=money, money=["plan", "actual", "volume", "price", "mix"], percent=["attainment", "actions done"], caption="Sales per account against plan, furthest behind first"))
 
 # %% [markdown]
+# For the accounts whose sales fell most since last period, the change by product category:
+# categories they stopped buying (lost), started buying (new), and bought more or less of.
+
+# %%
+account_bridges = narrative.account_bridge_table(result)
+display(tables.table_or_note(account_bridges, empty_note="The invoice lines have no product categories, so the change cannot be split by category.", currency=money, money=[c for c in account_bridges.columns if c != "account"], caption="Where the largest falls came from, by product category (all accounts in the workbook)"))
+
+# %% [markdown]
 # ### Where the dealer's sales came from
 #
 # The revenue bridge runs from last period's sales of all customers to this period's: sales to
@@ -167,7 +175,7 @@ display(tables.table_or_note(narrative.reason_table(result), empty_note="No reas
 
 # %%
 display(tables.format_table(narrative.churn_table(result), currency=money, money=["sales of those lost"], percent=["churn rate"], integer=["at start", "lost"], caption="Churn by period"))
-fig, ax = plt.subplots(figsize=(7, 4))
+fig, ax = plt.subplots(figsize=(7, 3.2))
 plots.retention_curves(result.cohorts, ax=ax)
 figures.show_figure(fig, caption="Share of each year's customers still buying in later years")
 
@@ -243,6 +251,7 @@ if output_dir:
     io.write_stage_output(result.per_account, out, contract.REVIEW_ATTAINMENT)
     io.write_stage_output(result.at_risk, out, contract.REVIEW_AT_RISK)
     io.write_stage_output(result.proposals, out, contract.TIER_PROPOSALS)
+    io.write_stage_table(narrative.account_bridge_table(result, limit=len(result.accounts)), out, "review_account_bridges")
     save_tier_proposals(client.root, reviewed + 1, result.proposals)
     io.write_stage_summary(out, "review", narrative.summary_line(result, currency=money))
 

@@ -135,3 +135,12 @@ def test_without_a_plan_the_review_says_so_and_still_reports_the_dealer(demo_wor
     assert findings[0].startswith("No plan for 2026 was found") and "Your sales were €" in findings[0]
     assert any("customers overall" in f for f in findings)
     assert narrative.accounts_table(result).empty and narrative.summary_line(result, currency="EUR")
+
+
+def test_account_bridges_add_up_per_account(result):
+    table = narrative.account_bridge_table(result, limit=100)
+    assert len(table) == 36
+    moves = table[["new categories", "lost categories", "growth", "decline"]].sum(axis=1)
+    for before, change, after in zip(table["sales 2025"], moves, table["sales 2026"], strict=True):
+        assert round((before + change) * 100) == round(after * 100)
+    assert table["sales 2026"].iloc[0] - table["sales 2025"].iloc[0] <= 0  # largest fall first

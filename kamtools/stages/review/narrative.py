@@ -629,3 +629,31 @@ def plan_source_note(plan: object | None, period: int) -> str:
     saved = str(getattr(plan, "saved_at", "") or "")[:10]
     when = f", saved on {saved}" if saved else ""
     return f"The plan reviewed is revision {getattr(plan, 'revision', 0)} of the plan for {period}{when}."
+
+
+def account_bridge_table(result: ReviewResult, *, limit: int = 12) -> pd.DataFrame:
+    """Per account, last period's sales to this period's over product categories, largest fall first.
+
+    New and lost categories are those the account bought in one period only; growth and decline
+    are those it bought in both. Each row adds up from last period to this period to the cent.
+    """
+    steps = result.account_bridges
+    if steps.empty:
+        return pd.DataFrame()
+    wide = steps.pivot_table(index="customer_id", columns="step", values="amount", aggfunc="sum")
+    wide = wide.reindex(
+        columns=["previous", "new", "lost", "growth", "decline", "other", "current"], fill_value=0.0
+    )
+    wide["change"] = wide["current"] - wide["previous"]
+    wide = wide.sort_values("change", kind="stable").head(limit)
+    return pd.DataFrame(
+        {
+            "account": [_name(result, c) for c in wide.index],
+            f"sales {result.previous}": wide["previous"].to_numpy(),
+            "new categories": wide["new"].to_numpy(),
+            "lost categories": wide["lost"].to_numpy(),
+            "growth": wide["growth"].to_numpy(),
+            "decline": (wide["decline"] + wide["other"]).to_numpy(),
+            f"sales {result.period}": wide["current"].to_numpy(),
+        }
+    )

@@ -154,7 +154,7 @@ def attainment_bullets(
         )
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(
-        f"{metric.replace('_', ' ').capitalize()} as a share of plan (grey: plan, light: up to stretch)"
+        f"{metric.replace('_', ' ').capitalize()} as a share of plan (dashed line: plan; tick: stretch goal)"
     )
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.grid(axis="y", visible=False)
