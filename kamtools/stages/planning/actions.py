@@ -56,17 +56,18 @@ def _value(value: float, unit: str) -> str:
 
 
 def _effect(row: Any, scorecard: pd.DataFrame | None) -> str:
-    """The expected effect of an action: the indicator it should move, from where to where."""
+    """The expected effect of an action: the indicator it should move, from where to where.
+
+    ``scorecard`` is indexed by (customer_id, indicator).
+    """
     indicator = "" if pd.isna(row.indicator) else str(row.indicator)
     if not indicator:
         return f"{str(row.offering).capitalize()} in place; supports the sales goal"
     label = indicator_label(indicator)
     if scorecard is None or scorecard.empty:
         return f"Stronger {label}; supports the sales goal"
-    match = scorecard.loc[
-        (scorecard["customer_id"].astype(str) == str(row.customer_id))
-        & (scorecard["indicator"].astype(str) == indicator)
-    ]
+    key = (str(row.customer_id), indicator)
+    match = scorecard.loc[[key]] if key in scorecard.index else scorecard.iloc[0:0]
     if match.empty or pd.isna(match["score"].iloc[0]) or pd.isna(match["portfolio_average"].iloc[0]):
         return f"Stronger {label}; supports the sales goal"
     first = match.iloc[0]
@@ -148,10 +149,15 @@ def propose_actions(
     start_of_period, end_of_period = pd.Timestamp(period[0]), pd.Timestamp(period[1])
     team = _service_team(needs_team)
     support = needs_support.assign(customer_id=needs_support["customer_id"].astype(str))
+    by_account = dict(tuple(support.groupby("customer_id", sort=False)))
+    if scorecard is not None and not scorecard.empty:
+        scorecard = scorecard.assign(customer_id=scorecard["customer_id"].astype(str)).set_index(
+            ["customer_id", "indicator"]
+        )
     rows = []
     for account in accounts.itertuples(index=False):
         cid = str(account.customer_id)
-        mine = support.loc[support["customer_id"] == cid].sort_values("priority", kind="stable")
+        mine = by_account.get(cid, support.iloc[0:0]).sort_values("priority", kind="stable")
         mine = mine.drop_duplicates("offering").head(settings.max_actions_per_account)
         manager = "" if pd.isna(account.account_manager) else str(account.account_manager)
         for k, row in enumerate(mine.itertuples(index=False)):

@@ -225,13 +225,12 @@ def _market_snapshot(row: pd.Series, gaps: pd.DataFrame, rivals: pd.DataFrame) -
     }
 
 
-def _account_plan(row: pd.Series, parts: dict[str, pd.DataFrame]) -> AccountPlan:
-    """One account's plan from its rows of every proposed table."""
+def _account_plan(
+    row: pd.Series, parts: dict[str, tuple[dict[str, pd.DataFrame], pd.DataFrame]]
+) -> AccountPlan:
+    """One account's plan from its rows of every proposed table (grouped by account, with an empty frame)."""
     cid = str(row["customer_id"])
-    mine = {
-        name: frame.loc[frame["customer_id"].astype(str) == cid] if not frame.empty else frame
-        for name, frame in parts.items()
-    }
+    mine = {name: groups.get(cid, empty) for name, (groups, empty) in parts.items()}
     swot = mine["swot"]
     return AccountPlan(
         customer_id=cid,
@@ -319,7 +318,16 @@ def propose_plan(
         "gaps": analysis.gaps,
         "competitors": analysis.competitors,
     }
-    plans = [_account_plan(row, parts) for _, row in accounts.iterrows()]
+    grouped = {
+        name: (
+            {str(k): g for k, g in frame.groupby(frame["customer_id"].astype(str), sort=False)}
+            if not frame.empty
+            else {},
+            frame.iloc[0:0],
+        )
+        for name, frame in parts.items()
+    }
+    plans = [_account_plan(row, grouped) for _, row in accounts.iterrows()]
     start, end = context.plan_bounds
     stages = plan_stages(context.period, start_month=context.start_month, stage_months=settings.stage_months)
     return Plan(

@@ -165,7 +165,7 @@ def seasonal_profiles(
         {
             "customer_id": lines["customer_id"].astype(str).to_numpy(),
             "stage": stage_of(dates, start_month=start_month, stage_months=stage_months).to_numpy(),
-            "month": dates.dt.to_period("M").to_numpy(),
+            "month": (dates.dt.year * 12 + dates.dt.month).to_numpy(),  # integer months: fast
             "amount": lines["net_sales"].astype(float).to_numpy(),
         }
     )
