@@ -201,7 +201,7 @@ def test_swot_from_scorecard_and_market():
     by = out.groupby("quadrant")["item"].apply(list).to_dict()
     assert by["strength"] == ["Strong network (outlets, coverage): 4.5 of 5 (key-account average 3.0)"]
     assert by["weakness"] == [
-        "Gross margin worse than the key-account average",
+        "Gross margin below the key-account average",
         "Weak marketing approach: 2.0 of 5 (key-account average 3.2)",
     ]
     assert by["opportunity"] == [
@@ -246,7 +246,7 @@ def test_swot_reads_lower_is_better_indicators_the_right_way_round():
     )
     out = swot_table(customer_ids=["A", "B"], scorecard=scorecard)
     assert out[["customer_id", "quadrant"]].values.tolist() == [["A", "weakness"], ["B", "strength"]]
-    assert out["item"].iloc[0] == "Cost to serve (share of sales) worse than the key-account average"
+    assert out["item"].iloc[0] == "Cost to serve (share of sales) higher than the key-account average"
 
 
 def test_action_owner_follows_the_function_needs_names():

@@ -25,6 +25,7 @@ __all__ = [
     "account_contacts_table",
     "account_goals_table",
     "account_heading_html",
+    "account_intro_html",
     "account_market_table",
     "account_sentences",
     "findings",
@@ -286,6 +287,12 @@ def account_heading_html(account: AccountPlan, *, currency: str) -> str:
         text = account.name
     # h4.kam-account: a new page in print, kept out of the table of contents (report.css).
     return f'<h4 class="kam-account">{html.escape(text)}</h4>'
+
+
+def account_intro_html(account: AccountPlan, *, currency: str, baseline_period: int) -> str:
+    """The account page's opening paragraph (escaped)."""
+    text = " ".join(account_sentences(account, currency=currency, baseline_period=baseline_period))
+    return f"<p>{html.escape(text)}</p>"
 
 
 def account_sentences(account: AccountPlan, *, currency: str, baseline_period: int) -> list[str]:

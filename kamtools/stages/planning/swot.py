@@ -56,18 +56,19 @@ def _scorecard_items(scorecard: pd.DataFrame, account: str, settings: PlanningSe
         if lower_is_better:
             relative = -relative
         in_best_quartile = relative > 0 and (score <= best if lower_is_better else score >= best)
+        better, worse = ("lower than", "higher than") if lower_is_better else ("above", "below")
         if in_best_quartile or relative >= settings.swot_margin:
             text = (
                 f"Strong {label}{detail}"
                 if on_scale
-                else f"{label.capitalize()} better than the key-account average"
+                else f"{label.capitalize()} {better} the key-account average"
             )
             strong.append((relative, (account, "strength", text, "needs analysis")))
         elif relative <= -settings.swot_margin:
             text = (
                 f"Weak {label}{detail}"
                 if on_scale
-                else f"{label.capitalize()} worse than the key-account average"
+                else f"{label.capitalize()} {worse} the key-account average"
             )
             weak.append((relative, (account, "weakness", text, "needs analysis")))
     strong.sort(key=lambda item: -item[0])
