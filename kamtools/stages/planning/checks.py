@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from kamtools.io import InputFileError
 from kamtools.stages.planning.planfile import PlanFileError, plan_path, read_plan
 from kamtools.stages.planning.settings import PlanningSettings, PlanningSettingsError
@@ -24,7 +26,11 @@ CONFIG_FILE = "client.yml"
 
 
 def planning_problems(
-    workspace_root: Path, *, section: Mapping[str, Any] | None, current_period: int
+    workspace_root: Path,
+    *,
+    section: Mapping[str, Any] | None,
+    current_period: int,
+    customers: pd.DataFrame | None = None,
 ) -> list[Problem]:
     """Every problem that stops the plan development, each naming where it is.
 
@@ -36,6 +42,8 @@ def planning_problems(
         The ``planning:`` section of ``client.yml``.
     current_period : int
         The screened period; the plan is for the period after it.
+    customers : pandas.DataFrame, optional
+        The validated customer master: a plan account it does not know is a problem.
 
     Returns
     -------
@@ -62,15 +70,28 @@ def planning_problems(
             ))) + f": {p.message}")
             for p in exc.problems
         ]  # fmt: skip
+    problems = []
+    if customers is not None and "customer_id" in customers.columns:
+        known = set(customers["customer_id"].astype(str))
+        problems += [
+            Problem(
+                "plan",
+                path.name,
+                None,
+                f"account {a.customer_id}, field customer_id: not in the customer master",
+            )
+            for a in plan.accounts
+            if a.customer_id not in known
+        ]
     tracker = tracker_path(workspace_root, period)
     if not tracker.exists():
-        return []
+        return problems
     try:
         read_tracker(tracker, plan=plan)
     except InputFileError as exc:
-        return [Problem("tracker", exc.file, None, exc.message)]
+        return problems + [Problem("tracker", exc.file, None, exc.message)]
     except TrackerError as exc:
-        return [
+        return problems + [
             Problem(
                 "tracker",
                 p.file,
@@ -80,4 +101,4 @@ def planning_problems(
             )
             for p in exc.problems
         ]
-    return []
+    return problems
