@@ -54,7 +54,8 @@ accounts:
   contacts: {visit: 3, call: 6, review: 1}
   actions:
   - {action_id: C1-A01, title: Sales training, support: Sales training, owner: Ann,
-     counterpart: Sales manager, start: '2026-02-01', due: '2026-04-30', expected_effect: More sales, status: planned}
+     counterpart: Sales manager, start: '2026-02-01', due: '2026-04-30',
+     expected_effect: More sales, status: planned}
 """
 
 
