@@ -312,3 +312,31 @@ def test_expected_effect_reads_shares_as_percentages_and_cost_the_right_way_roun
         "Raise gross margin from 12% to the key-account average of 20%",
         "Bring down cost to serve (share of sales) from 9% to the key-account average of 5%",
     ]
+
+
+def test_the_largest_category_gap_becomes_a_range_action_after_the_support_actions():
+    from kamtools.stages.planning.actions import propose_gap_actions
+
+    gaps = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "B"],
+            "segment": ["Retail"] * 3,
+            "category": ["Paint", "Garden", "Paint"],
+            "gap": ["white space", "under-bought", "white space"],
+            "opportunity": [2000.0, 500.0, 300.0],
+        }
+    )
+    existing = pd.DataFrame({"customer_id": ["A"], "action_id": ["A-A01"]})
+    out = propose_gap_actions(
+        gaps, accounts=ACCOUNTS, period=PERIOD, existing=existing, money=lambda x: f"€{x:,.0f}"
+    )
+    assert out[["action_id", "title", "owner"]].values.tolist() == [
+        ["A-A02", "Introduce the Paint range", "Ann"],
+        ["B-A01", "Introduce the Paint range", ""],
+    ]
+    assert out["expected_effect"].iloc[0] == "Buy Paint like its Retail peers: about €2,000 a year more"
+    assert out["start"].iloc[0] == date(2026, 5, 1)
+    full = pd.DataFrame({"customer_id": ["A"] * 3, "action_id": ["A-A01", "A-A02", "A-A03"]})
+    assert propose_gap_actions(gaps, accounts=ACCOUNTS, period=PERIOD, existing=full)[
+        "customer_id"
+    ].tolist() == ["B"]

@@ -8,7 +8,7 @@ and a status.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ __all__ = [
     "indicator_label",
     "level_actions",
     "propose_actions",
+    "propose_gap_actions",
 ]
 
 ACTION_COLUMNS: tuple[str, ...] = (
@@ -109,6 +110,7 @@ def propose_actions(
     needs_team: pd.DataFrame | None = None,
     scorecard: pd.DataFrame | None = None,
     settings: PlanningSettings | None = None,
+    level: bool = True,
 ) -> pd.DataFrame:
     """One action per proposed support offering, the first ``max_actions_per_account`` by priority.
 
@@ -132,6 +134,8 @@ def propose_actions(
         for the expected effect in numbers.
     settings : PlanningSettings, optional
         Number, length and staggering of actions; counterpart roles by offering.
+    level : bool
+        Level the owners' load (:func:`level_actions`); False when more actions join first.
 
     Returns
     -------
@@ -188,7 +192,81 @@ def propose_actions(
             )
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in ACTION_COLUMNS})
-    return level_actions(pd.DataFrame(rows, columns=list(ACTION_COLUMNS)), period=period, settings=settings)
+    frame = pd.DataFrame(rows, columns=list(ACTION_COLUMNS))
+    return level_actions(frame, period=period, settings=settings) if level else frame
+
+
+def propose_gap_actions(
+    gaps: pd.DataFrame,
+    *,
+    accounts: pd.DataFrame,
+    period: tuple[pd.Timestamp, pd.Timestamp],
+    existing: pd.DataFrame | None = None,
+    money: Callable[[float], str] = lambda amount: f"{amount:,.0f}",
+    settings: PlanningSettings | None = None,
+) -> pd.DataFrame:
+    """One action per account for its largest category gap: introduce the range its peers buy.
+
+    Parameters
+    ----------
+    gaps : pandas.DataFrame
+        :func:`~kamtools.stages.planning.market.category_gaps` (largest opportunity first).
+    accounts : pandas.DataFrame
+        ``customer_id`` and ``account_manager`` (the owner), in plan order.
+    period : tuple of pandas.Timestamp
+        The plan period; the action starts a month in (after the plan is agreed).
+    existing : pandas.DataFrame, optional
+        Actions proposed already (:data:`ACTION_COLUMNS`): ids continue their numbering, and an
+        account that has ``settings.max_actions_per_account`` actions gets no more.
+    money : callable
+        Writes an amount in the expected effect.
+    settings : PlanningSettings, optional
+        ``max_actions_per_account`` and ``action_months``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`ACTION_COLUMNS`; support "Range introduction", counterpart the purchasing
+        manager, status "planned"; not yet levelled (:func:`level_actions`).
+    """
+    settings = settings or PlanningSettings()
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in ACTION_COLUMNS})
+    if gaps is None or gaps.empty:
+        return empty
+    counts = (
+        existing["customer_id"].astype(str).value_counts().to_dict()
+        if existing is not None and len(existing)
+        else {}
+    )
+    start = min(_shift(pd.Timestamp(period[0]), 1), pd.Timestamp(period[1]))
+    due = min(_shift(start, settings.action_months) - pd.Timedelta(days=1), pd.Timestamp(period[1]))
+    top = gaps.assign(customer_id=gaps["customer_id"].astype(str)).drop_duplicates("customer_id")
+    top = top.set_index("customer_id")
+    rows = []
+    for account in accounts.itertuples(index=False):
+        cid = str(account.customer_id)
+        taken = int(counts.get(cid, 0))
+        if cid not in top.index or taken >= settings.max_actions_per_account:
+            continue
+        gap = top.loc[cid]
+        rows.append(
+            {
+                "action_id": f"{cid}-A{taken + 1:02d}",
+                "customer_id": cid,
+                "title": f"Introduce the {gap['category']} range",
+                "support": "Range introduction",
+                "owner": "" if pd.isna(account.account_manager) else str(account.account_manager),
+                "counterpart": "Purchasing manager",
+                "start": start.date(),
+                "due": due.date(),
+                "expected_effect": (
+                    f"Buy {gap['category']} like its {gap['segment']} peers:"
+                    f" about {money(float(gap['opportunity']))} a year more"
+                ),
+                "status": "planned",
+            }
+        )
+    return pd.DataFrame(rows, columns=list(ACTION_COLUMNS)) if rows else empty
 
 
 def level_actions(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kamtools.periods import period_bounds
-from kamtools.stages.planning.actions import propose_actions
+from kamtools.stages.planning.actions import level_actions, propose_actions, propose_gap_actions
 from kamtools.stages.planning.competitors import competitor_table, price_signals
 from kamtools.stages.planning.contacts import account_managers, contact_plan
 from kamtools.stages.planning.goals import (
@@ -285,7 +285,8 @@ def propose_plan(
     wallets = dict(zip(accounts["customer_id"], accounts["wallet"], strict=True))
     staged = stage_goals(annual, analysis.profiles, baseline_by_stage=analysis.actuals, wallets=wallets)
     contacts = contact_plan(accounts, settings=settings)
-    actions = (
+    money = money or (lambda amount: f"{amount:,.0f} {context.currency}")
+    support_actions = (
         propose_actions(
             needs_support,
             accounts=accounts,
@@ -293,8 +294,23 @@ def propose_plan(
             needs_team=needs_team,
             scorecard=needs_scorecard,
             settings=settings,
+            level=False,
         )
         if needs_support is not None and not needs_support.empty
+        else None
+    )
+    gap_actions = propose_gap_actions(
+        analysis.gaps,
+        accounts=accounts,
+        period=context.plan_bounds,
+        existing=support_actions,
+        money=money,
+        settings=settings,
+    )
+    proposed = [f for f in (support_actions, gap_actions) if f is not None and len(f)]
+    actions = (
+        level_actions(pd.concat(proposed, ignore_index=True), period=context.plan_bounds, settings=settings)
+        if proposed
         else pd.DataFrame(columns=["customer_id"])
     )
     swot = swot_table(
@@ -305,7 +321,7 @@ def propose_plan(
         gaps=analysis.gaps,
         competitors=analysis.competitors,
         prices=analysis.prices,
-        money=money or (lambda amount: f"{amount:,.0f} {context.currency}"),
+        money=money,
         settings=settings,
     )
     parts = {

@@ -89,7 +89,7 @@ def planning_problems(
     try:
         read_tracker(tracker, plan=plan)
     except InputFileError as exc:
-        return problems + [Problem("tracker", exc.file, None, exc.message)]
+        return [*problems, Problem("tracker", exc.file, None, exc.message)]
     except TrackerError as exc:
         return problems + [
             Problem(
