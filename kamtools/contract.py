@@ -464,6 +464,69 @@ TIER_PROPOSALS = Table(
     ),
 )
 
+PLAN_GOALS = Table(
+    name="plan_goals",
+    description="Plan development: each account's goals by stage of the plan period (money stages add up).",
+    unique_key=("customer_id", "stage", "metric"),
+    columns=(
+        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        Column("stage", "text", True, "Stage of the plan period (Q1..Q4 by default).", "Q1"),
+        Column(
+            "metric",
+            "text",
+            True,
+            "What the goal measures.",
+            "sales",
+            choices=("sales", "gross_profit", "share_of_wallet"),
+        ),
+        Column("baseline", "number", False, "The last period's figure in that stage.", "120000"),
+        Column("plan", "number", False, "The plan goal (a share of wallet as a fraction).", "132000"),
+        Column("stretch", "number", False, "The stretch goal.", "140000"),
+    ),
+)
+
+PLAN_ACTIONS = Table(
+    name="plan_actions",
+    description="Plan development: who does what with each account, by when, for what effect.",
+    unique_key=("action_id",),
+    columns=(
+        Column("action_id", "id", True, "Action number, unique in the plan.", "C0001-A01"),
+        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        Column("title", "text", True, "What is done.", "Sales training"),
+        Column(
+            "support", "text", False, "The support offering it delivers (needs analysis).", "Sales training"
+        ),
+        Column("owner", "text", False, "Team member responsible.", "J. Smith"),
+        Column("counterpart", "text", False, "The account's person it is agreed with.", "Sales manager"),
+        Column("start", "date", True, "Planned start.", "2026-04-01"),
+        Column("due", "date", True, "Planned end.", "2026-06-30"),
+        Column("expected_effect", "text", False, "What it should change.", "Raise marketing from 2.0 to 3.1"),
+        Column(
+            "status",
+            "text",
+            True,
+            "Where it stands.",
+            "planned",
+            choices=("planned", "in progress", "done", "dropped"),
+        ),
+    ),
+)
+
+PLAN_CONTACTS = Table(
+    name="plan_contacts",
+    description="Plan development: the contact cadence per account (contacts per quarter).",
+    unique_key=("customer_id", "contact_type"),
+    columns=(
+        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        Column(
+            "contact_type", "text", True, "Kind of contact.", "visit", choices=("visit", "call", "review")
+        ),
+        Column("per_quarter", "integer", True, "Planned contacts per quarter.", "3"),
+        Column("account_manager", "text", False, "The dealer's one point of contact.", "J. Smith"),
+        Column("counterpart", "text", False, "The account's person.", "Owner"),
+    ),
+)
+
 OUTPUTS: dict[str, Table] = {
     t.name: t
     for t in (
@@ -473,6 +536,9 @@ OUTPUTS: dict[str, Table] = {
         NEEDS_SUPPORT,
         NEEDS_TEAM,
         ACCOUNT_PROFIT,
+        PLAN_GOALS,
+        PLAN_ACTIONS,
+        PLAN_CONTACTS,
         REVIEW_ATTAINMENT,
         REVIEW_AT_RISK,
         TIER_PROPOSALS,

@@ -217,3 +217,34 @@ def test_needs_report_has_every_key_account_and_its_outputs(demo_pack):
     team = io.read_stage_output(demo_pack, NEEDS_TEAM)
     assert (team.loc[team["function"] == "sales", "member"] != "").all()
     assert (demo_pack / "needs_scorecard.xlsx").exists() and (demo_pack / "account_profit.xlsx").exists()
+
+
+def test_plan_report_and_the_plan_it_saved(demo_pack):
+    from kamtools.stages.planning import plan_tables, read_plan, read_tracker
+
+    page = (demo_pack / "03_plan_development.html").read_text(encoding="utf-8")
+    for marker in (
+        "The plan in brief",
+        "The plan for 2027 commits to €",
+        "SWOT: ",
+        "Goals by quarter: ",
+        "Contact plan: ",
+        "Team load under the plan",
+        "Glossary",
+    ):
+        assert marker in page, marker
+    assert page.count('src="data:image/png;base64') >= 4  # stages, growth, load, timeline
+    executed = nbformat.read(demo_pack / "audit" / "03_plan_development.ipynb", as_version=4)
+    workspace = Path(executed.metadata.papermill.parameters["workspace_dir"])
+    plan = read_plan(workspace / "plans" / "plan_2027.yml")
+    tracker = read_tracker(workspace / "plans" / "tracker_2027.xlsx", plan=plan)
+    assert plan.period == 2027 and plan.revision >= 1 and len(plan.accounts) >= 10
+    assert set(tracker.actions["action_id"]) == {a.action_id for acc in plan.accounts for a in acc.actions}
+    goals, actions, contacts = plan_tables(plan)
+    written = pd.read_csv(demo_pack / "plan_goals.csv", dtype={"customer_id": str})
+    assert list(written.columns)[:6] == ["customer_id", "stage", "metric", "baseline", "plan", "stretch"]
+    pd.testing.assert_frame_equal(written[goals.columns], goals, check_dtype=False)
+    money = written[written["metric"] == "sales"].groupby("customer_id")["plan"].sum().round(2)
+    assert money.to_dict() == {a.customer_id: a.goals["sales"].year.plan for a in plan.accounts}
+    assert (demo_pack / "plan_actions.xlsx").exists() and (demo_pack / "plan_contacts.csv").exists()
+    assert len(actions) > 0 and set(contacts["contact_type"]) == {"visit", "call", "review"}

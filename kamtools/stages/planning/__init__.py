@@ -17,6 +17,7 @@ from kamtools.stages.planning.build import (
     plan_load,
     propose_plan,
 )
+from kamtools.stages.planning.checks import validate_planning
 from kamtools.stages.planning.planfile import (
     Plan,
     PlanFileError,
@@ -28,8 +29,10 @@ from kamtools.stages.planning.planfile import (
 from kamtools.stages.planning.settings import PlanningError, PlanningSettings, PlanningSettingsError
 from kamtools.stages.planning.stage import PlanDevelopment, develop_plans
 from kamtools.stages.planning.tracker import Tracker, TrackerError, read_tracker, tracker_path, write_tracker
+from kamtools.stages.registry import Stage
 
 __all__ = [
+    "STAGE",
     "AccountAnalysis",
     "Plan",
     "PlanContext",
@@ -52,3 +55,18 @@ __all__ = [
     "tracker_path",
     "write_tracker",
 ]
+
+STAGE = Stage(
+    key="planning",
+    number=3,
+    title="Plan development",
+    notebook="03_plan_development.ipynb",
+    depends_on=("screening", "needs"),
+    settings_class=PlanningSettings,
+    config_section="planning",
+    validate=validate_planning,
+    writes=("plan_goals", "plan_actions", "plan_contacts"),
+    reads=("key_accounts",),
+)
+"""Stage 3 in the registry (:mod:`kamtools.stages.registry`). The needs outputs are read when the
+run folder has them and computed here when it does not (a notebook opened on its own)."""

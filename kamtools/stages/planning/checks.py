@@ -20,7 +20,7 @@ from kamtools.stages.planning.settings import PlanningSettings, PlanningSettings
 from kamtools.stages.planning.tracker import TrackerError, read_tracker, tracker_path
 from kamtools.validation import Problem
 
-__all__ = ["planning_problems"]
+__all__ = ["planning_problems", "validate_planning"]
 
 CONFIG_FILE = "client.yml"
 
@@ -102,3 +102,18 @@ def planning_problems(
             for p in exc.problems
         ]
     return problems
+
+
+def validate_planning(workspace: Any) -> list[Problem]:
+    """The plan development's checks of a loaded workspace (``kam validate``, and before ``kam run``).
+
+    The registry checks the settings first; this checks the plan file and tracker of the period
+    being planned against the customer master.
+    """
+    config = workspace.config
+    return planning_problems(
+        workspace.root,
+        section=config.section("planning"),
+        current_period=config.current_period,
+        customers=workspace.tables.get("customers"),
+    )

@@ -83,7 +83,7 @@ def _needs_outputs(client: Any, inputs: dict[str, pd.DataFrame | None], output_d
     from kamtools.stages.needs.settings import NeedsSettings
 
     config = client.config
-    section = config.section("needs") if hasattr(config, "section") else config.raw.get("needs")
+    section = config.section("needs")
     needs = analyse_client(client, settings=NeedsSettings.from_mapping(section), output_dir=output_dir)
     computed = {"needs_scorecard": needs.scorecard, "needs_support": needs.support, "needs_team": needs.team}
     for name, frame in computed.items():
