@@ -406,7 +406,12 @@ def swot_html(account: AccountPlan) -> str:
     rows = []
     for quadrant in QUADRANTS:
         items = account.swot.get(quadrant, ())
-        body = "".join(f"<li>{html.escape(i)}</li>" for i in items) or "<li>None recorded yet.</li>"
+        empty = (
+            "Not assessed: the needs analysis scores the key accounts."
+            if quadrant in ("strength", "weakness") and account.tier != "key"
+            else "None recorded yet."
+        )
+        body = "".join(f"<li>{html.escape(i)}</li>" for i in items) or f"<li>{empty}</li>"
         rows.append(
             f'<tr><th>{QUADRANT_TITLES[quadrant]}</th><td class="kam-prose"><ul>{body}</ul></td></tr>'
         )
