@@ -17,8 +17,9 @@ from typing import Any
 
 import pandas as pd
 
+from kamtools.contract import OUTPUTS
 from kamtools.formatting import count_text, money_text
-from kamtools.io import read_output_table
+from kamtools.io import read_output_table, read_stage_output
 from kamtools.stages.needs.analysis import load_key_accounts
 from kamtools.stages.planning.build import (
     AccountAnalysis,
@@ -61,12 +62,18 @@ class PlanDevelopment:
 def stage_inputs(output_dir: Path | None) -> dict[str, pd.DataFrame | None]:
     """The earlier stages' outputs in the run folder: ``key_accounts`` and the needs tables.
 
-    A table an earlier stage did not write is None (the report says what is missing).
+    A table an earlier stage did not write is None (it is then computed here). A table that is
+    there is checked against its contract (:func:`kamtools.io.read_stage_output`).
     """
     found: dict[str, pd.DataFrame | None] = {}
     for name in ("key_accounts", *NEEDS_OUTPUTS):
         path = Path(output_dir) / f"{name}.csv" if output_dir else None
-        found[name] = read_output_table(path) if path is not None and path.exists() else None
+        if path is None or not path.exists():
+            found[name] = None
+        elif name in OUTPUTS:  # checked against its contract: a broken hand-over is named, not guessed
+            found[name] = read_stage_output(Path(output_dir), OUTPUTS[name])
+        else:
+            found[name] = read_output_table(path)
     return found
 
 
