@@ -34,6 +34,18 @@ test: $(STAMP)
 	$(BIN)/ruff check kamtools tests benchmarks
 	$(BIN)/python -m pytest -q
 
+## test-browser: workshop mode in a real JupyterLab driven by Chromium (/usr/bin/chromium)
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -q -m browser tests/test_lab_browser.py
+
+## workshop-screenshots: run the browser test and keep its screenshots for the README (docs/workshop/)
+workshop-screenshots: $(STAMP)
+	KAM_WORKSHOP_SCREENSHOTS=docs/workshop $(BIN)/python -m pytest -q -m browser tests/test_lab_browser.py
+
+## hooks: refuse commits of notebooks with outputs in this checkout (.githooks/pre-commit)
+hooks:
+	git config core.hooksPath .githooks
+
 ## lint: ruff check and format check
 lint: $(STAMP)
 	$(BIN)/ruff check kamtools tests benchmarks
@@ -61,4 +73,4 @@ lab: $(STAMP)
 clean:
 	rm -rf $(VENV) $(BENCH_VENV)
 
-.PHONY: help install demo test lint bench bench-run lab clean
+.PHONY: help install demo test test-browser workshop-screenshots hooks lint bench bench-run lab clean

@@ -92,6 +92,7 @@ def write_workshop_notebooks(workspace: Path, *, notebooks_dir: Path | None = No
     """
     folder = workspace / WORKSHOP_DIR
     folder.mkdir(parents=True, exist_ok=True)
+    write_lab_settings(folder)
     written = []
     for stage in stages():
         template = (
@@ -109,6 +110,29 @@ def write_workshop_notebooks(workspace: Path, *, notebooks_dir: Path | None = No
         nbformat.write(notebook, target)
         written.append(target)
     return written
+
+
+LAB_STATE_DIR = ".jupyterlab"
+"""Subfolder of the workshop folder with JupyterLab's settings and layouts for this client."""
+
+LAB_SETTINGS: dict[str, dict[str, object]] = {
+    # Workshops run offline: no "get notified about news?" prompt in front of the room.
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    # Every cell stays rendered, so scrolling back to the panel never re-draws it.
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+}
+
+
+def write_lab_settings(folder: Path) -> Path:
+    """JupyterLab settings of a workshop, kept in the workshop folder (never in the user's home)."""
+    import json
+
+    settings_dir = folder / LAB_STATE_DIR / "settings"
+    for plugin, values in LAB_SETTINGS.items():
+        path = settings_dir / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values, indent=2), encoding="utf-8")
+    return settings_dir
 
 
 @dataclass(frozen=True)
@@ -159,6 +183,8 @@ def lab_command(server: LabServer) -> list[str]:
         "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--MappingKernelManager.default_kernel_name=kamtools",
+        f"--LabApp.user_settings_dir={server.root / LAB_STATE_DIR / 'settings'}",
+        f"--LabApp.workspaces_dir={server.root / LAB_STATE_DIR / 'workspaces'}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")

@@ -47,6 +47,12 @@ current = result.current
 money = config.currency
 margin_known = screening.summary.cost_note(result) is None
 
+# %% tags=["remove-cell"]
+# Workshop mode (`kam lab`, JupyterLab only): the panel shows the lists, changes and chart at once;
+# move a control to re-rank, then "Save settings". The report below keeps the saved settings.
+panel = workshop.ScreeningWorkshop.from_result(result, client.tables, workspace=client.root, currency=money)
+display(panel.widget())
+
 # %% [markdown]
 # ## Summary
 
@@ -203,17 +209,6 @@ figures.show_figure(fig, caption="Share of weight variations under which each ac
 
 # %%
 display(tables.format_table(result.sensitivity_table().drop(columns=["customer"]), integer=["variants key", "variants"], percent=["share key"], decimals={"score": 0}, currency=money, caption="Robustness of the key list to ±20% weight changes"))
-
-# %% tags=["remove-cell"]
-# Workshop mode (JupyterLab only): move the sliders to re-rank, then save the settings.
-panel = workshop.ScreeningWorkshop(
-    current,
-    settings=settings,
-    market=client.tables.get("market"),
-    cost_to_serve=client.tables.get("cost_to_serve"),
-    workspace=client.root,
-)
-display(panel.widget())
 
 # %% [markdown]
 # ## Glossary

@@ -66,3 +66,34 @@ def test_kam_lab_on_an_unknown_client_is_one_sentence(tmp_path):
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "client.yml" in done.stderr and "nobody" in done.stderr
+
+
+def test_the_pre_commit_hook_refuses_notebooks_with_outputs(tmp_path):
+    hook = PROJECT_ROOT / ".githooks" / "pre-commit"
+    repo = tmp_path / "repo"
+    (repo / "notebooks").mkdir(parents=True)
+
+    def git(*args):
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=False)
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "t")
+    git("config", "core.hooksPath", str(hook.parent))
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+    nbformat.write(notebook, repo / "notebooks" / "clean.ipynb")
+    git("add", ".")
+    assert git("commit", "-qm", "clean").returncode == 0
+    notebook.cells[0].outputs = [nbformat.v4.new_output("stream", text="Acme GmbH 1,234,567")]
+    nbformat.write(notebook, repo / "notebooks" / "clean.ipynb")
+    git("add", ".")
+    refused = git("commit", "-qm", "with outputs")
+    assert refused.returncode != 0 and "notebooks/clean.ipynb holds outputs" in refused.stderr
+
+
+def test_ci_installs_chromium_and_runs_the_browser_test():
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "apt-get install" in ci and "chromium" in ci and "make test-browser" in ci
+    makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "test-browser:" in makefile and "-m browser tests/test_lab_browser.py" in makefile
+    assert "kam lab" in makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
