@@ -214,14 +214,14 @@ def changes_html(changes: Mapping[str, Mapping[str, list[str]]], names: Mapping[
         else:
             lines.append(
                 f"<li><b>{title.capitalize()}</b>: entered ({len(entered)}) {named(entered)};"
-                f" left ({len(left)}) {named(left)}.</li>"
+                f" left ({len(left)}) {named(left)}</li>"
             )
     return "<b>Compared with the saved settings</b><ul>" + "".join(lines) + "</ul>"
 
 
 def counts_html(counts: Mapping[str, int]) -> str:
     """The count per tier as one line."""
-    return " · ".join(f"<b>{tier}</b> {count}" for tier, count in counts.items())
+    return " · ".join(f"<b>{tier.replace('_', ' ')}</b> {count}" for tier, count in counts.items())
 
 
 def quadrant_png(scored: pd.DataFrame, *, currency: str | None = None, dpi: int = 80) -> bytes:
@@ -318,7 +318,7 @@ class ScreeningWorkshop:
         self.ranked.add_class("kam-ranked")
         self.chart = widgets.Image(
             format="png",
-            layout={"flex": "1 1 400px", "min_width": "320px", "max_width": "760px", "height": "auto"},
+            layout={"flex": "1 1 400px", "min_width": "320px", "max_width": "760px", "align_self": "flex-start"},  # noqa: E501
         )
         self.chart.add_class("kam-quadrant")
         self._chart_tiers: pd.Series | None = None
