@@ -137,6 +137,59 @@ def _drag_slider(page, selector: str, fraction: float) -> None:
     page.mouse.up()
 
 
+def _open_and_run(page, server: LabServer, notebook: str, shots: Path, ready: str) -> None:
+    """Open a workshop notebook, run all its cells and wait for ``ready`` and an idle kernel."""
+    page.goto(server.url(notebook))
+    try:
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        page.wait_for_selector("text=Python (kamtools) | Idle", timeout=120_000)
+        page.keyboard.press("Control+b")  # close the file browser: the panel gets the width
+        _run_all(page)
+        page.wait_for_selector(ready, timeout=300_000)
+        page.wait_for_function(
+            "() => !document.querySelector('.jp-Notebook-ExecutionIndicator[data-status=\"busy\"]')",
+            timeout=600_000, polling=500,
+        )  # fmt: skip
+    except playwright_api_errors():
+        _shoot(page, shots, f"failed_{notebook}.png")
+        raise
+
+
+def playwright_api_errors() -> type[Exception]:
+    from playwright.sync_api import Error
+
+    return Error
+
+
+def test_a_needs_workshop_saves_an_assessment_in_jupyterlab(lab, tmp_path):
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)"
+    server, workspace, _url = lab
+    store = workspace / "workshop" / "assessments.csv"
+    before = store.read_text(encoding="utf-8").count("\n") if store.exists() else 0
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        _open_and_run(page, server, "02_needs_analysis.ipynb", shots, "button:has-text('Save scores')")
+        form = page.locator(".jp-OutputArea-output", has=page.locator("button:has-text('Save scores')")).first
+        form.scroll_into_view_if_needed()
+        form.locator("input[placeholder='your name']").fill("Browser Test")
+        form.locator("input[placeholder='your name']").press("Enter")
+        _drag_slider(page, ".jp-OutputArea-output:has(button:has-text('Save scores')) .widget-slider", 1.0)
+        _shoot(page, shots, "needs_01_form.png", "button:has-text('Save scores')")
+        form.locator("button:has-text('Save scores')").click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.widget-html')].some(e => e.innerText.includes('Saved ('))",
+            timeout=30_000,
+        )
+        _shoot(page, shots, "needs_02_saved.png", "button:has-text('Save scores')")
+        browser.close()
+    lines = store.read_text(encoding="utf-8").splitlines()
+    assert len(lines) > before and any(",5,Browser Test," in line for line in lines)
+
+
 def test_a_workshop_session_in_jupyterlab(lab, tmp_path):
     playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
     assert CHROMIUM.exists(), f"{CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)"

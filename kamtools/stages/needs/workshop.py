@@ -76,7 +76,9 @@ class NeedsWorkshop:
                 step=0.5,
                 description=indicator_label(indicator),
                 continuous_update=False,
-                style={"description_width": "initial"},
+                # Full labels and a track of about 200 px, wide enough to drag with a mouse.
+                style={"description_width": "240px"},
+                layout={"width": "520px"},
             )
             for indicator in self.indicators
         }
