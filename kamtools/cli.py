@@ -5,8 +5,9 @@
     kam validate CLIENT           check a workspace; list every problem with file, row, column
     kam run [CLIENT]              execute the stage notebooks and write the report pack
 
-Exit codes: 0 success, 1 a stage failed, 2 bad data or a usage error. Expected failures are
-printed as plain sentences, never as a traceback.
+Exit codes: 0 success, 1 a stage failed, 2 bad data or a usage error, 3 a bug in kamtools.
+Expected failures are printed as plain sentences, never as a traceback; a bug is one line
+naming the log file that holds its details (:mod:`kamtools.crashlog`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kamtools import __version__
+from kamtools import __version__, crashlog
 from kamtools.config import ClientConfig, ConfigError, load_config
 from kamtools.io import InputFileError
 from kamtools.paths import DEFAULT_CLIENTS_DIR, DEFAULT_REPORTS_DIR
@@ -29,6 +30,7 @@ from kamtools.stages import stages
 from kamtools.workspace import Workspace, load_workspace
 
 EXIT_OK, EXIT_STAGE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_BUG = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -283,6 +285,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kam: interrupted; earlier reports and workshop entries are untouched.", file=sys.stderr)
         return 130
+    except OSError as exc:
+        sentence = crashlog.disk_problem(exc)
+        if sentence is None:
+            return _bug(exc, args.command)
+        print(f"kam {args.command}: {sentence}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # anything else is a bug in kamtools: one line, details in a log
+        return _bug(exc, args.command)
+
+
+def _bug(exc: BaseException, command: str) -> int:
+    log = crashlog.write_bug_report(exc, command=command)
+    where = f"; the details are in {log}" if log else ""
+    print(
+        f"kam {command}: unexpected error ({type(exc).__name__}), a bug in kamtools, not in your data{where}",
+        file=sys.stderr,
+    )
+    return EXIT_BUG
 
 
 if __name__ == "__main__":

@@ -119,7 +119,8 @@ def configure_report_figures(*, screen_dpi: int = 110, print_dpi: int = 150) -> 
 
     Figures are embedded as PNG at ``print_dpi`` so the printed A4 report stays sharp while the
     page scales them to the column width on screen. The seaborn theme is clean (white grid, no
-    top/right spines) and ``svg.hashsalt`` is fixed so any SVG output is reproducible.
+    top/right spines) and ``svg.hashsalt`` is fixed so any SVG output is reproducible. Text is
+    never parsed as maths: a customer named ``$\\frac$ Trading`` is drawn as written.
 
     Parameters
     ----------
@@ -152,6 +153,8 @@ def configure_report_figures(*, screen_dpi: int = 110, print_dpi: int = 150) -> 
             "axes.titlelocation": "left",
             "svg.hashsalt": "kamtools",
             "svg.fonttype": "none",
+            # Customer names are client text: "$...$" in one is a name, never maths to typeset.
+            "text.parse_math": False,
         }
     )
     try:

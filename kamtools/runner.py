@@ -38,7 +38,7 @@ from typing import Any
 
 import nbformat
 
-from kamtools import __version__, io, report
+from kamtools import __version__, io, processes, report, runs
 from kamtools.paths import DEFAULT_REPORTS_DIR, NOTEBOOKS_DIR
 from kamtools.stages import Stage, output_table, stages
 from kamtools.validation import Problem
@@ -247,6 +247,7 @@ class StageJob:
     progress: bool
     result_file: str
     summary_file: str
+    runner_pid: int = 0  # the stage stops (with its kernel) when this process is gone
 
     @classmethod
     def for_stage(
@@ -263,12 +264,14 @@ class StageJob:
             progress=progress,
             result_file=str(work_dir / f".{stage.key}.result.json"),
             summary_file=str(work_dir / io.stage_summary_file(stage.key)),
+            runner_pid=os.getpid(),
         )
 
 
 def _execute_stage(job: StageJob) -> None:
     """Child process: execute one notebook and render its HTML, writing a small result file."""
     os.setpgrp()  # own process group: the watchdog can stop the kernel with its parent
+    processes.stop_with_parent(job.runner_pid)
     os.environ.pop("MPLBACKEND", None)
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -491,10 +494,13 @@ def run_stages(
             raise RunError(f"the {stage.key} stage has no notebook in this version of kamtools")
     period_dir = settings.reports_dir / target.client_slug / str(target.period)
     period_dir.mkdir(parents=True, exist_ok=True)
+    for abandoned in runs.remove_abandoned_work(period_dir.parent):
+        notify(f"Removed the work folder {abandoned.name} that an interrupted run left behind.")
     now = settings.now or dt.datetime.now()
     run_id = new_run_id(period_dir, now=now)
     work_dir = period_dir / f"{io.WORK_DIR_PREFIX}{run_id}"
     (work_dir / AUDIT_DIR).mkdir(parents=True)
+    runs.claim(work_dir)
     try:
         _prepare_work_dir(work_dir, period_dir, target, settings)
         options = RunOptions(
@@ -528,7 +534,11 @@ def run_stages(
         # An interrupted or refused run leaves nothing behind; earlier runs are untouched.
         io.remove_tree(work_dir)
         raise
-    io.point_link(period_dir / "latest", run_id)
+    # A run in which a stage failed is filed and listed, but never becomes the latest pack.
+    runs.point_latest(period_dir)
+    runs.write_period_index(
+        period_dir, client_name=target.client_name, period_label=target.period_label or str(target.period)
+    )
     return RunResult(run_dir=final_dir, stages=[results[s.key] for s in order])
 
 
@@ -645,8 +655,8 @@ def _file_pack(
         "stages": [asdict(r) for r in results.values()],
     }
     io.write_json(work_dir / "run.json", manifest)
-    for leftover in work_dir.glob(".*.result.json"):
-        leftover.unlink()
+    for leftover in [*work_dir.glob(".*.result.json"), work_dir / runs.OWNER_FILE]:
+        leftover.unlink(missing_ok=True)
     io.remove_tree(work_dir / INTAKE_CACHE_DIR)
 
 
@@ -676,8 +686,15 @@ def _run_batch(
     # Each stage runs in its own process (papermill is not thread-safe); all start, then the
     # runner waits for each until the shared deadline.
     deadline = time.monotonic() + settings.stage_timeout
-    processes = [_start_stage(job) for job in jobs]
-    outcomes = [_finish_stage(process, job, deadline) for process, job in zip(processes, jobs, strict=True)]
+    started: list[multiprocessing.process.BaseProcess] = []
+    try:
+        for job in jobs:
+            started.append(_start_stage(job))
+        outcomes = [_finish_stage(process, job, deadline) for process, job in zip(started, jobs, strict=True)]
+    except BaseException:
+        # Ctrl-C or an error in the runner: no stage (nor its kernel) may run on without it.
+        processes.stop_stage_processes(started)
+        raise
     for stage, outcome in zip(batch, outcomes, strict=True):
         wrong = _missing_outputs(stage, work_dir) if outcome["status"] == "done" else []
         if wrong:

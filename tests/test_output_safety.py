@@ -28,12 +28,14 @@ INJECTIONS = [
     "-2+3",
     "\tTab Trading",
     "\rReturn Bau",
+    r"$\undefinedmacro{x}$ Cash & Carry",
 ]
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def test_csv_text_is_neutralised_and_read_back_exactly(tmp_path):
-    frame = pd.DataFrame({"name": [*INJECTIONS, "'=quoted", "Plain GmbH"], "sales": range(9)})
+    names = [*INJECTIONS, "'=quoted", "Plain GmbH"]
+    frame = pd.DataFrame({"name": names, "sales": range(len(names))})
     frame["sales"] = -frame["sales"].astype(float)
     io.write_table(frame, tmp_path / "t.csv", for_client=True)
     with (tmp_path / "t.csv").open(encoding="utf-8-sig", newline="") as handle:
@@ -129,6 +131,19 @@ def test_every_xlsx_of_the_pack_holds_no_formula(pack_with_hostile_names):
     sheet = load_workbook(pack_with_hostile_names / "key_accounts.xlsx").active
     names = [c.value for c in sheet["B"][1:]]
     assert set(INJECTIONS[:3]) <= set(names)
+
+
+def test_chart_text_is_never_parsed_as_maths():
+    import matplotlib.pyplot as plt
+
+    from kamtools.figures import configure_report_figures
+
+    configure_report_figures()
+    fig, ax = plt.subplots()
+    ax.set_title(INJECTIONS[-1])
+    ax.annotate(r"$x^{2$ broken", (0.5, 0.5))
+    fig.canvas.draw()  # mathtext would raise ValueError on these
+    assert ax.get_title(loc="left") == INJECTIONS[-1]
 
 
 def _is_number(text: str) -> bool:
