@@ -93,7 +93,7 @@ def demo_pack(demo_workspace, tmp_path_factory) -> Path:
     reports = tmp_path_factory.mktemp("reports")
     code = main(["--clients-dir", str(clients), "run", "demo", "--quiet", "--reports-dir", str(reports)])
     assert code == 0
-    [run_dir] = [p for p in (reports / "demo" / "2026").iterdir() if p.name != "latest"]
+    [run_dir] = [p for p in (reports / "demo" / "2026").iterdir() if p.is_dir() and p.name != "latest"]
     return run_dir
 
 

@@ -102,7 +102,7 @@ def pack_with_hostile_names(demo_workspace, tmp_path_factory) -> Path:
     reports = tmp_path_factory.mktemp("reports")
     argv = ["--clients-dir", str(clients), "run", "demo", "--stage", "screening", "--quiet"]
     assert main([*argv, "--reports-dir", str(reports)]) == 0
-    [run_dir] = [p for p in (reports / "demo" / "2026").iterdir() if p.name != "latest"]
+    [run_dir] = [p for p in (reports / "demo" / "2026").iterdir() if p.is_dir() and p.name != "latest"]
     return run_dir
 
 
