@@ -536,9 +536,7 @@ def run_stages(
         raise
     # A run in which a stage failed is filed and listed, but never becomes the latest pack.
     runs.point_latest(period_dir)
-    runs.write_period_index(
-        period_dir, client_name=target.client_name, period_label=target.period_label or str(target.period)
-    )
+    runs.write_client_index(period_dir.parent, client_name=target.client_name)
     return RunResult(run_dir=final_dir, stages=[results[s.key] for s in order])
 
 

@@ -8,8 +8,8 @@ into place when it is complete. This module keeps that folder honest:
   so no copy of the client's data lingers (:func:`remove_abandoned_work`);
 * ``latest`` points at the newest *complete* pack, never at a run in which a stage failed
   (:func:`point_latest`);
-* ``index.html`` of the period lists every run, failed ones marked, newest first
-  (:func:`write_period_index`).
+* ``reports/<client>/index.html`` lists every run, failed ones marked, newest first
+  (:func:`write_client_index`).
 """
 
 from __future__ import annotations
@@ -123,30 +123,40 @@ def point_latest(period_dir: Path) -> Path | None:
     return newest
 
 
-def write_period_index(period_dir: Path, *, client_name: str, period_label: str) -> Path:
-    """``index.html`` of the period: every run, newest first, failed runs marked, latest named."""
-    latest = (period_dir / LATEST).resolve().name if (period_dir / LATEST).is_symlink() else None
-    items = []
-    for run in runs(period_dir):
-        status = run_status(run)
-        label = "complete" if status == "complete" else "did not complete: a stage failed (see its page)"
-        mark = " <strong>(latest complete pack)</strong>" if run.name == latest else ""
-        items.append(
-            f'<li class="{status}"><a href="{html.escape(run.name)}/index.html">{html.escape(run.name)}</a>'
-            f" — {label}{mark}</li>"
-        )
+def write_client_index(client_dir: Path, *, client_name: str) -> Path:
+    """``reports/<client>/index.html``: every run of every period, newest first, failed ones marked.
+
+    It sits beside the period folders, so a period folder holds only its runs and ``latest``.
+    """
+    sections = []
+    for period_dir in sorted(
+        (p for p in client_dir.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True
+    ):
+        link = period_dir / LATEST
+        latest = link.resolve().name if link.is_symlink() else None
+        items = []
+        for run in runs(period_dir):
+            status = run_status(run)
+            label = "complete" if status == "complete" else "did not complete: a stage failed (see its page)"
+            mark = " <strong>(latest complete pack)</strong>" if run.name == latest else ""
+            href = html.escape(f"{period_dir.name}/{run.name}/index.html")
+            items.append(
+                f'<li class="{status}"><a href="{href}">{html.escape(run.name)}</a> — {label}{mark}</li>'
+            )
+        if items:
+            sections.append(f"<h2>Period {html.escape(period_dir.name)}</h2><ul>{''.join(items)}</ul>")
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(client_name)}: report packs {html.escape(period_label)}</title>"
+        f"<title>{html.escape(client_name)}: report packs</title>"
         "<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}"
         "li{margin:.3rem 0}.failed{color:#9a3412}</style></head><body>"
-        f"<h1>{html.escape(client_name)}</h1><p>Report packs for {html.escape(period_label)}, newest first."
-        " <code>latest</code> is the newest complete pack; runs in which a stage failed stay listed"
-        " here but never become the latest.</p>"
-        f"<ul>{''.join(items)}</ul></body></html>\n"
+        f"<h1>{html.escape(client_name)}: report packs</h1><p>Newest first. <code>latest</code> in each"
+        " period is its newest complete pack; runs in which a stage failed stay listed here but never"
+        " become the latest.</p>"
+        f"{''.join(sections)}</body></html>\n"
     )
-    target = period_dir / "index.html"
-    tmp = period_dir / ".index.html.tmp"
+    target = client_dir / "index.html"
+    tmp = client_dir / ".index.html.tmp"
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, target)
     return target

@@ -20,7 +20,8 @@ def _requirement(text: str) -> tuple[str, str]:
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     from_pyproject = {
-        _requirement(r) for r in project["dependencies"]
+        _requirement(r)
+        for r in project["dependencies"]
         + project["optional-dependencies"]["dev"]
         + project["optional-dependencies"]["test"]
     }

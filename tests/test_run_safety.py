@@ -132,7 +132,7 @@ def test_ctrl_c_during_a_run_prints_one_line_and_leaves_nothing(demo_workspace, 
     assert not list((tmp_path / "reports").rglob(".work-*"))
 
 
-def test_a_failed_run_never_becomes_latest_and_is_listed_on_the_period_index(tmp_path):
+def test_a_failed_run_never_becomes_latest_and_is_listed_on_the_client_index(tmp_path):
     good = tmp_path / "good"
     write_notebook(good / "01_screening.ipynb", GOOD)
     bad = tmp_path / "bad"
@@ -142,7 +142,7 @@ def test_a_failed_run_never_becomes_latest_and_is_listed_on_the_period_index(tmp
     period = tmp_path / "reports" / "acme" / "2025"
     assert first.ok and not failed.ok
     assert (period / "latest").resolve() == first.run_dir.resolve()
-    index = (period / "index.html").read_text(encoding="utf-8")
+    index = (period.parent / "index.html").read_text(encoding="utf-8")
     assert failed.run_dir.name in index and "did not complete" in index
     assert "Acme &amp; &lt;Sons&gt;" in index
     assert runs.run_status(failed.run_dir) == "failed"
