@@ -56,7 +56,7 @@ result = review_period(
 )
 
 # %% [markdown]
-# ## Key findings
+# ## Summary
 
 # %%
 display(HTML(tables.findings_html(narrative.executive_summary(result, currency=money))))
@@ -216,9 +216,10 @@ display(HTML(tables.notes_html(["Lessons saved by the review workshop." if len(r
 display(tables.format_table(lessons_shown.rename(columns={"customer_id": "account"}), currency=money, caption="Lessons learned"))
 
 # %% tags=["remove-cell"]
-# Workshop mode (JupyterLab only): edit the lessons and save them into the workspace.
-form = LessonsWorkshop(lessons_shown, workspace=client.root, period=reviewed)
-display(form.widget())
+# Workshop mode (JupyterLab only, no run folder): edit the lessons and save them into the workspace.
+if not output_dir:
+    form = LessonsWorkshop(lessons_shown, workspace=client.root, period=reviewed)
+    display(form.widget())
 
 # %% [markdown]
 # ## Input to the next screening

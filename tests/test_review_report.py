@@ -38,7 +38,7 @@ def test_report_opens_with_the_executive_summary_in_money(review_run):
     _, run_dir = review_run
     soup = BeautifulSoup((run_dir / "04_post_period_review.html").read_text(encoding="utf-8"), "html.parser")
     headings = [h.get_text(strip=True).rstrip("¶") for h in soup.find_all("h2")]
-    assert headings[0] == "Key findings"
+    assert headings[0] == "Summary"
     findings = soup.find_all("h2")[0].find_next("ul").find_all("li")
     assert len(findings) == 5
     assert all("€" in li.get_text() for li in findings[:3])
