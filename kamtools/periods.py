@@ -127,6 +127,8 @@ class ComparisonWindow:
         :func:`completeness_sentence`); not part of equality.
     data_last_day : pandas.Timestamp or None
         The last invoice date in the current period, or ``data_end`` when given.
+    data_first_day : pandas.Timestamp or None
+        The first invoice date in the data (whether the previous window has sales to compare).
     months_compared : str
         Readable span, e.g. ``"April to September"`` or ``"1 April to 15 September"``.
     current, previous : int
@@ -143,6 +145,7 @@ class ComparisonWindow:
     previous: int
     completeness: str = field(default="whole period", compare=False)
     data_last_day: pd.Timestamp | None = field(default=None, compare=False)
+    data_first_day: pd.Timestamp | None = field(default=None, compare=False)
 
     @property
     def current_days(self) -> int:
@@ -292,11 +295,33 @@ def comparison_window(
         previous=int(previous),
         completeness=rule,
         data_last_day=last,
+        data_first_day=dates.min().normalize() if len(dates) else None,
     )
 
 
 def _day(day: pd.Timestamp) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _compared_with_previous(window: ComparisonWindow, compared: str) -> str:
+    """``compared`` (e.g. "compared with the whole of 2022"), unless the data say otherwise.
+
+    A previous period the data do not reach has nothing to compare with; one they reach only
+    after its first weeks is incomplete (the same tolerance as :func:`comparison_window`'s
+    warning), and the sentence says so instead of promising a whole period.
+    """
+    first, previous = window.data_first_day, window.previous
+    if first is None or first <= window.previous_start + pd.Timedelta(days=14):
+        return compared
+    if first > window.previous_end:
+        return (
+            f"the data begin on {_day(first)}, after {previous} ended, so there are no sales of"
+            f" {previous} to compare it with"
+        )
+    return (
+        f"{compared}, but the data begin only on {_day(first)}: the sales of {previous} are"
+        " incomplete and growth is overstated"
+    )
 
 
 def completeness_sentence(window: ComparisonWindow, *, data_end_setting: str = "periods.data_end") -> str:
@@ -313,7 +338,7 @@ def completeness_sentence(window: ComparisonWindow, *, data_end_setting: str = "
     -------
     str
         E.g. "The last invoice is dated Saturday 30 December 2023 and only a weekend follows
-        it: 2023 is treated as a complete year and compared with the whole of 2022."
+        it: 2023 is treated as complete; it is compared with the whole of 2022."
     """
     last = window.data_last_day
     period, previous = window.current, window.previous
@@ -324,11 +349,12 @@ def completeness_sentence(window: ComparisonWindow, *, data_end_setting: str = "
         )
     if window.completeness == "data end (client.yml)":
         return (
-            f"The client's export runs to {_day(last)} ({data_end_setting} in client.yml): {period}"
-            f" is complete and compared with the whole of {previous}."
+            f"The client's export runs to {_day(last)} ({data_end_setting} in client.yml): {period} is"
+            f" complete; {_compared_with_previous(window, f'it is compared with the whole of {previous}')}."
         )
     if window.completeness == "whole period":
-        return f"The data reach the last day of {period}: it is compared with the whole of {previous}."
+        compared = _compared_with_previous(window, f"it is compared with the whole of {previous}")
+        return f"The data reach the last day of {period}: {compared}."
     if window.completeness == "last business days":
         _, period_end = period_bounds(period, start_month=window.current_start.month)
         weekdays = weekdays_after(last, period_end)
@@ -339,7 +365,8 @@ def completeness_sentence(window: ComparisonWindow, *, data_end_setting: str = "
         )
         return (
             f"The last invoice is dated {_day(last)} and {follows}: {period} is treated as"
-            f" complete and compared with the whole of {previous}. If the export was taken"
+            f" complete; {_compared_with_previous(window, f'it is compared with the whole of {previous}')}."
+            f" If the export was taken"
             f" before the period ended, set {data_end_setting} in client.yml."
         )
     source = (
@@ -348,8 +375,12 @@ def completeness_sentence(window: ComparisonWindow, *, data_end_setting: str = "
         else f"the last invoice is dated {_day(last)}"
     )
     return (
-        f"{period} is not complete yet ({source}): it is compared like for like with the same"
-        f" stretch of {previous}, {window.months_compared}."
+        f"{period} is not complete yet ({source}); "
+        + _compared_with_previous(
+            window,
+            f"it is compared like for like with the same stretch of {previous}, {window.months_compared}",
+        )
+        + "."
     )
 
 

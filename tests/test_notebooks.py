@@ -179,6 +179,7 @@ def test_screening_runs_on_the_real_wholesaler_export(tmp_path):
     page = (tmp_path / "online-retail" / "2011" / "latest" / "01_screening.html").read_text(encoding="utf-8")
     assert "No cost of goods was provided" in page
     assert "left out" in page  # margin criteria dropped, said in the weights table
+    assert "whole of 2010" not in page and "no sales of 2010 to compare it with" in page
     assert external_references(page) == []
 
 

@@ -164,3 +164,29 @@ def test_client_yml_data_end_is_read_and_checked(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "periods.data_end" in err and "'end of year'" in err
     assert "Traceback" not in err
+
+
+def test_a_previous_period_the_data_do_not_reach_is_not_called_whole():
+    # The UCI wholesaler: invoices from 1 December 2010 to 9 December 2011, fiscal year from
+    # December, so 2011 is complete and 2010 (December 2009 to November 2010) has no sales.
+    window = comparison_window(
+        dates("2010-12-01", "2011-06-15", "2011-11-30", "2011-12-09"),
+        current=2011,
+        previous=2010,
+        start_month=12,
+    )
+    sentence = completeness_sentence(window)
+    assert window.completeness == "whole period"
+    assert "whole of 2010" not in sentence
+    assert "data begin on Wednesday 1 December 2010, after 2010 ended" in sentence
+    assert "no sales of 2010 to compare it with" in sentence
+
+
+def test_a_previous_period_reached_late_is_called_incomplete():
+    window = comparison_window(dates("2022-03-01", "2023-12-29"), current=2023, previous=2022, start_month=1)
+    sentence = completeness_sentence(window)
+    assert "compared with the whole of 2022, but the data begin only on Tuesday 1 March 2022" in sentence
+    assert "incomplete" in sentence
+    whole = comparison_window(dates("2022-01-03", "2023-12-29"), current=2023, previous=2022, start_month=1)
+    assert "it is compared with the whole of 2022." in completeness_sentence(whole)
+    assert "begin" not in completeness_sentence(whole)
