@@ -64,34 +64,15 @@ display(HTML(tables.notes_html(result.data_notes())))
 
 # %% [markdown]
 # ## What we looked at
-#
-# Key accounts are the customers that make a large share of your sales and gross profit *and*
-# pass the qualitative screens. Size leads: sales and gross profit in money carry 65% of each
-# customer's score. A customer as large as the last key-account place scores three quarters of
-# the size points, your largest customer all of them, and a customer a quarter of that size none.
-# The other 35% order customers of similar size: the margin compared with the customers closest
-# in size (large customers earn lower margins everywhere, so a large customer is never judged
-# against the list-price margins of small ones), payment behaviour, growth (only on a
-# meaningful base, so +3,000% from almost nothing does not count), purchase history and, where
-# the workshop scored them, management maturity. Customers who fail a hard rule (loss-making,
-# a margin under half that of customers their size, paying a month late, costing more to serve
-# than they earn) cannot be key accounts whatever their size. Last year's key accounts whose
-# sales fell sharply go to a separate list of accounts at risk; customers whose sales fell are
-# never growth accounts.
-#
-# *Worked example:* with 35 key places, suppose the 35th largest customer buys €282k and the
-# 140th (four times further down) €108k. A customer buying €190k gets
-# 0.75 × log(190 / 108) / log(282 / 108) = 0.44 of the sales points; one buying €90k gets none.
-# If its margin is 24% where the 100 customers closest in size earn a median 22%, it scores above
-# the middle on margin, however high small customers' margins are.
+
+# %%
+display(Markdown(screening.summary.method_text(result, currency=money)))
 
 # %% [markdown]
 # ## How concentrated your business is
-#
-# The curve ranks customers from the largest to the smallest and shows which share of your sales
-# (and of your gross profit) the largest customers make. The dotted line marks the 80/20 rule of thumb.
 
 # %%
+display(Markdown(screening.summary.concentration_intro(result)))
 display(HTML(tables.notes_html([result.concentration_sentence()])))
 fig, ax = plt.subplots(figsize=(7.5, 4.5))
 plots.pareto_plot(result.concentration_base, ax=ax)

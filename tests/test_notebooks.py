@@ -180,6 +180,8 @@ def test_screening_runs_on_the_real_wholesaler_export(tmp_path):
     assert "No cost of goods was provided" in page
     assert "left out" in page  # margin criteria dropped, said in the weights table
     assert "whole of 2010" not in page and "no sales of 2010 to compare it with" in page
+    method = page[page.rindex("What we looked at") : page.rindex("How concentrated your business is")]
+    assert "Size leads: sales in money" in method and "gross profit" not in method and "margin" not in method
     assert external_references(page) == []
 
 

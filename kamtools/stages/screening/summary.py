@@ -33,6 +33,7 @@ __all__ = [
     "REVIEW_CAUSES",
     "Finding",
     "at_risk_table",
+    "concentration_intro",
     "cost_note",
     "executive_summary",
     "findings",
@@ -40,6 +41,7 @@ __all__ = [
     "glossary_table",
     "headline",
     "largest_movers",
+    "method_text",
     "review_by_cause",
     "tier_money_table",
 ]
@@ -546,3 +548,95 @@ def findings_html(items: list[Finding]) -> str:
         for f in items
     )
     return f'<ol class="kam-findings">{rows}</ol>' if rows else ""
+
+
+# --- "What we looked at": the method, in the words the data allow ---
+
+SIZE_CRITERIA = ("sales", "gross_profit")
+
+
+def _and_joined(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
+
+
+def method_text(result: ScreeningResult, *, currency: str) -> str:
+    """The "What we looked at" paragraphs (Markdown) for this screening's criteria and data.
+
+    Parameters
+    ----------
+    result : ScreeningResult
+        The screening; its ``current.weights`` are the weights used (criteria the data lack
+        are left out) and its ``current.scored`` tells whether gross profit is known.
+    currency : str
+        The client's currency (ISO code), for the worked example's amounts.
+
+    Returns
+    -------
+    str
+        Two Markdown paragraphs: the method, then a worked example of the size points.
+    """
+    weights = result.current.weights
+    costs = _margin_known(result)
+    size = sum(weights.get(c, 0.0) for c in SIZE_CRITERIA)
+    size_words = "sales and gross profit in money" if costs else "sales in money"
+    share = "sales and gross profit" if costs else "sales"
+    others = []
+    if costs and "margin" in weights:
+        others.append(
+            "the margin compared with the customers closest in size (large customers earn lower"
+            " margins everywhere, so a large customer is never judged against the list-price"
+            " margins of small ones)"
+        )
+    if "payment" in weights:
+        others.append("payment behaviour")
+    if "growth" in weights:
+        others.append("growth (only on a meaningful base, so +3,000% from almost nothing does not count)")
+    if "purchase_history" in weights:
+        others.append("purchase history")
+    if "management" in weights:
+        others.append("management maturity, where the workshop scored it")
+    rules = ["loss-making", "a margin under half that of customers their size"] if costs else []
+    if "payment" in weights:
+        rules.append("paying a month late")
+    if costs:
+        rules.append("costing more to serve than they earn")
+    text = (
+        f"Key accounts are the customers that make a large share of your {share} *and* pass the"
+        f" qualitative screens. Size leads: {size_words} carry {percent_text(size)} of each"
+        " customer's score. A customer as large as the last key-account place scores three"
+        " quarters of the size points, your largest customer all of them, and a customer a"
+        " quarter of that size none."
+    )
+    if others:
+        text += f" The other {percent_text(1 - size)} order customers of similar size: {_and_joined(others)}."
+    if rules:
+        text += (
+            f" Customers who fail a hard rule ({', '.join(rules)}) cannot be key accounts whatever their"
+            " size."
+        )
+    text += (
+        " Last year's key accounts whose sales fell sharply go to a separate list of accounts at"
+        " risk; customers whose sales fell are never growth accounts."
+    )
+    top, low, mid, small = (money_text(v, currency) for v in (282_000, 108_000, 190_000, 90_000))
+    example = (
+        f"*Worked example:* with 35 key places, suppose the 35th largest customer buys {top} and"
+        f" the 140th (four times further down) {low}. A customer buying {mid} gets"
+        f" 0.75 × log(190 / 108) / log(282 / 108) = 0.44 of the sales points; one buying {small}"
+        " gets none."
+    )
+    if costs and "margin" in weights:
+        example += (
+            " If its margin is 24% where the 100 customers closest in size earn a median 22%, it"
+            " scores above the middle on margin, however high small customers' margins are."
+        )
+    return text + "\n\n" + example
+
+
+def concentration_intro(result: ScreeningResult) -> str:
+    """The sentence above the concentration curve; gross profit only when it is known."""
+    also = " (and of your gross profit)" if _margin_known(result) else ""
+    return (
+        "The curve ranks customers from the largest to the smallest and shows which share of your"
+        f" sales{also} the largest customers make. The dotted line marks the 80/20 rule of thumb."
+    )
