@@ -20,19 +20,18 @@ from typing import Any
 
 import pandas as pd
 
-from kamtools.io import SNIFF_BYTES, InputFileError, ReadFinding, duplicate_headers, with_findings
+from kamtools.io import (
+    SNIFF_BYTES,
+    InputFileError,
+    ReadFinding,
+    duplicate_headers,
+    with_findings,
+    zip_member_names,
+)
 
 MAGIC_ZIP = b"PK\x03\x04"
 MAGIC_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEADER_SEARCH_ROWS = 30
-
-
-def _zip_names(path: Path) -> list[str]:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return archive.namelist()
-    except (zipfile.BadZipFile, OSError):
-        return []
 
 
 def _check_workbook_file(path: Path) -> None:
@@ -59,7 +58,7 @@ def _check_workbook_file(path: Path) -> None:
                 f"is a text file, not an Excel workbook; name it {path.stem}.csv in inputs/ and client.yml",
             )
         raise InputFileError(label, "is not an Excel workbook (.xlsx)")
-    names = _zip_names(path)
+    names = zip_member_names(path)
     if not names:
         raise InputFileError(
             label,

@@ -265,7 +265,7 @@ def with_findings(frame: pd.DataFrame, findings: list[ReadFinding], rows: Sequen
 def _not_text_message(path: Path, head: bytes) -> str | None:
     """Why a file named like CSV is no text file (a workbook, an archive, binary data)."""
     if head.startswith(MAGIC_ZIP):
-        if _zip_names(path) and "xl/workbook.xml" in _zip_names(path):
+        if "xl/workbook.xml" in zip_member_names(path):
             return (
                 f"is an Excel workbook, not a CSV text file; name it {_stem(path)}.xlsx in inputs/ and"
                 " client.yml"
@@ -504,7 +504,8 @@ def _blank_rows(frame: pd.DataFrame) -> pd.Series | None:
     return blank.to_numpy()
 
 
-def _zip_names(path: Path) -> list[str]:
+def zip_member_names(path: Path) -> list[str]:
+    """The names inside a zip file (an .xlsx workbook is one); empty when it is not a readable zip."""
     try:
         with zipfile.ZipFile(path) as archive:
             return archive.namelist()
