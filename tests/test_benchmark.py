@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -66,3 +68,27 @@ def test_scaled_dealer_is_deterministic_and_unique_across_blocks(tmp_path):
     assert first.lines == len(a) == len(pd.read_csv(first.file("sales.csv")))
     customers = pd.read_parquet(first.file("customers.parquet"))
     assert customers["customer_id"].is_unique and set(a["customer_id"]) <= set(customers["customer_id"])
+
+
+@pytest.mark.parametrize(
+    ("script", "arguments", "code"),
+    [("tasks.py", ["no-such-task", "."], 2), ("dealer.py", ["16000", "--data-dir", "{tmp}"], 0)],
+)
+def test_benchmark_processes_end_without_interpreter_teardown(tmp_path, script, arguments, code):
+    # A finished task once aborted in Python's teardown ("terminate called without an active
+    # exception": finalisation racing Arrow's and DuckDB's native thread pools). The scripts
+    # now end with os._exit after flushing, so no atexit handler (part of that teardown) runs.
+    marker = tmp_path / "teardown-ran"
+    argv = [str(ROOT / "benchmarks" / script), *(a.format(tmp=tmp_path) for a in arguments)]
+    probe = (
+        "import atexit, runpy, sys\n"
+        f"atexit.register(lambda: open({str(marker)!r}, 'w').close())\n"
+        f"sys.argv = {argv!r}\n"
+        f"runpy.run_path({argv[0]!r}, run_name='__main__')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == code, done.stderr[-2000:]
+    assert done.stdout or done.stderr  # what it printed was flushed before the end
+    assert not marker.exists()
