@@ -94,6 +94,7 @@ def test_the_pre_commit_hook_refuses_notebooks_with_outputs(tmp_path):
 def test_ci_installs_chromium_and_runs_the_browser_test():
     ci = (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "apt-get install" in ci and "chromium" in ci and "make test-browser" in ci
+    assert "make test\n" in ci
     makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
     assert "test-browser:" in makefile and "-m browser tests/test_lab_browser.py" in makefile
     assert "kam lab" in makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
