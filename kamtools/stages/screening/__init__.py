@@ -15,7 +15,8 @@ The stage is split by layer:
 
 * :mod:`.settings`: vocabulary (tiers, criteria), errors and :class:`ScreeningSettings`,
 * :mod:`.metrics`: per-customer measures, payment behaviour, workshop scores,
-* :mod:`.scoring`: criterion scores, gates, tiers and reasons; :func:`screen_period`,
+* :mod:`.scoring`: criterion scores, gates and tiers; :func:`screen_period`,
+* :mod:`.reasons`: the gates, growth signals and reasons in words,
 * :mod:`.overrides`: the workshop's overrides,
 * :mod:`.movement`: movement between periods, weight sensitivity, team capacity,
 * :mod:`.selection`: the final key, growth and at-risk lists, weight robustness,
@@ -65,9 +66,8 @@ from kamtools.stages.screening.overrides import (
     override_problems,
     validate_screening,
 )
+from kamtools.stages.screening.reasons import GATES, GROWTH_SIGNALS
 from kamtools.stages.screening.scoring import (
-    GATES,
-    GROWTH_SIGNALS,
     PeriodScreening,
     effective_weights,
     peer_margin,
