@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from kamtools import __version__, crashlog
-from kamtools.config import ClientConfig, ConfigError, load_config
+from kamtools.config import ClientConfig, ConfigError, check_folder_name, load_config
 from kamtools.io import InputFileError
 from kamtools.paths import DEFAULT_CLIENTS_DIR, DEFAULT_REPORTS_DIR
 from kamtools.periods import period_bounds
@@ -149,6 +149,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    check_folder_name(args.client)  # never "../../x", "" or "clients/" itself
+    if args.name is not None and not 0 < len(args.name.strip()) <= 120:
+        print("kam new: --name must be the client's name, 1 to 120 characters", file=sys.stderr)
+        return EXIT_BAD_INPUT
     target = args.clients_dir / args.client
     companions = {t: getattr(args, t) for t in ("customers", "receivables") if getattr(args, t) is not None}
     given = [args.from_file, *companions.values(), *args.lookup]

@@ -17,6 +17,7 @@ import pandas as pd
 
 from kamtools import io
 from kamtools.contract import TABLES
+from kamtools.inputspec import closest
 from kamtools.periods import period_bounds
 from kamtools.stages import config_sections
 from kamtools.stages.registry import CORE_SECTIONS
@@ -64,6 +65,62 @@ class ClientConfig:
         return start, end
 
 
+CLIENT_KEYS = ("name", "currency", "fiscal_year_start_month", "slug")
+PERIOD_KEYS = ("current", "previous", "first", "data_end")
+MAX_NAME_LENGTH = 120
+FOLDER_NAME = re.compile(r"[^\W_][\w-]{0,63}")
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+
+def check_folder_name(name: str) -> None:
+    """A client's folder name: letters, digits, ``-`` and ``_``, at most 64 characters.
+
+    Reports are filed under it (``reports/<folder>/``), so it may not climb out of the
+    reports folder (``../x``) nor be empty.
+
+    Raises
+    ------
+    ConfigError
+        The name is not a folder name kamtools accepts.
+    """
+    if not FOLDER_NAME.fullmatch(str(name)):
+        raise ConfigError(
+            f"{str(name)!r} is not a client folder name: use letters, digits, - and _ (at most 64"
+            " characters, starting with a letter or digit), e.g. acme or mueller-bau"
+        )
+
+
+def _section_mapping(raw: Mapping[str, Any], key: str, known: tuple[str, ...], example: str) -> Mapping:
+    value = raw.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            f"client.yml: '{key}' must be a mapping of settings ({example}), not {_kind(value)}"
+        )
+    for name in value:
+        if name not in known:
+            raise ConfigError(f"client.yml: unknown setting '{key}.{name}'{closest(str(name), known)}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return f"{value!r}"
+
+
+def _year(value: Any, key: str) -> int:
+    year = _integer(value, key)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ConfigError(
+            f"client.yml: '{key}' must be a fiscal year from {FIRST_YEAR} to {LAST_YEAR}, not {value!r}"
+        )
+    return year
+
+
 def slugify(name: str) -> str:
     """A folder-safe identifier from a client name: "Müller & Söhne GmbH" → "m-ller-s-hne-gmbh"."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
@@ -86,26 +143,41 @@ def parse_config(raw: Mapping[str, Any], *, slug: str) -> ClientConfig:
     that is not a year, a fiscal start month outside 1-12, an input for an unknown table.
     """
     allowed = top_level_keys()
-    unknown = set(raw) - set(allowed)
-    if unknown:
-        raise ConfigError(f"client.yml: unknown section(s) {sorted(unknown)}; allowed: {allowed}")
-    client = raw.get("client") or {}
+    for key in raw:
+        if key not in allowed:
+            raise ConfigError(
+                f"client.yml: unknown section '{key}'{closest(str(key), allowed)}; allowed: {allowed}"
+            )
+    client = _section_mapping(raw, "client", CLIENT_KEYS, "name, currency, fiscal_year_start_month")
     name = str(client.get("name") or "").strip()
     if not name:
         raise ConfigError("client.yml: 'client.name' is required")
+    if len(name) > MAX_NAME_LENGTH or any(ord(c) < 32 for c in name):
+        raise ConfigError(
+            f"client.yml: 'client.name' must be one line of at most {MAX_NAME_LENGTH} characters"
+            f" (reports show it in every title), not {len(name)} characters"
+        )
+    currency = str(client.get("currency") or "EUR").strip()
+    if not re.fullmatch(r"[A-Za-z]{3}", currency):
+        raise ConfigError(
+            f"client.yml: 'client.currency' must be a three-letter currency code such as EUR, GBP or USD,"
+            f" not {client.get('currency')!r}"
+        )
     start_month = _integer(client.get("fiscal_year_start_month", 1), "client.fiscal_year_start_month")
     if not 1 <= start_month <= 12:
         raise ConfigError("client.yml: 'client.fiscal_year_start_month' must be between 1 and 12")
-    periods = raw.get("periods") or {}
+    periods = _section_mapping(raw, "periods", PERIOD_KEYS, "current, previous")
     if "current" not in periods:
         raise ConfigError("client.yml: 'periods.current' (the fiscal year to analyse, e.g. 2025) is required")
-    current = _integer(periods["current"], "periods.current")
-    previous = _integer(periods.get("previous", current - 1), "periods.previous")
-    first = _integer(periods.get("first", min(previous, current)), "periods.first")
+    current = _year(periods["current"], "periods.current")
+    previous = _year(periods.get("previous", current - 1), "periods.previous")
+    first = _year(periods.get("first", min(previous, current)), "periods.first")
     if not first <= previous < current:
         raise ConfigError("client.yml: periods must satisfy first <= previous < current")
     data_end = _data_end(periods.get("data_end"))
     inputs = raw.get("inputs") or {}
+    if not isinstance(inputs, Mapping):
+        raise ConfigError(f"client.yml: 'inputs' must be a mapping of table: settings, not {_kind(inputs)}")
     bad_tables = set(inputs) - set(TABLES)
     if bad_tables:
         raise ConfigError(
@@ -123,8 +195,10 @@ def parse_config(raw: Mapping[str, Any], *, slug: str) -> ClientConfig:
         raise ConfigError(f"client.yml: inputs for {missing} are required")
     return ClientConfig(
         name=name,
-        slug=str(client.get("slug") or slug),
-        currency=str(client.get("currency") or "EUR"),
+        # Reports are filed under the workspace's folder name, never under a slug the file
+        # names: a copied workspace must not file its reports under the original client.
+        slug=slug,
+        currency=currency.upper(),
         fiscal_year_start_month=start_month,
         current_period=current,
         previous_period=previous,
@@ -161,6 +235,7 @@ def load_config(workspace: Path) -> ClientConfig:
         raise ConfigError(
             f"no {CONFIG_FILE} in the client workspace '{workspace.name}' (create one with `kam new`)"
         )
+    check_folder_name(workspace.name)
     try:
         raw = io.read_yaml(path)
     except io.InputFileError as exc:

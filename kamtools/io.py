@@ -579,8 +579,22 @@ def file_fingerprint(path: Path) -> str:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping; an empty file is an empty mapping."""
-    return parse_yaml_text(path.read_text(encoding="utf-8"), name=path.name)
+    """Read a YAML mapping; an empty file is an empty mapping.
+
+    A folder, a binary file or a file in another encoding than UTF-8 is an
+    :class:`InputFileError` naming the file, never a traceback.
+    """
+    if path.is_dir():
+        raise InputFileError(path.name, "is a folder, not a file")
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raise InputFileError(path.name, "is not a text file (it holds binary data); it must be YAML text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputFileError(path.name, f"is not UTF-8 text (line {line}); save it as UTF-8") from exc
+    return parse_yaml_text(text, name=path.name)
 
 
 def parse_yaml_text(text: str, *, name: str) -> dict[str, Any]:

@@ -493,6 +493,10 @@ def run_stages(
         if not stage.notebook_path(settings.notebooks_dir).exists():
             raise RunError(f"the {stage.key} stage has no notebook in this version of kamtools")
     period_dir = settings.reports_dir / target.client_slug / str(target.period)
+    if settings.reports_dir.resolve() not in period_dir.resolve().parents or "/" in target.client_slug:
+        raise RunError(
+            f"the client folder name {target.client_slug!r} would file reports outside the reports folder"
+        )
     period_dir.mkdir(parents=True, exist_ok=True)
     for abandoned in runs.remove_abandoned_work(period_dir.parent):
         notify(f"Removed the work folder {abandoned.name} that an interrupted run left behind.")

@@ -56,3 +56,34 @@ def test_the_installed_command_prints_no_traceback(name, tmp_path):
     assert result.returncode == case.exit_code
     assert "Traceback" not in result.stderr + result.stdout
     assert case.expect[0] in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("name", ["../../../x", "", ".", "a/b", "x" * 65, "acme corp"])
+def test_kam_new_refuses_names_that_are_not_folder_names(name, tmp_path, capsys):
+    clients = tmp_path / "clients"
+    code = main(["--clients-dir", str(clients), "new", name])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "is not a client folder name: use letters, digits, - and _" in err
+    assert not tmp_path.joinpath("x").exists() and not clients.exists()
+
+
+def test_reports_are_filed_under_the_workspace_folder_not_a_slug_in_client_yml(tmp_path):
+    from kamtools.config import load_config
+
+    root = build(CASE_BY_NAME["utf16-with-bom"], tmp_path)
+    config_file = root / "client.yml"
+    config_file.write_text(config_file.read_text(encoding="utf-8") + "", encoding="utf-8")
+    text = config_file.read_text(encoding="utf-8").replace(
+        "client:\n", "client:\n  slug: ../../other-client\n", 1
+    )
+    config_file.write_text(text, encoding="utf-8")
+    assert load_config(root).slug == "corpus"
+
+
+def test_a_client_yml_that_is_a_folder_is_a_sentence(tmp_path, capsys):
+    root = tmp_path / "acme"
+    (root / "client.yml").mkdir(parents=True)
+    assert main(["validate", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "client.yml: is a folder, not a file" in err and "Traceback" not in err

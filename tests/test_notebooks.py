@@ -176,7 +176,7 @@ def test_screening_runs_on_the_real_wholesaler_export(tmp_path):
     example = Path(__file__).resolve().parents[1] / "examples" / "online_retail"
     code = main(["run", str(example), "--stage", "screening", "--quiet", "--reports-dir", str(tmp_path)])
     assert code == 0
-    page = (tmp_path / "online-retail" / "2011" / "latest" / "01_screening.html").read_text(encoding="utf-8")
+    page = (tmp_path / "online_retail" / "2011" / "latest" / "01_screening.html").read_text(encoding="utf-8")
     assert "No cost of goods was provided" in page
     assert "left out" in page  # margin criteria dropped, said in the weights table
     assert "whole of 2010" not in page and "no sales of 2010 to compare it with" in page

@@ -26,8 +26,10 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
+import math
 import os
 import pkgutil
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -263,13 +265,37 @@ def settings_values(
         return {}
     if not isinstance(mapping, Mapping):
         raise error(f"the {section} section of client.yml must be a mapping of settings, got {mapping!r}")
-    allowed = [f.name for f in dataclasses.fields(settings_class)]
+    fields = {f.name: f for f in dataclasses.fields(settings_class)}
+    allowed = list(fields)
     unknown = sorted(str(k) for k in mapping if k not in allowed)
     if unknown:
-        raise error(
-            f"unknown {section} setting(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}"
-        )
+        import difflib
+
+        near = difflib.get_close_matches(unknown[0], allowed, n=1, cutoff=0.6)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        listed = ", ".join(map(repr, unknown))
+        raise error(f"unknown {section} setting(s) {listed}{hint}; allowed: {', '.join(allowed)}")
+    for name, value in mapping.items():
+        _check_value_type(section, name, value, str(fields[name].type), error)
     return dict(mapping)
+
+
+def _check_value_type(section: str, name: str, value: Any, annotation: str, error: type[Exception]) -> None:
+    """A number setting holds a number, a true/false setting true or false (``key_accounts: "ten"``)."""
+    words = set(re.findall(r"[A-Za-z_]+", annotation))
+    if value is None:
+        if "None" not in words and "Optional" not in words:
+            raise error(f"{section} setting '{name}' needs a value")
+        return
+    if words <= {"int", "float", "None", "Optional"} and words & {"int", "float"}:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise error(f"{section} setting '{name}' must be a number, not {value!r}")
+        if not math.isfinite(value) or abs(value) > 1e9:
+            raise error(f"{section} setting '{name}' must be a sensible number, not {value!r}")
+        if words in ({"int"}, {"int", "None"}) and float(value) != int(value):
+            raise error(f"{section} setting '{name}' must be a whole number, not {value!r}")
+    elif words <= {"bool", "None"} and "bool" in words and not isinstance(value, bool):
+        raise error(f"{section} setting '{name}' must be true or false, not {value!r}")
 
 
 def config_sections() -> dict[str, Stage]:

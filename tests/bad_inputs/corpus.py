@@ -880,3 +880,110 @@ CASES += [
         extra={"workshop/screening_overrides.csv": "customer_id\nC1\n"},
     ),
 ]
+
+
+# --- settings of client.yml itself ----------------------------------------------------------
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        keys = path.split(".")
+        target = config
+        for key in keys[:-1]:
+            target = target.setdefault(key, {})
+        target[keys[-1]] = value
+
+    return change
+
+
+def _without_client_keys(config: dict[str, Any]) -> None:
+    config["client"] = ["Corpus Trading", "EUR"]
+
+
+CASES += [
+    Case(
+        "config-client-a-list",
+        (
+            "client.yml: 'client' must be a mapping of settings (name, currency, fiscal_year_start_month),"
+            " not a list",
+        ),
+        settings=_without_client_keys,
+    ),
+    Case(
+        "config-periods-a-text",
+        ("client.yml: 'periods' must be a mapping of settings (current, previous), not the text '2025'",),
+        settings=_set("periods", "2025"),
+    ),
+    Case(
+        "config-inputs-a-list",
+        ("client.yml: 'inputs' must be a mapping of table: settings, not a list",),
+        settings=_set("inputs", ["inputs/sales.csv"]),
+    ),
+    Case(
+        "config-misspelt-currency",
+        ("client.yml: unknown setting 'client.curency' (did you mean 'currency'?)",),
+        settings=_set("client.curency", "EUR"),
+    ),
+    Case(
+        "config-misspelt-fiscal-year-start",
+        (
+            "client.yml: unknown setting 'client.fiscal_year_start_mnth' (did you mean"
+            " 'fiscal_year_start_month'?)",
+        ),
+        settings=_set("client.fiscal_year_start_mnth", 4),
+    ),
+    Case(
+        "config-misspelt-section",
+        ("client.yml: unknown section 'screenig' (did you mean 'screening'?)",),
+        settings=_set("screenig", {"key_accounts": 10}),
+    ),
+    Case(
+        "config-misspelt-period-key",
+        ("client.yml: unknown setting 'periods.previos' (did you mean 'previous'?)",),
+        settings=_set("periods.previos", 2024),
+    ),
+    Case(
+        "config-period-99999",
+        ("client.yml: 'periods.current' must be a fiscal year from 1990 to 2100, not 99999",),
+        settings=_set("periods.current", 99999),
+    ),
+    Case(
+        "config-name-300-characters",
+        (
+            "client.yml: 'client.name' must be one line of at most 120 characters (reports show it in every"
+            " title), not 300 characters",
+        ),
+        settings=_set("client.name", "A" * 300),
+    ),
+    Case(
+        "config-currency-a-word",
+        (
+            "client.yml: 'client.currency' must be a three-letter currency code such as EUR, GBP or USD, not"
+            " 'euro'",
+        ),
+        settings=_set("client.currency", "euro"),
+    ),
+    Case(
+        "config-binary-file",
+        ("client.yml: is not a text file (it holds binary data); it must be YAML text",),
+        settings=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64),
+    ),
+    Case(
+        "config-not-utf8",
+        ("client.yml: is not UTF-8 text (line 1); save it as UTF-8",),
+        settings="client: {name: M\xfcller Bau}\nperiods: {current: 2025}\n".encode("cp1252"),
+    ),
+    Case(
+        "config-key-accounts-ten",
+        ("screening setting 'key_accounts' must be a number, not 'ten'",),
+        settings=_set("screening", {"key_accounts": "ten"}),
+    ),
+    Case(
+        "config-weight-huge",
+        ("weight 'sales' must be a number from 0 to 100, got 1e+308",),
+        settings=_set("screening", {"weights": {"sales": 1e308}}),
+    ),
+    Case(
+        "config-misspelt-screening-setting",
+        ("unknown screening setting(s) 'key_acounts' (did you mean 'key_accounts'?)",),
+        settings=_set("screening", {"key_acounts": 10}),
+    ),
+]

@@ -136,6 +136,10 @@ def _default_weights() -> dict[str, float]:
     return dict(DEFAULT_WEIGHTS)
 
 
+MAX_WEIGHT = 100.0
+"""Weights are relative (they are scaled to sum to 1); larger ones are typing errors."""
+
+
 @dataclass(frozen=True)
 class ScreeningSettings:
     """Every rule of the screening as data, each with a default a client can override.
@@ -252,8 +256,15 @@ class ScreeningSettings:
                 f"unknown screening weight(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(CRITERIA)}"
             )
         for name, value in weights.items():
-            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-                raise SettingsError(f"weight {name!r} must be a number >= 0, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise SettingsError(
+                    f"weight {name!r} must be a number from 0 to {MAX_WEIGHT:g}, got {value!r}"
+                )
+            if not 0 <= value <= MAX_WEIGHT:
+                # Weights are relative; 1e308 would overflow the sum and turn every score into 0.
+                raise SettingsError(
+                    f"weight {name!r} must be a number from 0 to {MAX_WEIGHT:g}, got {value!r}"
+                )
         if sum(weights.values()) <= 0:
             raise SettingsError("at least one screening weight must be above 0")
         object.__setattr__(self, "weights", {c: float(weights.get(c, 0.0)) for c in CRITERIA})
