@@ -145,9 +145,8 @@ def parse_config(raw: Mapping[str, Any], *, slug: str) -> ClientConfig:
     allowed = top_level_keys()
     for key in raw:
         if key not in allowed:
-            raise ConfigError(
-                f"client.yml: unknown section '{key}'{closest(str(key), allowed)}; allowed: {allowed}"
-            )
+            hint = closest(str(key), allowed)
+            raise ConfigError(f"client.yml: unknown section(s) {[key]}; allowed: {allowed}{hint}")
     client = _section_mapping(raw, "client", CLIENT_KEYS, "name, currency, fiscal_year_start_month")
     name = str(client.get("name") or "").strip()
     if not name:

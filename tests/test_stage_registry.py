@@ -166,7 +166,7 @@ def test_a_stage_added_through_the_registry_is_validated_run_and_listed(throwawa
     reports = tmp_path / "reports"
     code = main(["run", str(client), "--stage", "throwaway", "--quiet", "--reports-dir", str(reports)])
     assert code == 0, capsys.readouterr().err
-    run_dir = reports / "demo" / "2026" / "latest"
+    run_dir = reports / "demo-copy" / "2026" / "latest"  # filed under the workspace folder
     counts = io.read_stage_output(run_dir, throwaway.output_tables[0])
     assert counts.set_index("table").loc["sales", "rows"] > 1000
     page = (run_dir / "90_throwaway.html").read_text(encoding="utf-8")

@@ -274,7 +274,7 @@ def settings_values(
         near = difflib.get_close_matches(unknown[0], allowed, n=1, cutoff=0.6)
         hint = f" (did you mean '{near[0]}'?)" if near else ""
         listed = ", ".join(map(repr, unknown))
-        raise error(f"unknown {section} setting(s) {listed}{hint}; allowed: {', '.join(allowed)}")
+        raise error(f"unknown {section} setting(s) {listed}; allowed: {', '.join(allowed)}{hint}")
     for name, value in mapping.items():
         _check_value_type(section, name, value, str(fields[name].type), error)
     return dict(mapping)

@@ -932,7 +932,7 @@ CASES += [
     ),
     Case(
         "config-misspelt-section",
-        ("client.yml: unknown section 'screenig' (did you mean 'screening'?)",),
+        ("client.yml: unknown section(s) ['screenig']; allowed:", "(did you mean 'screening'?)"),
         settings=_set("screenig", {"key_accounts": 10}),
     ),
     Case(
@@ -983,7 +983,7 @@ CASES += [
     ),
     Case(
         "config-misspelt-screening-setting",
-        ("unknown screening setting(s) 'key_acounts' (did you mean 'key_accounts'?)",),
+        ("unknown screening setting(s) 'key_acounts'; allowed:", "(did you mean 'key_accounts'?)"),
         settings=_set("screening", {"key_acounts": 10}),
     ),
 ]
