@@ -882,32 +882,6 @@ def read_table_if_exists(path: Path) -> pd.DataFrame | None:
     return read_raw_table(path)
 
 
-def read_tracker_sheets(
-    path: Path, sheets: tuple[str, ...] = ("actions", "contacts")
-) -> dict[str, pd.DataFrame]:
-    """The named sheets of a plan tracker workbook as text cells (header row = row 1).
-
-    Raises
-    ------
-    InputFileError
-        The workbook is missing or unreadable, or lacks one of ``sheets``.
-    """
-    if not path.exists():
-        raise InputFileError(path.name, "file not found")
-    try:
-        found = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
-    except (ValueError, OSError, KeyError) as exc:
-        raise InputFileError(path.name, f"cannot be read ({type(exc).__name__}: {exc})") from exc
-    lowered = {str(name).strip().lower(): frame for name, frame in found.items()}
-    missing = [s for s in sheets if s not in lowered]
-    if missing:
-        raise InputFileError(
-            path.name,
-            f"has no sheet(s) {', '.join(map(repr, missing))} (it has: {', '.join(map(str, found))})",
-        )
-    return {s: lowered[s].fillna("") for s in sheets}
-
-
 # --- Versioned workspace files (plan files and trackers of the planning stage) ----------------
 
 

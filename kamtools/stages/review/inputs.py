@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from kamtools.io import InputFileError
+from kamtools.stages.planning.actions import ACTION_COLUMNS
 from kamtools.stages.planning.planfile import (
     Plan,
     PlanFileError,
@@ -113,20 +114,6 @@ def plan_frames(plan: Plan | None) -> PlanFrames:
     return PlanFrames(
         goals=goals, actions=actions, contacts=contacts, accounts=accounts, seasonal_profile=profile
     )
-
-
-ACTION_COLUMNS = (
-    "action_id",
-    "customer_id",
-    "title",
-    "support",
-    "owner",
-    "counterpart",
-    "start",
-    "due",
-    "expected_effect",
-    "status",
-)
 
 
 def load_reviewed_plan(
