@@ -48,6 +48,33 @@ def test_foundations_import_no_stage_runner_or_cli(name):
     assert _breaks(imports, ("kamtools.stages", *ORCHESTRATION)) == []
 
 
+@pytest.mark.parametrize("path", _modules("io"), ids=lambda p: p.stem)
+def test_disk_access_imports_no_stage_runner_or_cli(path):
+    assert _breaks(imported_modules(path), ("kamtools.stages", *ORCHESTRATION)) == []
+
+
+def _public_names(path: Path) -> set[str]:
+    """Functions, classes and UPPER_CASE constants a module defines without a leading underscore."""
+    names = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name) and t.id.isupper()}
+    return {name for name in names if not name.startswith("_")}
+
+
+@pytest.mark.parametrize("path", [p for p in _modules("io") if p.stem != "__init__"], ids=lambda p: p.stem)
+def test_io_re_exports_every_public_name_of_its_modules(path):
+    from kamtools import io
+
+    module = __import__(f"kamtools.io.{path.stem}", fromlist=["_"])
+    names = _public_names(path)
+    assert names, path  # a module whose names the check cannot see would pass unchecked
+    assert sorted(names - set(io.__all__)) == []
+    assert all(getattr(io, name) is getattr(module, name) for name in names)
+
+
 def test_the_check_can_fail(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("def f():\n    from kamtools.runner import run_stages\n", encoding="utf-8")
