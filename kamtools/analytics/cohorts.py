@@ -92,60 +92,83 @@ def churn_by_period(
         without customers at the start), ``lost_sales`` (what the lost customers bought in the
         period before) and ``new_sales`` (what the new ones bought now).
     """
-    active = active_periods(lines, start_month=start_month)
-    if customer_ids is not None:
-        active = active[active["customer_id"].isin(pd.Index(list(customer_ids)).astype(str))]
+    active = _active_customers(lines, start_month=start_month, customer_ids=customer_ids)
     seen = sorted(active["period"].unique())
     wanted = sorted(int(p) for p in periods) if periods is not None else seen[1:]
     by_period = {p: active.loc[active["period"] == p].set_index("customer_id")["sales"] for p in seen}
-    recent: dict[int, pd.Index] = {}
-    if recency_days is not None:
-        buying = lines[lines["net_sales"] > 0]
-        dates = pd.to_datetime(buying["invoice_date"])
-        for period in wanted:
-            _, end = period_bounds(period, start_month=start_month)
-            inside = (dates > end - pd.Timedelta(days=int(recency_days))) & (dates <= end)
-            recent[period] = pd.Index(buying.loc[inside, "customer_id"].astype(str).unique())
+    recent = (
+        _recent_buyers(lines, wanted, start_month=start_month, recency_days=recency_days)
+        if recency_days is not None
+        else None
+    )
     empty = pd.Series(dtype="float64")
     rows = []
     for period in wanted:
-        before, now = by_period.get(period - 1, empty), by_period.get(period, empty)
-        if recency_days is not None:
+        now = by_period.get(period, empty)
+        if recent is not None:
             now = now[now.index.isin(recent[period])]
-        kept = before.index.intersection(now.index)
-        lost = before.index.difference(now.index)
-        new = now.index.difference(before.index)
-        start = len(before)
-        churn = len(lost) / start if start else np.nan
-        rows.append(
-            {
-                "period": int(period),
-                "customers_start": start,
-                "retained": len(kept),
-                "lost": len(lost),
-                "new": len(new),
-                "customers_end": len(now),
-                "churn_rate": churn,
-                "retention_rate": 1 - churn if start else np.nan,
-                "lost_sales": float(before.reindex(lost).sum()),
-                "new_sales": float(now.reindex(new).sum()),
-            }
-        )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "period",
-            "customers_start",
-            "retained",
-            "lost",
-            "new",
-            "customers_end",
-            "churn_rate",
-            "retention_rate",
-            "lost_sales",
-            "new_sales",
-        ],
-    )
+        rows.append(_churn_row(period, before=by_period.get(period - 1, empty), now=now))
+    return pd.DataFrame(rows, columns=_CHURN_COLUMNS)
+
+
+_CHURN_COLUMNS = [
+    "period",
+    "customers_start",
+    "retained",
+    "lost",
+    "new",
+    "customers_end",
+    "churn_rate",
+    "retention_rate",
+    "lost_sales",
+    "new_sales",
+]
+"""The columns of :func:`churn_by_period`."""
+
+
+def _active_customers(
+    lines: pd.DataFrame, *, start_month: int, customer_ids: Iterable[str] | None
+) -> pd.DataFrame:
+    """:func:`active_periods` of ``lines``, only of ``customer_ids`` when given."""
+    active = active_periods(lines, start_month=start_month)
+    if customer_ids is None:
+        return active
+    return active[active["customer_id"].isin(pd.Index(list(customer_ids)).astype(str))]
+
+
+def _recent_buyers(
+    lines: pd.DataFrame, periods: Iterable[int], *, start_month: int, recency_days: int
+) -> dict[int, pd.Index]:
+    """Per period, the customers with a positive invoice line in its last ``recency_days`` days."""
+    buying = lines[lines["net_sales"] > 0]
+    dates = pd.to_datetime(buying["invoice_date"])
+    recent: dict[int, pd.Index] = {}
+    for period in periods:
+        _, end = period_bounds(period, start_month=start_month)
+        inside = (dates > end - pd.Timedelta(days=int(recency_days))) & (dates <= end)
+        recent[period] = pd.Index(buying.loc[inside, "customer_id"].astype(str).unique())
+    return recent
+
+
+def _churn_row(period: int, *, before: pd.Series, now: pd.Series) -> dict[str, object]:
+    """One row of :func:`churn_by_period`: ``before`` and ``now`` are sales by active customer."""
+    kept = before.index.intersection(now.index)
+    lost = before.index.difference(now.index)
+    new = now.index.difference(before.index)
+    start = len(before)
+    churn = len(lost) / start if start else np.nan
+    return {
+        "period": int(period),
+        "customers_start": start,
+        "retained": len(kept),
+        "lost": len(lost),
+        "new": len(new),
+        "customers_end": len(now),
+        "churn_rate": churn,
+        "retention_rate": 1 - churn if start else np.nan,
+        "lost_sales": float(before.reindex(lost).sum()),
+        "new_sales": float(now.reindex(new).sum()),
+    }
 
 
 def cohort_retention(
@@ -156,9 +179,9 @@ def cohort_retention(
     Parameters
     ----------
     lines : pandas.DataFrame
-        Invoice lines (``customer_id``, ``invoice_date``, ``net_sales``).
+        Invoice lines, as for :func:`churn_by_period`.
     start_month : int
-        First month of the fiscal year.
+        The fiscal year's first month.
     customer_ids : iterable of str, optional
         Follow only these customers; None follows all.
 
@@ -171,9 +194,7 @@ def cohort_retention(
         (1.0 at ``years_since`` 0) and ``left_censored`` (True for the data's first period,
         whose cohort mixes new and long-standing customers).
     """
-    active = active_periods(lines, start_month=start_month)
-    if customer_ids is not None:
-        active = active[active["customer_id"].isin(pd.Index(list(customer_ids)).astype(str))]
+    active = _active_customers(lines, start_month=start_month, customer_ids=customer_ids)
     columns = ["cohort", "period", "years_since", "cohort_size", "active", "retention", "left_censored"]
     if active.empty:
         return pd.DataFrame(columns=columns)

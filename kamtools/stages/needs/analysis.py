@@ -158,35 +158,24 @@ def analyse_needs(
     NeedsAnalysis
     """
     _require(key_accounts, ["customer_id", "name", "tier", "sales", "gross_profit"], "key_accounts")
-    tiers = ("key", "growth") if settings.include_growth_accounts else ("key",)
-    accounts = key_accounts[key_accounts["tier"].isin(tiers)].copy()
-    accounts["customer_id"] = accounts["customer_id"].astype("str")
-    if "rank" not in accounts:
-        accounts["rank"] = range(1, len(accounts) + 1)
+    accounts = _selected_accounts(key_accounts, settings=settings)
     # Only the key accounts' lines matter: filtering first keeps the stage fast on big files.
     all_sales = tables["sales"]
     sales = all_sales[all_sales["customer_id"].astype("str").isin(set(accounts["customer_id"]))]
-    last_invoice = pd.to_datetime(all_sales["invoice_date"]).max() if len(all_sales) else end
-    as_of = (
-        min(pd.Timestamp(end), pd.Timestamp(last_invoice)) if pd.notna(last_invoice) else pd.Timestamp(end)
-    )
+    as_of = _judged_at(all_sales, end=end)
     assignments = team.team_assignments(tables.get("team"))
-
     workshop = indicators.latest_scores(combined_assessments(tables.get("assessments"), history))
-    parts = [workshop]
-    if settings.data_informed:
-        pattern = indicators.order_pattern(
-            sales, start=start, end=as_of, cost_to_serve=tables.get("cost_to_serve"), period=period
-        )
-        parts += [
-            indicators.payment_scores(payments, settings=settings),
-            indicators.logistics_scores(pattern, settings=settings),
-        ]
-    scores = (
-        pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else workshop
+    scores = _account_scores(
+        accounts,
+        workshop,
+        sales,
+        cost_to_serve=tables.get("cost_to_serve"),
+        payments=payments,
+        settings=settings,
+        period=period,
+        start=start,
+        as_of=as_of,
     )
-    scores = scores[scores["customer_id"].isin(accounts["customer_id"])].reset_index(drop=True)
-
     account_profit = profit.account_profit(
         accounts,
         components=[
@@ -203,13 +192,6 @@ def analyse_needs(
     order = support.account_priority(accounts, profit=account_profit, reorder=risk)
     accounts = order.merge(accounts, on="customer_id", how="left")
     ids = accounts["customer_id"]
-
-    def in_order(frame: pd.DataFrame) -> pd.DataFrame:
-        position = {cid: i for i, cid in enumerate(ids)}
-        return frame.sort_values("customer_id", key=lambda c: c.map(position), kind="stable").reset_index(
-            drop=True
-        )
-
     card = indicators.scorecard(accounts, scores, hard=account_profit, settings=settings)
     proposals = support.propose_support(card, settings=settings, currency=currency)
     return NeedsAnalysis(
@@ -218,8 +200,8 @@ def analyse_needs(
         scorecard=card,
         support=proposals,
         team=team.service_team(accounts, assignments, support=proposals),
-        profit=in_order(account_profit),
-        reorder=in_order(risk),
+        profit=_in_order(account_profit, ids),
+        reorder=_in_order(risk, ids),
         load=team.manager_load(assignments, ids, ceiling=settings.manager_load),
         missing=indicators.missing_assessments(accounts, scores, settings=settings),
         settings=settings,
@@ -227,14 +209,79 @@ def analyse_needs(
         period=period,
         start=pd.Timestamp(start),
         as_of=as_of,
-        available={
-            "assessments": len(workshop) > 0,
-            "cost_to_serve": _present(tables.get("cost_to_serve")),
-            "receivables": _present(tables.get("receivables")),
-            "team": _present(tables.get("team")),
-            "cost_of_goods": bool(accounts["gross_profit"].notna().any()),
-        },
+        available=_available_inputs(tables, workshop=workshop, accounts=accounts),
     )
+
+
+def _selected_accounts(key_accounts: pd.DataFrame, *, settings: NeedsSettings) -> pd.DataFrame:
+    """The accounts analysed (key, and growth when the settings say so), string ids, with a rank."""
+    tiers = ("key", "growth") if settings.include_growth_accounts else ("key",)
+    accounts = key_accounts[key_accounts["tier"].isin(tiers)].copy()
+    accounts["customer_id"] = accounts["customer_id"].astype("str")
+    if "rank" not in accounts:
+        accounts["rank"] = range(1, len(accounts) + 1)
+    return accounts
+
+
+def _judged_at(all_sales: pd.DataFrame, *, end: pd.Timestamp) -> pd.Timestamp:
+    """The day things are judged at: the period end, or the last invoice when the data end earlier."""
+    last_invoice = pd.to_datetime(all_sales["invoice_date"]).max() if len(all_sales) else end
+    if pd.isna(last_invoice):
+        return pd.Timestamp(end)
+    return min(pd.Timestamp(end), pd.Timestamp(last_invoice))
+
+
+def _account_scores(
+    accounts: pd.DataFrame,
+    workshop: pd.DataFrame,
+    sales: pd.DataFrame,
+    *,
+    cost_to_serve: pd.DataFrame | None,
+    payments: pd.DataFrame | None,
+    settings: NeedsSettings,
+    period: int,
+    start: pd.Timestamp,
+    as_of: pd.Timestamp,
+) -> pd.DataFrame:
+    """The workshop's latest scores plus (when ``settings.data_informed``) the data scores.
+
+    Payment scores come from ``payments``, logistics scores from the accounts' order pattern
+    in ``sales``; only the rows of ``accounts`` are kept.
+    """
+    parts = [workshop]
+    if settings.data_informed:
+        pattern = indicators.order_pattern(
+            sales, start=start, end=as_of, cost_to_serve=cost_to_serve, period=period
+        )
+        parts += [
+            indicators.payment_scores(payments, settings=settings),
+            indicators.logistics_scores(pattern, settings=settings),
+        ]
+    scores = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else workshop
+    )
+    return scores[scores["customer_id"].isin(accounts["customer_id"])].reset_index(drop=True)
+
+
+def _in_order(frame: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """``frame``'s rows in the order of the customer ids ``ids`` (stable within one customer)."""
+    position = {cid: i for i, cid in enumerate(ids)}
+    return frame.sort_values("customer_id", key=lambda c: c.map(position), kind="stable").reset_index(
+        drop=True
+    )
+
+
+def _available_inputs(
+    tables: Mapping[str, pd.DataFrame], *, workshop: pd.DataFrame, accounts: pd.DataFrame
+) -> dict[str, bool]:
+    """Which inputs the analysis had (see :attr:`NeedsAnalysis.available`)."""
+    return {
+        "assessments": len(workshop) > 0,
+        "cost_to_serve": _present(tables.get("cost_to_serve")),
+        "receivables": _present(tables.get("receivables")),
+        "team": _present(tables.get("team")),
+        "cost_of_goods": bool(accounts["gross_profit"].notna().any()),
+    }
 
 
 def load_key_accounts(output_dir: Path | None, workspace: Workspace) -> pd.DataFrame:

@@ -9,7 +9,7 @@ Pure functions: nothing here reads or writes files.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -284,34 +284,16 @@ def propose_plan(
     annual = propose_goals(accounts, settings=settings)
     wallets = dict(zip(accounts["customer_id"], accounts["wallet"], strict=True))
     staged = stage_goals(annual, analysis.profiles, baseline_by_stage=analysis.actuals, wallets=wallets)
-    contacts = contact_plan(accounts, settings=settings)
     money = money or (lambda amount: f"{amount:,.0f} {context.currency}")
-    support_actions = (
-        propose_actions(
-            needs_support,
-            accounts=accounts,
-            period=context.plan_bounds,
-            needs_team=needs_team,
-            scorecard=needs_scorecard,
-            settings=settings,
-            level=False,
-        )
-        if needs_support is not None and not needs_support.empty
-        else None
-    )
-    gap_actions = propose_gap_actions(
-        analysis.gaps,
-        accounts=accounts,
+    actions = _proposed_actions(
+        analysis,
+        accounts,
         period=context.plan_bounds,
-        existing=support_actions,
+        needs_support=needs_support,
+        needs_team=needs_team,
+        needs_scorecard=needs_scorecard,
         money=money,
         settings=settings,
-    )
-    proposed = [f for f in (support_actions, gap_actions) if f is not None and len(f)]
-    actions = (
-        level_actions(pd.concat(proposed, ignore_index=True), period=context.plan_bounds, settings=settings)
-        if proposed
-        else pd.DataFrame(columns=["customer_id"])
     )
     swot = swot_table(
         customer_ids=accounts["customer_id"].tolist(),
@@ -324,25 +306,18 @@ def propose_plan(
         money=money,
         settings=settings,
     )
-    parts = {
-        "profiles": analysis.profiles,
-        "actions": actions,
-        "swot": swot,
-        "goals": staged,
-        "annual": annual,
-        "contacts": contacts,
-        "gaps": analysis.gaps,
-        "competitors": analysis.competitors,
-    }
-    grouped = {
-        name: (
-            {str(k): g for k, g in frame.groupby(frame["customer_id"].astype(str), sort=False)}
-            if not frame.empty
-            else {},
-            frame.iloc[0:0],
-        )
-        for name, frame in parts.items()
-    }
+    grouped = _by_account(
+        {
+            "profiles": analysis.profiles,
+            "actions": actions,
+            "swot": swot,
+            "goals": staged,
+            "annual": annual,
+            "contacts": contact_plan(accounts, settings=settings),
+            "gaps": analysis.gaps,
+            "competitors": analysis.competitors,
+        }
+    )
     plans = [_account_plan(row, grouped) for _, row in accounts.iterrows()]
     start, end = context.plan_bounds
     stages = plan_stages(context.period, start_month=context.start_month, stage_months=settings.stage_months)
@@ -356,6 +331,61 @@ def propose_plan(
         stages=tuple(PlanStage(s.stage, s.start.date(), s.end.date()) for s in stages),
         accounts=tuple(plans),
     )
+
+
+def _proposed_actions(
+    analysis: AccountAnalysis,
+    accounts: pd.DataFrame,
+    *,
+    period: tuple[pd.Timestamp, pd.Timestamp],
+    needs_support: pd.DataFrame | None,
+    needs_team: pd.DataFrame | None,
+    needs_scorecard: pd.DataFrame | None,
+    money: Callable[[float], str],
+    settings: PlanningSettings,
+) -> pd.DataFrame:
+    """The needs stage's support turned into actions, then actions for the white-space gaps, levelled.
+
+    Returns an empty frame (a ``customer_id`` column only) when nothing is proposed.
+    """
+    support_actions = (
+        propose_actions(
+            needs_support,
+            accounts=accounts,
+            period=period,
+            needs_team=needs_team,
+            scorecard=needs_scorecard,
+            settings=settings,
+            level=False,
+        )
+        if needs_support is not None and not needs_support.empty
+        else None
+    )
+    gap_actions = propose_gap_actions(
+        analysis.gaps,
+        accounts=accounts,
+        period=period,
+        existing=support_actions,
+        money=money,
+        settings=settings,
+    )
+    proposed = [f for f in (support_actions, gap_actions) if f is not None and len(f)]
+    if not proposed:
+        return pd.DataFrame(columns=["customer_id"])
+    return level_actions(pd.concat(proposed, ignore_index=True), period=period, settings=settings)
+
+
+def _by_account(parts: Mapping[str, pd.DataFrame]) -> dict[str, tuple[dict[str, pd.DataFrame], pd.DataFrame]]:
+    """Each named table split by ``customer_id`` (as str), with its empty frame for accounts without rows."""
+    return {
+        name: (
+            {str(k): g for k, g in frame.groupby(frame["customer_id"].astype(str), sort=False)}
+            if not frame.empty
+            else {},
+            frame.iloc[0:0],
+        )
+        for name, frame in parts.items()
+    }
 
 
 def plan_load(plan: Plan, *, settings: PlanningSettings | None = None) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -265,6 +266,49 @@ def _churn_and_economics(lines, accounts, movement, actuals, *, period, start_mo
     return churn_all, churn_key, economics_key, economics_all
 
 
+def _valued_at_risk(
+    at_risk: pd.DataFrame,
+    actuals: pd.DataFrame,
+    economics_key: economics.RetentionEconomics | None,
+    *,
+    settings: ReviewSettings,
+) -> pd.DataFrame:
+    """``at_risk`` with ``value_at_risk``: each account's gross profit over the horizon, discounted.
+
+    Retention is one minus the key accounts' churn rate (``economics_key``; full retention
+    without it); an account without gross profit in ``actuals`` is worth 0.
+    """
+    profit = actuals.groupby("customer_id")["gross_profit"].sum(min_count=1)
+    values = economics.account_values(
+        profit.reindex(at_risk["customer_id"]).fillna(0.0),
+        retention=1 - (economics_key.churn_rate if economics_key else 0.0),
+        horizon_years=settings.horizon_years,
+        discount_rate=settings.discount_rate,
+    )
+    return at_risk.assign(value_at_risk=values.to_numpy())
+
+
+def _tier_proposals(
+    accounts: pd.DataFrame,
+    found: Mapping[str, Any],
+    gone: Mapping[str, Any],
+    *,
+    settings: ReviewSettings,
+) -> pd.DataFrame:
+    """The next screening's tier proposals from the plan's attainment (``found``, of
+    :func:`_plan_against_actual`) and the lost, declining and at-risk accounts (``gone``, of
+    :func:`_defection`)."""
+    return next_screening.propose_tier_changes(
+        accounts,
+        per_account=found["per_account"],
+        movement=gone["movement"],
+        at_risk=gone["at_risk"],
+        reasons=gone["reasons"],
+        promote_min_attainment=settings.promote_min_attainment,
+        demote_max_attainment=settings.demote_max_attainment,
+    )
+
+
 def review_period(
     tables: Mapping[str, pd.DataFrame],
     plan: PlanFrames,
@@ -322,23 +366,7 @@ def review_period(
         start_month=start_month,
         settings=settings,
     )
-    profit = found["actuals"].groupby("customer_id")["gross_profit"].sum(min_count=1)
-    values = economics.account_values(
-        profit.reindex(gone["at_risk"]["customer_id"]).fillna(0.0),
-        retention=1 - (economics_key.churn_rate if economics_key else 0.0),
-        horizon_years=settings.horizon_years,
-        discount_rate=settings.discount_rate,
-    )
-    gone["at_risk"] = gone["at_risk"].assign(value_at_risk=values.to_numpy())
-    proposals = next_screening.propose_tier_changes(
-        plan.accounts,
-        per_account=found["per_account"],
-        movement=gone["movement"],
-        at_risk=gone["at_risk"],
-        reasons=gone["reasons"],
-        promote_min_attainment=settings.promote_min_attainment,
-        demote_max_attainment=settings.demote_max_attainment,
-    )
+    gone["at_risk"] = _valued_at_risk(gone["at_risk"], found["actuals"], economics_key, settings=settings)
     return ReviewResult(
         period=int(period),
         previous=int(period) - 1,
@@ -356,7 +384,7 @@ def review_period(
         economics_key=economics_key,
         economics_all=economics_all,
         **_cadence(plan, tracker_contacts, gone["movement"], window=window, settings=settings),
-        proposals=proposals,
+        proposals=_tier_proposals(plan.accounts, found, gone, settings=settings),
         lessons=lessons if lessons is not None else lessons_frame([]),
         has_costs="cost" in lines.columns,
         has_quantities={"quantity", "product"} <= set(lines.columns),

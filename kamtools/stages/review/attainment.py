@@ -423,59 +423,83 @@ def sales_variance(
         customer_id=lambda g: g["customer_id"].astype(str), stage=lambda g: g["stage"].astype(str)
     )
     has_units = {"quantity", item} <= set(lines.columns)
-    parts = []
-    for stage, group in sales_goals.groupby("stage", sort=False):
-        window = stage_window(stage, period=period, start_month=start_month)
-        accounts = pd.Index(group["customer_id"])
-        subset = lines[lines["customer_id"].astype(str).isin(accounts)]
-        if has_units:
-            split = price_volume_mix(subset, previous=_previous_window(window), current=window, item=item)
-        else:
-            split = price_volume_mix(
-                subset.assign(_item="all", _units=0.0),
-                previous=_previous_window(window),
-                current=window,
-                item="_item",
-                quantity="_units",
-            )
-        split = split.set_index("customer_id").reindex(accounts).fillna(0.0)
-        plan = _cents(group.set_index("customer_id")["plan"].reindex(accounts))
-        planned_growth = plan - _cents(split["previous"])
-        volume = _cents(split["volume"]) - planned_growth
-        mix = _cents(split["mix"])
-        variance = _cents(split["current"]) - plan
-        price = variance - volume - mix
-        parts.append(
-            pd.DataFrame(
-                {
-                    "customer_id": accounts,
-                    "stage": stage,
-                    "plan": plan / 100,
-                    "actual": split["current"].to_numpy(),
-                    "previous": split["previous"].to_numpy(),
-                    "variance": variance / 100,
-                    "volume": volume / 100 if has_units else np.nan,
-                    "mix": mix / 100 if has_units else np.nan,
-                    "price": price / 100 if has_units else np.nan,
-                    "split_available": has_units,
-                }
-            )
+    parts = [
+        _stage_variance(
+            lines,
+            group,
+            stage=stage,
+            window=stage_window(stage, period=period, start_month=start_month),
+            item=item if has_units else None,
         )
-    columns = [
-        "customer_id",
-        "stage",
-        "plan",
-        "actual",
-        "previous",
-        "variance",
-        "volume",
-        "mix",
-        "price",
-        "split_available",
+        for stage, group in sales_goals.groupby("stage", sort=False)
     ]
     if not parts:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True)[columns]
+        return pd.DataFrame(columns=_VARIANCE_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[_VARIANCE_COLUMNS]
+
+
+_VARIANCE_COLUMNS = [
+    "customer_id",
+    "stage",
+    "plan",
+    "actual",
+    "previous",
+    "variance",
+    "volume",
+    "mix",
+    "price",
+    "split_available",
+]
+"""The columns of :func:`sales_variance`."""
+
+
+def _stage_variance(
+    lines: pd.DataFrame,
+    group: pd.DataFrame,
+    *,
+    stage: str,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    item: str | None,
+) -> pd.DataFrame:
+    """One stage's rows of :func:`sales_variance`: ``group`` holds its sales goals.
+
+    ``item`` is what has a price, or None without quantities (then only the variance is split
+    off: volume, mix and price are NaN).
+    """
+    accounts = pd.Index(group["customer_id"])
+    subset = lines[lines["customer_id"].astype(str).isin(accounts)]
+    if item is not None:
+        split = price_volume_mix(subset, previous=_previous_window(window), current=window, item=item)
+    else:
+        split = price_volume_mix(
+            subset.assign(_item="all", _units=0.0),
+            previous=_previous_window(window),
+            current=window,
+            item="_item",
+            quantity="_units",
+        )
+    split = split.set_index("customer_id").reindex(accounts).fillna(0.0)
+    plan = _cents(group.set_index("customer_id")["plan"].reindex(accounts))
+    planned_growth = plan - _cents(split["previous"])
+    volume = _cents(split["volume"]) - planned_growth
+    mix = _cents(split["mix"])
+    variance = _cents(split["current"]) - plan
+    price = variance - volume - mix
+    has_units = item is not None
+    return pd.DataFrame(
+        {
+            "customer_id": accounts,
+            "stage": stage,
+            "plan": plan / 100,
+            "actual": split["current"].to_numpy(),
+            "previous": split["previous"].to_numpy(),
+            "variance": variance / 100,
+            "volume": volume / 100 if has_units else np.nan,
+            "mix": mix / 100 if has_units else np.nan,
+            "price": price / 100 if has_units else np.nan,
+            "split_available": has_units,
+        }
+    )
 
 
 def gross_profit_variance(goals: pd.DataFrame, actuals: pd.DataFrame) -> pd.DataFrame:

@@ -73,42 +73,21 @@ def propose_tier_changes(
         frame["name"] = frame["customer_id"]
     sales = per_account[per_account["metric"] == "sales"].set_index("customer_id")["attainment"]
     moves = movement.set_index("customer_id")
-    risk = (
-        at_risk.set_index("customer_id")["reasons"]
-        if at_risk is not None and len(at_risk)
-        else pd.Series(dtype=str)
-    )
-    why = (
-        reasons.set_index("customer_id")["reason"]
-        if reasons is not None and len(reasons)
-        else pd.Series(dtype=str)
-    )
+    risk = _by_customer(at_risk, "reasons")
+    why = _by_customer(reasons, "reason")
     rows = []
     for account in frame.itertuples(index=False):
         cid, tier = account.customer_id, str(account.tier)
-        reached = sales.get(cid, np.nan)
-        status = moves["status"].get(cid, "kept")
-        recorded = why.get(cid, "not recorded")
-        reason_text = f" (reason recorded: {recorded})" if recorded != "not recorded" else ""
-        signs = risk.get(cid, "")
-        proposal = None
-        if status == "lost":
-            days = moves["days_since_purchase"].get(cid, np.nan)
-            since = f"no purchase for {days:.0f} days" if pd.notna(days) else "no purchase in the period"
-            proposal = ("demote", "maintain", f"lost: {since}{reason_text}")
-        elif status == "declining" and (pd.isna(reached) or reached < demote_max_attainment):
-            change = moves["change_pct"].get(cid, np.nan)
-            proposal = (
-                "demote",
-                "maintain",
-                f"sales down {abs(change):.0%} and {reached:.0%} of plan{reason_text}",
-            )
-        elif tier == "key" and pd.notna(reached) and reached < demote_max_attainment:
-            proposal = ("review", "key", f"reached {reached:.0%} of the sales plan")
-        elif tier == "key" and signs:
-            proposal = ("review", "key", signs)
-        elif tier == "growth" and pd.notna(reached) and reached >= promote_min_attainment and not signs:
-            proposal = ("promote", "key", f"reached {reached:.0%} of the sales plan, no warning signs")
+        proposal = _account_proposal(
+            cid,
+            tier,
+            reached=sales.get(cid, np.nan),
+            moves=moves,
+            signs=risk.get(cid, ""),
+            recorded=why.get(cid, "not recorded"),
+            promote_min_attainment=promote_min_attainment,
+            demote_max_attainment=demote_max_attainment,
+        )
         if proposal:
             rows.append((cid, account.name, tier, *proposal))
     out = pd.DataFrame(rows, columns=list(PROPOSAL_COLUMNS))
@@ -119,6 +98,48 @@ def propose_tier_changes(
         .drop(columns="_o")
         .reset_index(drop=True)
     )
+
+
+def _by_customer(frame: pd.DataFrame | None, column: str) -> pd.Series:
+    """``frame[column]`` indexed by ``customer_id`` (empty when there is no frame or no row)."""
+    if frame is None or not len(frame):
+        return pd.Series(dtype=str)
+    return frame.set_index("customer_id")[column]
+
+
+def _account_proposal(
+    cid: str,
+    tier: str,
+    *,
+    reached: float,
+    moves: pd.DataFrame,
+    signs: str,
+    recorded: str,
+    promote_min_attainment: float,
+    demote_max_attainment: float,
+) -> tuple[str, str, str] | None:
+    """One account's (proposal, proposed tier, reason), or None: the rules of the module docstring.
+
+    ``reached`` is its sales attainment (NaN without a plan), ``moves`` the movement table by
+    customer id, ``signs`` its warning signs ("" for none), ``recorded`` the reason recorded
+    for a lost or declining account ("not recorded" for none).
+    """
+    status = moves["status"].get(cid, "kept")
+    reason_text = f" (reason recorded: {recorded})" if recorded != "not recorded" else ""
+    if status == "lost":
+        days = moves["days_since_purchase"].get(cid, np.nan)
+        since = f"no purchase for {days:.0f} days" if pd.notna(days) else "no purchase in the period"
+        return ("demote", "maintain", f"lost: {since}{reason_text}")
+    if status == "declining" and (pd.isna(reached) or reached < demote_max_attainment):
+        change = moves["change_pct"].get(cid, np.nan)
+        return ("demote", "maintain", f"sales down {abs(change):.0%} and {reached:.0%} of plan{reason_text}")
+    if tier == "key" and pd.notna(reached) and reached < demote_max_attainment:
+        return ("review", "key", f"reached {reached:.0%} of the sales plan")
+    if tier == "key" and signs:
+        return ("review", "key", signs)
+    if tier == "growth" and pd.notna(reached) and reached >= promote_min_attainment and not signs:
+        return ("promote", "key", f"reached {reached:.0%} of the sales plan, no warning signs")
+    return None
 
 
 def proposals_path(workspace: Path, period: int) -> Path:

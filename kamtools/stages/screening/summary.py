@@ -375,114 +375,137 @@ def executive_summary(result: ScreeningResult, *, currency: str) -> list[str]:
 
 
 def findings(result: ScreeningResult, *, currency: str, limit: int = 5) -> list[Finding]:
-    """Three to five findings, most important first, each with a next step."""
+    """Three to five findings, most important first, each with a next step.
+
+    In order: the key accounts, the former key accounts at risk, the largest single decline
+    (when it is not already among those at risk), the customers failing a rule, the growth
+    accounts; concentration and missing-data findings fill up to three.
+    """
     buying = _buying(result)
-    sales = float(buying["sales"].sum())
-    known = _margin_known(result)
     managers = account_managers(result.team)
-    out: list[Finding] = []
-
-    key = buying[buying["tier"] == "key"].sort_values("sales", ascending=False)
-    if len(key):
-        share = key["sales"].sum() / sales
-        makes = count_text(len(key), "key account makes", "key accounts make")
-        title = f"{makes} {percent_text(share)} of your sales"
-        if known:
-            total_profit = buying["gross_profit"].sum()
-            title += f" and {percent_text(key['gross_profit'].sum() / total_profit)} of gross profit"
-        text = f"The largest are {_names(key, 3, currency, 'sales')}."
-        capacity = (
-            f" The account managers can serve about {result.capacity:,}."
-            if result.capacity is not None
-            else ""
-        )
-        out.append(
-            Finding(
-                title=title,
-                text=text + capacity,
-                next_step="Take the key accounts into the needs analysis (stage 2) with their account"
-                " managers.",
-            )
-        )
-
     risk_table = at_risk_table(result)
-    if len(risk_table):
-        lost = risk_table["sales lost"].sum()
-        title = (
-            f"{count_text(len(risk_table), 'former key account is', 'former key accounts are')} at risk:"
-            f" {money_text(lost, currency)} less than last period"
-        )
-        named = risk_table.rename(columns={"customer": "customer_id", "sales lost": "lost"})
-        out.append(
-            Finding(
-                title=title,
-                text=f"The largest losses: {_names(named, 3, currency, 'lost', managers=managers)}.",
-                next_step="Book a retention call with each before the next order season, led by its account"
-                " manager; ask why they buy less and what would win the volume back.",
-            )
-        )
-
-    movers = largest_movers(result, n=1)
-    if len(movers) and movers.iloc[0]["change"] < 0:
-        top = movers.iloc[0]
-        if not (len(risk_table) and top["customer_id"] in set(risk_table["customer"])):
-            manager = managers.get(top["customer_id"], "")
-            who = f" with {manager}" if manager else ""
-            out.append(
-                Finding(
-                    title=f"{top['name']} bought {money_text(-top['change'], currency)} less:"
-                    f" {percent_text(top['share_of_change'])} of the decline",
-                    text=f"It bought {money_text(top['previous_sales'], currency)} last period and"
-                    f" {money_text(top['sales'], currency)} this period.",
-                    next_step=f"Book a review meeting{who} before the next orders: what changed, and what it"
-                    " needs from you.",
-                )
-            )
-
-    causes = review_by_cause(result)
-    causes = causes[causes["cause"] != "no net sales"]  # credit notes only: no money to act on
-    if len(causes):
-        parts = []
-        for _, row in causes.iterrows():
-            stake = ""
-            if pd.notna(row["at stake"]) and row["at stake"] > 0:
-                what = {
-                    "loss-making": "lost",
-                    "price-pressed": "below their peers' margin",
-                    "late payers": "overdue",
-                    "cost to serve": "more cost than they earn",
-                }.get(row["cause"], "")
-                if known or row["cause"] == "late payers":
-                    stake = f", {money_text(row['at stake'], currency)} {what}"
-            singular, plural = _CAUSE_NOUNS.get(row["cause"], (row["cause"], row["cause"]))
-            who = count_text(int(row["customers"]), singular, plural)
-            parts.append(f"{who} ({money_text(row['sales'], currency)} of sales{stake})")
-        total = int(causes["customers"].sum())
-        out.append(
-            Finding(
-                title=f"{count_text(total, 'customer fails', 'customers fail')} a rule:"
-                f" {money_text(causes['sales'].sum(), currency)} of sales to review",
-                text="By cause: " + "; ".join(parts) + ".",
-                next_step=_review_steps(causes),
-            )
-        )
-
-    growth = buying[buying["tier"] == "growth"].sort_values("composite", ascending=False)
-    if len(growth):
-        signals = int(result.current.scored.get("growth_signal", pd.Series(dtype=bool)).sum())
-        more = signals - len(growth)
-        rest = f"; {more:,} more customers show a growth signal (all in the workbook)" if more > 0 else ""
-        out.append(
-            Finding(
-                title=f"{count_text(len(growth), 'growth account', 'growth accounts')}"
-                f" ({money_text(growth['sales'].sum(), currency)} of sales) could become key accounts",
-                text=f"First on the list: {_names(growth, 3, currency, 'sales')}{rest}.",
-                next_step="Give each an account manager and include the first ones in the needs analysis.",
-            )
-        )
+    found = [
+        _key_account_finding(result, buying, currency=currency),
+        _at_risk_finding(risk_table, managers, currency=currency),
+        _largest_decline_finding(result, risk_table, managers, currency=currency),
+        _review_finding(result, currency=currency),
+        _growth_finding(result, buying, currency=currency),
+    ]
+    out = [f for f in found if f is not None]
     if len(out) < 3:
         out += _context_findings(result, currency=currency)
     return out[:limit]
+
+
+def _key_account_finding(result: ScreeningResult, buying: pd.DataFrame, *, currency: str) -> Finding | None:
+    """The share of sales (and gross profit) the key accounts make, with the largest named."""
+    key = buying[buying["tier"] == "key"].sort_values("sales", ascending=False)
+    if not len(key):
+        return None
+    share = key["sales"].sum() / float(buying["sales"].sum())
+    makes = count_text(len(key), "key account makes", "key accounts make")
+    title = f"{makes} {percent_text(share)} of your sales"
+    if _margin_known(result):
+        total_profit = buying["gross_profit"].sum()
+        title += f" and {percent_text(key['gross_profit'].sum() / total_profit)} of gross profit"
+    text = f"The largest are {_names(key, 3, currency, 'sales')}."
+    capacity = (
+        f" The account managers can serve about {result.capacity:,}." if result.capacity is not None else ""
+    )
+    return Finding(
+        title=title,
+        text=text + capacity,
+        next_step="Take the key accounts into the needs analysis (stage 2) with their account managers.",
+    )
+
+
+def _at_risk_finding(risk_table: pd.DataFrame, managers: pd.Series, *, currency: str) -> Finding | None:
+    """The former key accounts at risk (``risk_table`` from :func:`at_risk_table`) and the sales lost."""
+    if not len(risk_table):
+        return None
+    lost = risk_table["sales lost"].sum()
+    title = (
+        f"{count_text(len(risk_table), 'former key account is', 'former key accounts are')} at risk:"
+        f" {money_text(lost, currency)} less than last period"
+    )
+    named = risk_table.rename(columns={"customer": "customer_id", "sales lost": "lost"})
+    return Finding(
+        title=title,
+        text=f"The largest losses: {_names(named, 3, currency, 'lost', managers=managers)}.",
+        next_step="Book a retention call with each before the next order season, led by its account"
+        " manager; ask why they buy less and what would win the volume back.",
+    )
+
+
+def _largest_decline_finding(
+    result: ScreeningResult, risk_table: pd.DataFrame, managers: pd.Series, *, currency: str
+) -> Finding | None:
+    """The customer that bought most less, unless it is already among the accounts at risk."""
+    movers = largest_movers(result, n=1)
+    if not (len(movers) and movers.iloc[0]["change"] < 0):
+        return None
+    top = movers.iloc[0]
+    if len(risk_table) and top["customer_id"] in set(risk_table["customer"]):
+        return None
+    manager = managers.get(top["customer_id"], "")
+    who = f" with {manager}" if manager else ""
+    return Finding(
+        title=f"{top['name']} bought {money_text(-top['change'], currency)} less:"
+        f" {percent_text(top['share_of_change'])} of the decline",
+        text=f"It bought {money_text(top['previous_sales'], currency)} last period and"
+        f" {money_text(top['sales'], currency)} this period.",
+        next_step=f"Book a review meeting{who} before the next orders: what changed, and what it"
+        " needs from you.",
+    )
+
+
+_CAUSE_STAKES: Mapping[str, str] = {
+    "loss-making": "lost",
+    "price-pressed": "below their peers' margin",
+    "late payers": "overdue",
+    "cost to serve": "more cost than they earn",
+}
+"""What the money "at stake" of a review cause is, in the findings' words."""
+
+
+def _review_finding(result: ScreeningResult, *, currency: str) -> Finding | None:
+    """The customers failing a hard rule, by cause, with the sales (and money) at stake."""
+    causes = review_by_cause(result)
+    causes = causes[causes["cause"] != "no net sales"]  # credit notes only: no money to act on
+    if not len(causes):
+        return None
+    known = _margin_known(result)
+    parts = []
+    for _, row in causes.iterrows():
+        stake = ""
+        if pd.notna(row["at stake"]) and row["at stake"] > 0 and (known or row["cause"] == "late payers"):
+            stake = f", {money_text(row['at stake'], currency)} {_CAUSE_STAKES.get(row['cause'], '')}"
+        singular, plural = _CAUSE_NOUNS.get(row["cause"], (row["cause"], row["cause"]))
+        who = count_text(int(row["customers"]), singular, plural)
+        parts.append(f"{who} ({money_text(row['sales'], currency)} of sales{stake})")
+    total = int(causes["customers"].sum())
+    return Finding(
+        title=f"{count_text(total, 'customer fails', 'customers fail')} a rule:"
+        f" {money_text(causes['sales'].sum(), currency)} of sales to review",
+        text="By cause: " + "; ".join(parts) + ".",
+        next_step=_review_steps(causes),
+    )
+
+
+def _growth_finding(result: ScreeningResult, buying: pd.DataFrame, *, currency: str) -> Finding | None:
+    """The growth accounts that could become key accounts, and how many more show a signal."""
+    growth = buying[buying["tier"] == "growth"].sort_values("composite", ascending=False)
+    if not len(growth):
+        return None
+    signals = int(result.current.scored.get("growth_signal", pd.Series(dtype=bool)).sum())
+    more = signals - len(growth)
+    rest = f"; {more:,} more customers show a growth signal (all in the workbook)" if more > 0 else ""
+    return Finding(
+        title=f"{count_text(len(growth), 'growth account', 'growth accounts')}"
+        f" ({money_text(growth['sales'].sum(), currency)} of sales) could become key accounts",
+        text=f"First on the list: {_names(growth, 3, currency, 'sales')}{rest}.",
+        next_step="Give each an account manager and include the first ones in the needs analysis.",
+    )
 
 
 def _context_findings(result: ScreeningResult, *, currency: str) -> list[Finding]:
