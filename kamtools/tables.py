@@ -225,3 +225,12 @@ def table_or_note(data: pd.DataFrame, *, empty_note: str, **options: Any) -> Sty
     if data.empty:
         return Note(empty_note)
     return format_table(data, **options)
+
+
+def readable_columns(data: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """The columns ``names`` lists, in its order, renamed to the words a reader sees.
+
+    ``names`` maps a column of ``data`` to its header in the report ("sales_change" to "sales
+    change"); ``data`` is not changed (a new frame with the same index).
+    """
+    return data.loc[:, list(names)].rename(columns=dict(names))

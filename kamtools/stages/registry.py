@@ -31,7 +31,7 @@ import os
 import pkgutil
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +48,7 @@ __all__ = [
     "STAGE_MODULES_VARIABLE",
     "Stage",
     "StageRegistryError",
+    "check_settings_rules",
     "config_sections",
     "get_stage",
     "load_stage_module",
@@ -278,6 +279,19 @@ def settings_values(
     for name, value in mapping.items():
         _check_value_type(section, name, value, str(fields[name].type), error)
     return dict(mapping)
+
+
+def check_settings_rules(
+    settings: object, rules: Iterable[tuple[str, bool, str]], *, section: str, error: type[Exception]
+) -> None:
+    """Raise ``error`` for the first broken rule of a settings object's ``__post_init__``.
+
+    ``rules`` are ``(field name, holds, what it must be)``; the message reads
+    "needs setting 'manager_load' must be a whole number, at least 1, got 0".
+    """
+    for name, ok, rule in rules:
+        if not ok:
+            raise error(f"{section} setting {name!r} must be {rule}, got {getattr(settings, name)!r}")
 
 
 def _check_value_type(section: str, name: str, value: Any, annotation: str, error: type[Exception]) -> None:

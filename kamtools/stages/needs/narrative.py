@@ -16,6 +16,7 @@ from kamtools.formatting import count_text, money_text, number_text, percent_tex
 from kamtools.stages.needs.analysis import NeedsAnalysis
 from kamtools.stages.needs.profit import COMPONENT_LABELS
 from kamtools.stages.needs.settings import indicator_label
+from kamtools.tables import readable_columns
 
 MAX_FINDINGS = 5
 GLOSSARY: tuple[tuple[str, str], ...] = (
@@ -362,14 +363,15 @@ def account_team_line(analysis: NeedsAnalysis, customer_id: str) -> str:
 def load_table(analysis: NeedsAnalysis) -> pd.DataFrame:
     """Each account manager's key accounts against the ceiling."""
     load = analysis.load
-    return pd.DataFrame(
+    return readable_columns(
+        load.assign(over_ceiling=load["over_ceiling"].map({True: "yes", False: ""})),
         {
-            "account manager": load["member"],
-            "key accounts": load["key_accounts"],
-            "all accounts served": load["accounts"],
-            "most key accounts": load["ceiling"],
-            "over the limit": load["over_ceiling"].map({True: "yes", False: ""}),
-        }
+            "member": "account manager",
+            "key_accounts": "key accounts",
+            "accounts": "all accounts served",
+            "ceiling": "most key accounts",
+            "over_ceiling": "over the limit",
+        },
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
-from kamtools.stages.registry import settings_values
+from kamtools.stages.registry import check_settings_rules, settings_values
 
 FAMILIES = ("strength", "capability", "hard")
 """The three families of indicators of the method, in report order."""
@@ -305,11 +305,7 @@ class NeedsSettings:
             ("reorder_lookback_days", whole(self.reorder_lookback_days) and self.reorder_lookback_days >= 30,
              "a whole number of days, at least 30"),
         ]  # fmt: skip
-        for name, ok, rule in checks:
-            if not ok:
-                raise NeedsSettingsError(
-                    f"needs setting {name!r} must be {rule}, got {getattr(self, name)!r}"
-                )
+        check_settings_rules(self, checks, section="needs", error=NeedsSettingsError)
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None) -> NeedsSettings:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from kamtools.stages.registry import settings_values
+from kamtools.stages.registry import check_settings_rules, settings_values
 
 __all__ = [
     "CONTACT_TYPES",
@@ -241,11 +241,7 @@ class PlanningSettings:
                 "a whole number >= 1",
             ),
         ]
-        for name, ok, rule in checks:
-            if not ok:
-                raise PlanningSettingsError(
-                    f"planning setting {name!r} must be {rule}, got {getattr(self, name)!r}"
-                )
+        check_settings_rules(self, checks, section="planning", error=PlanningSettingsError)
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None) -> PlanningSettings:

@@ -15,6 +15,7 @@ from kamtools.stages.review import next_screening
 from kamtools.stages.review.analysis import ReviewResult
 from kamtools.stages.review.economics import REICHHELD_SASSER
 from kamtools.stages.review.lessons import headline_lessons, lessons_frame
+from kamtools.tables import readable_columns
 
 __all__ = [
     "GLOSSARY",
@@ -537,16 +538,16 @@ def economics_table(result: ReviewResult) -> pd.DataFrame:
 
 def reason_table(result: ReviewResult) -> pd.DataFrame:
     """The pattern across lost and declining accounts: accounts and sales change per reason."""
-    p = result.reason_pattern
-    return pd.DataFrame(
+    return readable_columns(
+        result.reason_pattern,
         {
-            "reason": p["reason"],
-            "accounts": p["accounts"],
-            "lost": p["lost"],
-            "declining": p["declining"],
-            "sales change": p["sales_change"],
-            "share of the change": p["share_of_change"],
-        }
+            "reason": "reason",
+            "accounts": "accounts",
+            "lost": "lost",
+            "declining": "declining",
+            "sales_change": "sales change",
+            "share_of_change": "share of the change",
+        },
     )
 
 
@@ -555,14 +556,15 @@ def drivers_table(result: ReviewResult) -> pd.DataFrame:
     d = result.drivers
     if d.empty:
         return d
-    return pd.DataFrame(
+    return readable_columns(
+        d.assign(dimension=d["dimension"].str.replace("_", " ")),
         {
-            "question": d["dimension"].str.replace("_", " "),
-            "respondents": d["respondents"],
-            "correlation with overall": d["correlation"],
-            "net satisfaction": d["net_satisfaction"],
-            "caution": d["caution"],
-        }
+            "dimension": "question",
+            "respondents": "respondents",
+            "correlation": "correlation with overall",
+            "net_satisfaction": "net satisfaction",
+            "caution": "caution",
+        },
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from kamtools.stages.registry import settings_values
+from kamtools.stages.registry import check_settings_rules, settings_values
 
 __all__ = ["ReviewSettings", "ReviewSettingsError"]
 
@@ -107,11 +107,7 @@ class ReviewSettings:
             ("promote_min_attainment", self.promote_min_attainment > 0, "above 0"),
             ("demote_max_attainment", self.demote_max_attainment > 0, "above 0"),
         ]
-        for name, ok, rule in checks:
-            if not ok:
-                raise ReviewSettingsError(
-                    f"review setting {name!r} must be {rule}, got {getattr(self, name)!r}"
-                )
+        check_settings_rules(self, checks, section="review", error=ReviewSettingsError)
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None) -> ReviewSettings:

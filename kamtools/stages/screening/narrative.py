@@ -32,6 +32,7 @@ from kamtools.stages.screening.scoring import PeriodScreening, screen_period
 from kamtools.stages.screening.selection import final_tiers, weight_sensitivity
 from kamtools.stages.screening.settings import CRITERIA, ScreeningSettings
 from kamtools.stages.screening.summary import headline
+from kamtools.tables import readable_columns
 
 # --------------------------------------------------------------------------------------------
 # The whole stage for the report: this period, last period, movement, robustness, overrides
@@ -333,17 +334,17 @@ class ScreeningResult:
 
     def sensitivity_table(self) -> pd.DataFrame:
         """How many weight variants keep each customer key (see :func:`weight_sensitivity`)."""
-        s = self.sensitivity
-        return pd.DataFrame(
+        return readable_columns(
+            self.sensitivity,
             {
-                "customer": s["customer_id"],
-                "name": s["name"],
-                "score": s["composite"],
-                "variants key": s["variants_key"],
-                "variants": s["variants"],
-                "share key": s["share_key"],
-                "label": s["label"],
-            }
+                "customer_id": "customer",
+                "name": "name",
+                "composite": "score",
+                "variants_key": "variants key",
+                "variants": "variants",
+                "share_key": "share key",
+                "label": "label",
+            },
         )
 
     def weights_table(self) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from kamtools.contract import require_columns
-from kamtools.stages.registry import settings_values
+from kamtools.stages.registry import check_settings_rules, settings_values
 
 # --------------------------------------------------------------------------------------------
 # Errors
@@ -300,9 +300,7 @@ class ScreeningSettings:
                 "None or at least 0",
             ),
         ]
-        for name, ok, rule in checks:
-            if not ok:
-                raise SettingsError(f"screening setting {name!r} must be {rule}, got {getattr(self, name)!r}")
+        check_settings_rules(self, checks, section="screening", error=SettingsError)
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None) -> ScreeningSettings:
