@@ -14,11 +14,13 @@ __all__ = [
     "DEFAULT_CLIENTS_DIR",
     "DEFAULT_REPORTS_DIR",
     "INPUT_TEMPLATES_DIR",
+    "IN_CHECKOUT",
     "NBCONVERT_TEMPLATES_DIR",
     "NOTEBOOKS_DIR",
     "PACKAGE_DIR",
     "PROJECT_ROOT",
     "TEMPLATES_DIR",
+    "WORK_ROOT",
     "resource_dir",
 ]
 
@@ -45,8 +47,15 @@ INPUT_TEMPLATES_DIR = TEMPLATES_DIR / "inputs"
 NBCONVERT_TEMPLATES_DIR = TEMPLATES_DIR / "nbconvert"
 """The nbconvert template folder of the report (``kamtools/``)."""
 
-DEFAULT_CLIENTS_DIR = PROJECT_ROOT / "clients"
+IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file()
+"""Running from a checkout (or an editable install of one), not from an installed wheel."""
+
+WORK_ROOT = PROJECT_ROOT if IN_CHECKOUT else Path.cwd()
+"""Where ``clients/`` and ``reports/`` go: the checkout, or the folder ``kam`` is run from when
+kamtools is installed as a package (never inside the installed package itself)."""
+
+DEFAULT_CLIENTS_DIR = WORK_ROOT / "clients"
 """Client workspaces unless ``--clients-dir`` says otherwise."""
 
-DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
+DEFAULT_REPORTS_DIR = WORK_ROOT / "reports"
 """Report packs unless ``--reports-dir`` says otherwise."""

@@ -12,6 +12,7 @@ import nbformat
 import pandas as pd
 import papermill
 import pytest
+from bs4 import BeautifulSoup
 
 from kamtools import io
 from kamtools.cli import main
@@ -23,8 +24,9 @@ from kamtools.contract import (
     NEEDS_SUPPORT,
     NEEDS_TEAM,
 )
+from kamtools.page_references import external_references
 from kamtools.paths import NOTEBOOKS_DIR
-from kamtools.report import CONTENT_SECURITY_POLICY, external_references
+from kamtools.report import CONTENT_SECURITY_POLICY
 from kamtools.runner import available_stages
 from kamtools.stages import get_stage
 
@@ -131,6 +133,12 @@ def test_stage_reports_are_client_ready(demo_pack, stage):
     ):
         assert code_marker not in page
     assert "Assumptions and inputs" in page and "Data quality" in page
+    # Answer first: whatever the opening section is called, it comes before the table of contents,
+    # and the second section after it.
+    sections = BeautifulSoup(page, "html.parser").select("main.kam-content h2")
+    opening, second = (" ".join(h.get_text(" ", strip=True).replace("¶", "").split()) for h in sections[:2])
+    toc = page.index('class="kam-toc"')
+    assert page.index(f">{opening}") < toc < page.index(f">{second}")
 
 
 def test_screening_report_shows_its_findings_charts_and_tables(demo_pack):

@@ -23,6 +23,7 @@ from nbformat import v4
 
 import kamtools
 from kamtools.figures import configure_report_figures
+from kamtools.page_references import external_references
 from kamtools.report import (
     CONTENT_SECURITY_POLICY,
     FAILED_STEP_SENTENCE,
@@ -30,7 +31,6 @@ from kamtools.report import (
     PAPERMILL_ERROR_TAG,
     ReportSafetyError,
     StageSummary,
-    external_references,
     failed_step_description,
     render_error_html,
     render_index_html,
