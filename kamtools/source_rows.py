@@ -13,21 +13,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Protocol
 
 import pandas as pd
 
-from kamtools.contract import Table
 from kamtools.engine import duplicated_rows
 from kamtools.formatting import count_text
 from kamtools.inputspec import InputSpec
+from kamtools.intake import TableCheck
 from kamtools.lookups import join_lookup
 from kamtools.parsing import parse_numbers
 
 __all__ = [
     "LINE_ID_HEADERS",
     "ROW",
-    "RowCheck",
     "as_text",
     "blank_missing_tokens",
     "cost_from_profit",
@@ -39,28 +37,6 @@ __all__ = [
 
 ROW = "_row"
 """Helper column of a canonical frame: the row as the user sees it in Excel (header = row 1)."""
-
-
-class RowCheck(Protocol):
-    """What the rules need of the check collecting one table's problems and repairs."""
-
-    spec: InputSpec
-    table: Table
-    notes: list[str]
-    amounts: pd.Series | None
-
-    def problem(
-        self, column: str | None, message: str, rows: Sequence[int] = (), values=(), *, file: str = ""
-    ) -> None: ...
-
-    def repair(
-        self,
-        action: str,
-        rows: pd.Series | Sequence[int],
-        *,
-        dropped: bool = False,
-        column: str | None = None,
-    ) -> None: ...
 
 
 def find_column(raw: pd.DataFrame, wanted: str) -> str | None:
@@ -118,7 +94,7 @@ def line_amounts(raw: pd.DataFrame, spec: InputSpec, rows: pd.Series) -> pd.Seri
 
 
 def join_lookups(
-    check: RowCheck,
+    check: TableCheck,
     raw: pd.DataFrame,
     canonical: pd.DataFrame,
     kept: pd.Series,
@@ -168,7 +144,7 @@ def join_lookups(
             canonical[target] = values
 
 
-def cost_from_profit(check: RowCheck, raw: pd.DataFrame, canonical: pd.DataFrame) -> None:
+def cost_from_profit(check: TableCheck, raw: pd.DataFrame, canonical: pd.DataFrame) -> None:
     """Set ``canonical["cost"]`` to net sales minus the export's profit column (in place)."""
     source = find_column(raw, check.spec.cost_from_profit or "")
     if source is None:
@@ -196,7 +172,7 @@ LINE_ID_HEADERS = (
 """Normalised headers of a line-number column: lines that differ only there are not duplicates."""
 
 
-def _note_duplicate_rule(check: RowCheck, raw: pd.DataFrame, *, has_invoice_id: bool, found: int) -> None:
+def _note_duplicate_rule(check: TableCheck, raw: pd.DataFrame, *, has_invoice_id: bool, found: int) -> None:
     """Say how duplicates were judged when the export cannot tell two equal lines apart itself."""
     headers = {re.sub(r"[^a-z0-9]", "", str(c).lower()) for c in raw.columns}
     if headers & set(LINE_ID_HEADERS) or (has_invoice_id and not found):
@@ -216,7 +192,7 @@ def _note_duplicate_rule(check: RowCheck, raw: pd.DataFrame, *, has_invoice_id: 
     )
 
 
-def set_aside_exact_duplicates(check: RowCheck, raw: pd.DataFrame, canonical: pd.DataFrame) -> pd.DataFrame:
+def set_aside_exact_duplicates(check: TableCheck, raw: pd.DataFrame, canonical: pd.DataFrame) -> pd.DataFrame:
     """``canonical`` without lines that repeat an earlier line in every column of the source file.
 
     Duplicates are judged on the whole source row, not on the mapped columns: two lines with the
