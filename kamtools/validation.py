@@ -136,6 +136,14 @@ def _file_decimal(canonical: pd.DataFrame, table: Table) -> str | None:
     return decided.pop() if len(decided) == 1 else None
 
 
+def _mixed_problem(
+    check: TableCheck, user_column: str, rows: pd.Series, forms: tuple[str, str], *, rule: str
+) -> None:
+    """A column writing its values two ways (decimal comma and point, day/month and month/day)."""
+    first, second = forms
+    check.problem(user_column, f"mixes {first} and {second}; the column must use one {rule}", rows)
+
+
 def _convert_numbers(
     check: TableCheck, values: pd.Series, rows: pd.Series, user_column: str, *, whole: bool
 ) -> pd.Series:
@@ -143,11 +151,12 @@ def _convert_numbers(
     reading = read_numbers(values, decimal=decimal, fallback=check.decimal_fallback)
     if reading.mixed_rows is not None:
         comma, point = reading.mixed
-        check.problem(
+        _mixed_problem(
+            check,
             user_column,
-            f"mixes a decimal comma (e.g. '{comma}') and a decimal point (e.g. '{point}'); the column must"
-            " use one format",
             rows[reading.mixed_rows],
+            (f"a decimal comma (e.g. '{comma}')", f"a decimal point (e.g. '{point}')"),
+            rule="format",
         )
     if reading.contradicts_setting is not None and reading.contradicts_setting.any():
         bad = reading.contradicts_setting
@@ -229,11 +238,12 @@ def _convert_dates(
         )
     if reading.mixed_rows is not None:
         first, second = reading.mixed
-        check.problem(
+        _mixed_problem(
+            check,
             user_column,
-            f"mixes day/month dates (e.g. '{first}') and month/day dates (e.g. '{second}'); the column"
-            " must use one order",
             rows[reading.mixed_rows],
+            (f"day/month dates (e.g. '{first}')", f"month/day dates (e.g. '{second}')"),
+            rule="order",
         )
     elif reading.ambiguous:
         check.problem(
@@ -456,6 +466,111 @@ def _check_known_customers(check: TableCheck, frame: pd.DataFrame, known: pd.Ind
         )
 
 
+def _check_team_accounts(check: TableCheck, team: pd.DataFrame, known: pd.Index) -> None:
+    """Every account a team member holds (``accounts``, separated by ";") is a known customer."""
+    accounts = team.assign(account=team["accounts"].str.split(";")).explode("account")
+    accounts["account"] = accounts["account"].fillna("").str.strip()
+    unknown = (accounts["account"] != "") & ~accounts["account"].isin(known)
+    if unknown.any():
+        check.problem(
+            check.client_name("accounts"),
+            "customer not found in the customer master",
+            accounts.loc[unknown, ROW].unique(),
+            accounts.loc[unknown, "account"].unique(),
+        )
+
+
+def _check_customer_links(frames: Mapping[str, pd.DataFrame], checks: Mapping[str, TableCheck]) -> None:
+    """Customers named in any table, and accounts of the team, must be in the customer master."""
+    customers = frames.get("customers")
+    if customers is None or "customer_id" not in customers.columns:
+        return
+    known = pd.Index(customers["customer_id"].dropna().unique())
+    for name, frame in frames.items():
+        if name != "customers" and name in checks:
+            _check_known_customers(checks[name], frame, known)
+    team = frames.get("team")
+    if team is not None and "accounts" in team.columns:
+        _check_team_accounts(checks["team"], team, known)
+
+
+def _keep_analysed_period(
+    sales: pd.DataFrame, check: TableCheck, spec: InputSpec, span: PeriodSpan
+) -> pd.DataFrame:
+    """Invoice lines dated outside ``span``: a problem, or set aside and counted (``out_of_period``)."""
+    outside = sales["invoice_date"].notna() & ~sales["invoice_date"].between(span.start, span.end)
+    if not outside.any():
+        return sales
+    window = f"{span.start:%Y-%m-%d} to {span.end:%Y-%m-%d}"
+    if spec.out_of_period == "exclude":
+        check.repair(
+            f"set aside: invoice date outside the analysed periods ({window})",
+            sales.loc[outside, ROW],
+            dropped=True,
+            column=check.client_name("invoice_date"),
+        )
+        return sales[~outside].reset_index(drop=True)
+    check.problem(
+        check.client_name("invoice_date"),
+        f"date outside the analysed periods ({window}); fix the dates, the periods,"
+        " or set 'out_of_period: exclude' for this file in client.yml",
+        sales.loc[outside, ROW],
+        sales.loc[outside, "invoice_date"].dt.strftime("%Y-%m-%d"),
+    )
+    return sales
+
+
+def _fill_missing_master(frames: dict[str, pd.DataFrame]) -> list[str]:
+    """Derive the customer master from the invoice lines when there is none; notes saying so.
+
+    Adds ``frames["customers"]`` (our own dict of frames) and returns the notes for the
+    data-quality section, including one when no cost of goods was provided.
+    """
+    notes = []
+    sales = frames.get("sales")
+    if "customers" not in frames and sales is not None and "customer_id" in sales.columns:
+        frames["customers"] = derive_customers(sales.dropna(subset=["customer_id"]))
+        notes.append(
+            f"No customer master was provided: {len(frames['customers']):,} customers were derived from the"
+            " invoice lines"
+            + (
+                " (names, regions or segments from columns of the lines)."
+                if any(c.startswith("customer_") and c != "customer_id" for c in sales.columns)
+                else "; their names are their customer numbers."
+            )
+        )
+    if sales is not None and not sales.empty and "cost" not in sales.columns:
+        notes.append("No cost of goods was provided: gross profit and margin analyses are not available.")
+    return notes
+
+
+def _source_summaries(
+    raw_tables: Mapping[str, pd.DataFrame],
+    specs: Mapping[str, InputSpec],
+    frames: Mapping[str, pd.DataFrame],
+    fingerprints: Mapping[str, str],
+    lookup_tables: Mapping[str, pd.DataFrame],
+) -> list[SourceSummary]:
+    """One summary per input file: rows read and kept, and its fingerprint."""
+    sources = [
+        SourceSummary(
+            name, specs[name].file, len(raw_tables[name]), len(frames[name]), fingerprints.get(name, "")
+        )
+        for name in raw_tables
+    ]
+    # Lookup files are inputs too: listed (read = kept, they are looked up, not analysed) and
+    # fingerprinted under "<table> lookup", their fingerprint keyed by file name.
+    sources += [
+        SourceSummary(
+            f"{name} lookup", lookup.file, len(frame), len(frame), fingerprints.get(lookup.file, "")
+        )
+        for name in raw_tables
+        for lookup in specs[name].lookups
+        if (frame := lookup_tables.get(lookup.file)) is not None
+    ]
+    return sources
+
+
 def validate_tables(
     raw_tables: Mapping[str, pd.DataFrame],
     specs: Mapping[str, InputSpec],
@@ -485,88 +600,20 @@ def validate_tables(
     Intake
         Canonical tables without helper columns, problems, repairs, sources and notes.
     """
-    fingerprints = fingerprints or {}
     checks: dict[str, TableCheck] = {}
     frames: dict[str, pd.DataFrame] = {}
-    notes: list[str] = []
     for name, raw in raw_tables.items():
         frames[name], checks[name] = validate_table(raw, specs[name], lookup_tables=lookup_tables)
-
     sales = frames.get("sales")
     if sales is not None and span is not None and "invoice_date" in sales.columns and not sales.empty:
-        outside = sales["invoice_date"].notna() & ~sales["invoice_date"].between(span.start, span.end)
-        if outside.any():
-            check = checks["sales"]
-            window = f"{span.start:%Y-%m-%d} to {span.end:%Y-%m-%d}"
-            if specs["sales"].out_of_period == "exclude":
-                check.repair(
-                    f"set aside: invoice date outside the analysed periods ({window})",
-                    sales.loc[outside, ROW],
-                    dropped=True,
-                    column=check.client_name("invoice_date"),
-                )
-                frames["sales"] = sales = sales[~outside].reset_index(drop=True)
-            else:
-                check.problem(
-                    check.client_name("invoice_date"),
-                    f"date outside the analysed periods ({window}); fix the dates, the periods,"
-                    " or set 'out_of_period: exclude' for this file in client.yml",
-                    sales.loc[outside, ROW],
-                    sales.loc[outside, "invoice_date"].dt.strftime("%Y-%m-%d"),
-                )
-
-    if "customers" not in frames and sales is not None and "customer_id" in sales.columns:
-        frames["customers"] = derive_customers(sales.dropna(subset=["customer_id"]))
-        notes.append(
-            f"No customer master was provided: {len(frames['customers']):,} customers were derived from the"
-            " invoice lines"
-            + (
-                " (names, regions or segments from columns of the lines)."
-                if any(c.startswith("customer_") and c != "customer_id" for c in sales.columns)
-                else "; their names are their customer numbers."
-            )
-        )
-    if sales is not None and not sales.empty and "cost" not in sales.columns:
-        notes.append("No cost of goods was provided: gross profit and margin analyses are not available.")
-
-    customers = frames.get("customers")
-    if customers is not None and "customer_id" in customers.columns:
-        known = pd.Index(customers["customer_id"].dropna().unique())
-        for name, frame in frames.items():
-            if name != "customers" and name in checks:
-                _check_known_customers(checks[name], frame, known)
-        team = frames.get("team")
-        if team is not None and "accounts" in team.columns:
-            accounts = team.assign(account=team["accounts"].str.split(";")).explode("account")
-            accounts["account"] = accounts["account"].fillna("").str.strip()
-            unknown = (accounts["account"] != "") & ~accounts["account"].isin(known)
-            if unknown.any():
-                checks["team"].problem(
-                    checks["team"].client_name("accounts"),
-                    "customer not found in the customer master",
-                    accounts.loc[unknown, ROW].unique(),
-                    accounts.loc[unknown, "account"].unique(),
-                )
+        frames["sales"] = _keep_analysed_period(sales, checks["sales"], specs["sales"], span)
+    notes = _fill_missing_master(frames)
+    _check_customer_links(frames, checks)
 
     notes[:0] = [n for c in checks.values() for n in c.notes]
     problems = [p for c in checks.values() for p in c.problems]
     repairs = [r for c in checks.values() for r in c.repairs]
-    sources = [
-        SourceSummary(
-            name, specs[name].file, len(raw_tables[name]), len(frames[name]), fingerprints.get(name, "")
-        )
-        for name in raw_tables
-    ]
-    # Lookup files are inputs too: listed (read = kept, they are looked up, not analysed) and
-    # fingerprinted under "<table> lookup", their fingerprint keyed by file name.
-    sources += [
-        SourceSummary(
-            f"{name} lookup", lookup.file, len(frame), len(frame), fingerprints.get(lookup.file, "")
-        )
-        for name in raw_tables
-        for lookup in specs[name].lookups
-        if (frame := (lookup_tables or {}).get(lookup.file)) is not None
-    ]
+    sources = _source_summaries(raw_tables, specs, frames, fingerprints or {}, lookup_tables or {})
     tables = {}
     for name, frame in frames.items():
         contract = TABLES[name].column_names
