@@ -352,6 +352,33 @@ _ISO = r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T ](?P<time>[\d:.,]*)(?P<
 _FIELDS = r"(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?:[T ].*)?"
 
 
+@dataclass
+class _DateParts:
+    """Year, month and day of every cell read so far (NaN where not yet), and the cells left."""
+
+    years: pd.Series
+    months: pd.Series
+    days: pd.Series
+    rest: pd.Series
+
+    def take(self, found: pd.Series, years: pd.Series, months: pd.Series, days: pd.Series) -> None:
+        self.years[found], self.months[found], self.days[found] = years, months, days
+        self.rest &= ~found
+
+
+@dataclass(frozen=True)
+class _FieldOrder:
+    """The day/month order decided for a column's slash and dot dates, and why."""
+
+    dayfirst: bool
+    evidence: str = ""
+    ambiguous: str = ""
+    ambiguous_rows: pd.Series | None = None
+    mixed: tuple[str, str] = ("", "")
+    mixed_rows: pd.Series | None = None
+    against: pd.Series | None = None
+
+
 def read_dates(
     text: pd.Series, *, date_format: str | None = None, dayfirst: bool | None = None
 ) -> DateReading:
@@ -365,11 +392,7 @@ def read_dates(
     index = text.index
     none = pd.Series(False, index=index)
     if pd.api.types.is_datetime64_any_dtype(text):
-        dates = text.dt.tz_localize(None) if getattr(text.dt, "tz", None) else text
-        years = dates.dt.year
-        outside = dates.notna() & ~years.between(FIRST_YEAR, LAST_YEAR)
-        kept = dates.where(~outside)
-        return DateReading(_normal(kept), none, outside, none, none)
+        return _read_datetimes(text)
     raw = _as_text(text).str.strip()
     codes, distinct = pd.factorize(raw)
     if len(distinct) < len(raw):
@@ -377,94 +400,25 @@ def read_dates(
         once = read_dates(pd.Series(distinct, dtype=object), date_format=date_format, dayfirst=dayfirst)
         return _spread(once, codes, index)
     empty = raw == ""
-    years = pd.Series(np.nan, index=index)
-    months = years.copy()
-    days = years.copy()
-    with_zone = none.copy()
-    order, evidence, ambiguous, mixed, mixed_rows, against = "", "", "", ("", ""), None, None
-    ambiguous_rows = None
-    rest = ~empty
+    nothing = pd.Series(np.nan, index=index)
+    parts = _DateParts(nothing, nothing.copy(), nothing.copy(), ~empty)
+    with_zone, order, decided = none.copy(), "", _FieldOrder(dayfirst=False)
     if date_format:
         parsed = pd.to_datetime(raw.where(~empty), format=date_format, errors="coerce")
         found = parsed.notna()
-        years[found], months[found], days[found] = (
-            parsed[found].dt.year,
-            parsed[found].dt.month,
-            parsed[found].dt.day,
-        )
-        rest = none.copy()
+        parts.take(found, parsed[found].dt.year, parsed[found].dt.month, parsed[found].dt.day)
+        parts.rest = none.copy()
     else:
-        iso = raw.str.extract(f"^{_ISO}$")
-        is_iso = iso["y"].notna() & rest
-        years[is_iso] = iso.loc[is_iso, "y"].astype(float)
-        months[is_iso] = iso.loc[is_iso, "m"].astype(float)
-        days[is_iso] = iso.loc[is_iso, "d"].astype(float)
-        with_zone = is_iso & iso["zone"].notna()
-        rest &= ~is_iso
-        fields = raw.str.extract(f"^{_FIELDS}$")
-        is_fields = fields["a"].notna() & rest
-        if is_fields.any():
-            a = fields.loc[is_fields, "a"].astype(int)
-            b = fields.loc[is_fields, "b"].astype(int)
-            y = fields.loc[is_fields, "y"].astype(int)
-            y = y.where(fields.loc[is_fields, "y"].str.len() == 4, np.where(y < 69, 2000 + y, 1900 + y))
-            shown = raw[is_fields]
-            day_first, month_first = (a > 12) & (b <= 12), (b > 12) & (a <= 12)
-            dotted = (fields.loc[is_fields, "sep"] == ".").all()
-            if dayfirst is not None:
-                use_dayfirst = bool(dayfirst)
-                wrong = month_first if use_dayfirst else day_first
-                against = none.copy()
-                against[wrong[wrong].index] = True
-            elif day_first.any() and month_first.any():
-                mixed = (str(shown[day_first].iloc[0]), str(shown[month_first].iloc[0]))
-                minority = day_first if day_first.sum() < month_first.sum() else month_first
-                mixed_rows = none.copy()
-                mixed_rows[minority[minority].index] = True
-                use_dayfirst = bool(day_first.sum() >= month_first.sum())
-            elif day_first.any():
-                use_dayfirst, evidence = True, str(shown[day_first].iloc[-1])
-            elif month_first.any():
-                use_dayfirst, evidence = False, str(shown[month_first].iloc[-1])
-            elif dotted:
-                use_dayfirst, evidence = True, "."
-            else:
-                use_dayfirst = False
-                if (a != b).any():
-                    ambiguous = str(shown[a != b].iloc[0])
-                    ambiguous_rows = none.copy()
-                    ambiguous_rows[(a != b)[a != b].index] = True
-            order = "day/month/year" if use_dayfirst else "month/day/year"
-            years[is_fields] = y.astype(float)
-            months[is_fields] = (b if use_dayfirst else a).astype(float)
-            days[is_fields] = (a if use_dayfirst else b).astype(float)
-            rest &= ~is_fields
-        serial = pd.to_numeric(raw.where(rest), errors="coerce")
-        is_serial = serial.between(20000, 80000) & rest
-        if is_serial.any():
-            from_serial = EXCEL_EPOCH + pd.to_timedelta(serial[is_serial].round(), unit="D")
-            years[is_serial], months[is_serial], days[is_serial] = (
-                from_serial.dt.year,
-                from_serial.dt.month,
-                from_serial.dt.day,
-            )
-            rest &= ~is_serial
-    never = (years == NEVER[0]) & (months == NEVER[1]) & (days == NEVER[2])
-    plausible = months.between(1, 12) & days.between(1, 31)
-    outside = years.notna() & ~years.between(FIRST_YEAR, LAST_YEAR) & plausible & ~never
-    inside = years.notna() & ~outside & ~never
-    parts = pd.DataFrame({"year": years[inside], "month": months[inside], "day": days[inside]})
-    values = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
-    if len(parts):
-        values[inside] = pd.to_datetime(parts, errors="coerce")
-    if rest.any():
-        # Written-out dates ("5 March 2024", "Mar 5, 2024"): pandas reads them one by one.
-        other = pd.to_datetime(raw[rest], format="mixed", dayfirst=bool(dayfirst), errors="coerce")
-        in_range = other.notna() & other.dt.year.between(FIRST_YEAR, LAST_YEAR)
-        outside[rest] = other.notna() & ~in_range
-        values[rest] = _normal(other.where(in_range))
+        with_zone = _take_iso_dates(raw, parts)
+        decided = _take_field_dates(raw, parts, dayfirst=dayfirst)
+        if decided is not None:
+            order = "day/month/year" if decided.dayfirst else "month/day/year"
+        else:
+            decided = _FieldOrder(dayfirst=False)
+        _take_excel_serials(raw, parts)
+    values, outside, never = _assemble_dates(raw, parts, dayfirst=dayfirst)
     unreadable = values.isna() & ~empty & ~outside & ~never
-    for refused in (against, mixed_rows):
+    for refused in (decided.against, decided.mixed_rows):
         if refused is not None:
             values = values.where(~refused)
             unreadable &= ~refused
@@ -475,13 +429,121 @@ def read_dates(
         never=never,
         with_zone=with_zone,
         order=order,
-        evidence=evidence,
-        ambiguous=ambiguous,
-        mixed=mixed,
-        mixed_rows=mixed_rows,
-        against_setting=against,
-        ambiguous_rows=ambiguous_rows,
+        evidence=decided.evidence,
+        ambiguous=decided.ambiguous,
+        mixed=decided.mixed,
+        mixed_rows=decided.mixed_rows,
+        against_setting=decided.against,
+        ambiguous_rows=decided.ambiguous_rows,
     )
+
+
+def _read_datetimes(dates: pd.Series) -> DateReading:
+    """A column that already holds dates (Parquet, Excel): kept, years outside the range refused."""
+    none = pd.Series(False, index=dates.index)
+    dates = dates.dt.tz_localize(None) if getattr(dates.dt, "tz", None) else dates
+    outside = dates.notna() & ~dates.dt.year.between(FIRST_YEAR, LAST_YEAR)
+    return DateReading(_normal(dates.where(~outside)), none, outside, none, none)
+
+
+def _take_iso_dates(raw: pd.Series, parts: _DateParts) -> pd.Series:
+    """Read ISO dates (``2024-03-05``, with time and zone); returns the cells with a time zone."""
+    iso = raw.str.extract(f"^{_ISO}$")
+    is_iso = iso["y"].notna() & parts.rest
+    parts.take(
+        is_iso,
+        iso.loc[is_iso, "y"].astype(float),
+        iso.loc[is_iso, "m"].astype(float),
+        iso.loc[is_iso, "d"].astype(float),
+    )
+    return is_iso & iso["zone"].notna()
+
+
+def _take_field_dates(raw: pd.Series, parts: _DateParts, *, dayfirst: bool | None) -> _FieldOrder | None:
+    """Read slash, dot and dash dates in the order decided for the column; None when there are none."""
+    fields = raw.str.extract(f"^{_FIELDS}$")
+    is_fields = fields["a"].notna() & parts.rest
+    if not is_fields.any():
+        return None
+    a = fields.loc[is_fields, "a"].astype(int)
+    b = fields.loc[is_fields, "b"].astype(int)
+    y = fields.loc[is_fields, "y"].astype(int)
+    y = y.where(fields.loc[is_fields, "y"].str.len() == 4, np.where(y < 69, 2000 + y, 1900 + y))
+    dotted = bool((fields.loc[is_fields, "sep"] == ".").all())
+    decided = _field_order(
+        a, b, raw[is_fields], pd.Series(False, index=raw.index), dotted=dotted, dayfirst=dayfirst
+    )
+    month, day = (b, a) if decided.dayfirst else (a, b)
+    parts.take(is_fields, y.astype(float), month.astype(float), day.astype(float))
+    return decided
+
+
+def _field_order(
+    a: pd.Series, b: pd.Series, shown: pd.Series, none: pd.Series, *, dotted: bool, dayfirst: bool | None
+) -> _FieldOrder:
+    """Decide day/month or month/day from the first (``a``) and second (``b``) fields of the dates.
+
+    A setting decides first (dates against it are marked); else a field above 12 decides; both
+    orders in one column are mixed (the minority marked); dots mean day first; else month first,
+    ambiguous when some date reads differently either way.
+    """
+    day_first, month_first = (a > 12) & (b <= 12), (b > 12) & (a <= 12)
+    if dayfirst is not None:
+        wrong = month_first if dayfirst else day_first
+        against = none.copy()
+        against[wrong[wrong].index] = True
+        return _FieldOrder(dayfirst=bool(dayfirst), against=against)
+    if day_first.any() and month_first.any():
+        minority = day_first if day_first.sum() < month_first.sum() else month_first
+        mixed_rows = none.copy()
+        mixed_rows[minority[minority].index] = True
+        return _FieldOrder(
+            dayfirst=bool(day_first.sum() >= month_first.sum()),
+            mixed=(str(shown[day_first].iloc[0]), str(shown[month_first].iloc[0])),
+            mixed_rows=mixed_rows,
+        )
+    if day_first.any():
+        return _FieldOrder(dayfirst=True, evidence=str(shown[day_first].iloc[-1]))
+    if month_first.any():
+        return _FieldOrder(dayfirst=False, evidence=str(shown[month_first].iloc[-1]))
+    if dotted:
+        return _FieldOrder(dayfirst=True, evidence=".")
+    if not (a != b).any():
+        return _FieldOrder(dayfirst=False)
+    ambiguous_rows = none.copy()
+    ambiguous_rows[(a != b)[a != b].index] = True
+    return _FieldOrder(dayfirst=False, ambiguous=str(shown[a != b].iloc[0]), ambiguous_rows=ambiguous_rows)
+
+
+def _take_excel_serials(raw: pd.Series, parts: _DateParts) -> None:
+    """Read Excel serial day numbers (20000 to 80000: the years 1954 to 2119)."""
+    serial = pd.to_numeric(raw.where(parts.rest), errors="coerce")
+    is_serial = serial.between(20000, 80000) & parts.rest
+    if is_serial.any():
+        from_serial = EXCEL_EPOCH + pd.to_timedelta(serial[is_serial].round(), unit="D")
+        parts.take(is_serial, from_serial.dt.year, from_serial.dt.month, from_serial.dt.day)
+
+
+def _assemble_dates(
+    raw: pd.Series, parts: _DateParts, *, dayfirst: bool | None
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The dates of the parts read, and of written-out dates left; with years out of range and 9999-12-31."""
+    years, months, days, rest = parts.years, parts.months, parts.days, parts.rest
+    never = (years == NEVER[0]) & (months == NEVER[1]) & (days == NEVER[2])
+    plausible = months.between(1, 12) & days.between(1, 31)
+    outside = years.notna() & ~years.between(FIRST_YEAR, LAST_YEAR) & plausible & ~never
+    inside = years.notna() & ~outside & ~never
+    found = pd.DataFrame({"year": years[inside], "month": months[inside], "day": days[inside]})
+    values = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    if len(found):
+        values[inside] = pd.to_datetime(found, errors="coerce")
+    if rest.any():
+        # Written-out dates ("5 March 2024", "Mar 5, 2024"): pandas reads them one by one.
+        other = pd.to_datetime(raw[rest], format="mixed", dayfirst=bool(dayfirst), errors="coerce")
+        in_range = other.notna() & other.dt.year.between(FIRST_YEAR, LAST_YEAR)
+        outside[rest] = other.notna() & ~in_range
+        values[rest] = _normal(other.where(in_range))
+    return values, outside, never
 
 
 def _spread(reading: DateReading, codes: np.ndarray, index: pd.Index) -> DateReading:
