@@ -191,34 +191,33 @@ def _check_date_format(where: str, date_format: Any) -> None:
         raise ValueError(f"{where}.date_format: {text!r} is not a date format (use codes such as %d.%m.%Y)")
 
 
-def spec_from_mapping(table: str, mapping: Mapping[str, Any]) -> InputSpec:
-    """Build an :class:`InputSpec` from a table's entry under ``inputs`` in ``client.yml``.
+INPUT_SETTINGS = (
+    "allow_outside",
+    "columns",
+    "cost_from_profit",
+    "customer_columns",
+    "date_format",
+    "dayfirst",
+    "decimal",
+    "delimiter",
+    "drop_exact_duplicates",
+    "drop_rows_missing",
+    "encoding",
+    "exclude_rows",
+    "file",
+    "lookups",
+    "missing_values",
+    "net_sales_from",
+    "out_of_period",
+    "sheet",
+)
+"""The keys an entry under ``inputs`` in ``client.yml`` may hold (sorted, as messages list them)."""
 
-    Raises ``ValueError`` naming an unknown key, so a misspelt option is never ignored.
-    """
-    allowed = {
-        "file",
-        "allow_outside",
-        "columns",
-        "net_sales_from",
-        "date_format",
-        "dayfirst",
-        "decimal",
-        "encoding",
-        "delimiter",
-        "sheet",
-        "exclude_rows",
-        "drop_rows_missing",
-        "drop_exact_duplicates",
-        "customer_columns",
-        "out_of_period",
-        "missing_values",
-        "cost_from_profit",
-        "lookups",
-    }
-    check_input_settings(table, mapping, sorted(allowed))
+
+def _exclusion_rules(table: str, entries: Sequence[Mapping[str, Any]]) -> list[ExclusionRule]:
+    """The ``exclude_rows`` rules of an input, each checked for its keys."""
     rules = []
-    for i, rule in enumerate(mapping.get("exclude_rows") or []):
+    for i, rule in enumerate(entries):
         keys = set(rule) - {"column", "reason", "in", "equals", "starts_with", "matches"}
         if keys or "column" not in rule or "reason" not in rule:
             raise ValueError(
@@ -236,13 +235,29 @@ def spec_from_mapping(table: str, mapping: Mapping[str, Any]) -> InputSpec:
                 matches=rule.get("matches"),
             )
         )
-    columns = {str(k): str(v) for k, v in (mapping.get("columns") or {}).items()}
+    return rules
+
+
+def _mapped_columns(table: str, mapped: Mapping[Any, Any]) -> dict[str, str]:
+    """The ``columns`` mapping of an input (contract column -> the file's header), checked."""
+    columns = {str(k): str(v) for k, v in mapped.items()}
     unknown_columns = set(columns) - set(TABLES[table].column_names)
     if unknown_columns:
         raise ValueError(
             f"inputs.{table}.columns: {sorted(unknown_columns)} are not columns of the {table} table;"
             f" known: {TABLES[table].column_names}"
         )
+    return columns
+
+
+def spec_from_mapping(table: str, mapping: Mapping[str, Any]) -> InputSpec:
+    """Build an :class:`InputSpec` from a table's entry under ``inputs`` in ``client.yml``.
+
+    Raises ``ValueError`` naming an unknown key, so a misspelt option is never ignored.
+    """
+    check_input_settings(table, mapping, INPUT_SETTINGS)
+    rules = _exclusion_rules(table, mapping.get("exclude_rows") or [])
+    columns = _mapped_columns(table, mapping.get("columns") or {})
     net_from = mapping.get("net_sales_from")
     drop_missing = mapping.get("drop_rows_missing") or {}
     if isinstance(drop_missing, list):
