@@ -13,6 +13,7 @@ into problems and notes naming file, row and column.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -368,7 +369,10 @@ class _DateParts:
 
 @dataclass(frozen=True)
 class _FieldOrder:
-    """The day/month order decided for a column's slash and dot dates, and why."""
+    """The day/month order decided for a column's slash and dot dates, and why.
+
+    The fields after ``dayfirst`` are those of :class:`DateReading` with the same names.
+    """
 
     dayfirst: bool
     evidence: str = ""
@@ -376,7 +380,11 @@ class _FieldOrder:
     ambiguous_rows: pd.Series | None = None
     mixed: tuple[str, str] = ("", "")
     mixed_rows: pd.Series | None = None
-    against: pd.Series | None = None
+    against_setting: pd.Series | None = None
+
+    def reading_fields(self) -> dict[str, Any]:
+        """The decision as keyword arguments of :class:`DateReading`."""
+        return {name: value for name, value in vars(self).items() if name != "dayfirst"}
 
 
 def read_dates(
@@ -418,23 +426,12 @@ def read_dates(
         _take_excel_serials(raw, parts)
     values, outside, never = _assemble_dates(raw, parts, dayfirst=dayfirst)
     unreadable = values.isna() & ~empty & ~outside & ~never
-    for refused in (decided.against, decided.mixed_rows):
+    for refused in (decided.against_setting, decided.mixed_rows):
         if refused is not None:
             values = values.where(~refused)
             unreadable &= ~refused
     return DateReading(
-        values=_normal(values),
-        unreadable=unreadable,
-        out_of_range=outside,
-        never=never,
-        with_zone=with_zone,
-        order=order,
-        evidence=decided.evidence,
-        ambiguous=decided.ambiguous,
-        mixed=decided.mixed,
-        mixed_rows=decided.mixed_rows,
-        against_setting=decided.against,
-        ambiguous_rows=decided.ambiguous_rows,
+        _normal(values), unreadable, outside, never, with_zone, order, **decided.reading_fields()
     )
 
 
@@ -492,7 +489,7 @@ def _field_order(
         wrong = month_first if dayfirst else day_first
         against = none.copy()
         against[wrong[wrong].index] = True
-        return _FieldOrder(dayfirst=bool(dayfirst), against=against)
+        return _FieldOrder(dayfirst=bool(dayfirst), against_setting=against)
     if day_first.any() and month_first.any():
         minority = day_first if day_first.sum() < month_first.sum() else month_first
         mixed_rows = none.copy()

@@ -136,12 +136,22 @@ def _file_decimal(canonical: pd.DataFrame, table: Table) -> str | None:
     return decided.pop() if len(decided) == 1 else None
 
 
+MIXED_DECIMAL_MARKS = ("a decimal comma", "a decimal point", "format")
+MIXED_DATE_ORDERS = ("day/month dates", "month/day dates", "order")
+"""Two ways of writing one column's values, and what the column must keep to one of."""
+
+
 def _mixed_problem(
-    check: TableCheck, user_column: str, rows: pd.Series, forms: tuple[str, str], *, rule: str
+    check: TableCheck, user_column: str, rows: pd.Series, examples: tuple[str, str], forms: tuple[str, ...]
 ) -> None:
-    """A column writing its values two ways (decimal comma and point, day/month and month/day)."""
-    first, second = forms
-    check.problem(user_column, f"mixes {first} and {second}; the column must use one {rule}", rows)
+    """A column writing its values two ways (:data:`MIXED_DECIMAL_MARKS`, :data:`MIXED_DATE_ORDERS`)."""
+    first, second, rule = forms
+    check.problem(
+        user_column,
+        f"mixes {first} (e.g. '{examples[0]}') and {second} (e.g. '{examples[1]}'); the column must use"
+        f" one {rule}",
+        rows,
+    )
 
 
 def _convert_numbers(
@@ -150,14 +160,7 @@ def _convert_numbers(
     decimal = check.spec.decimal
     reading = read_numbers(values, decimal=decimal, fallback=check.decimal_fallback)
     if reading.mixed_rows is not None:
-        comma, point = reading.mixed
-        _mixed_problem(
-            check,
-            user_column,
-            rows[reading.mixed_rows],
-            (f"a decimal comma (e.g. '{comma}')", f"a decimal point (e.g. '{point}')"),
-            rule="format",
-        )
+        _mixed_problem(check, user_column, rows[reading.mixed_rows], reading.mixed, MIXED_DECIMAL_MARKS)
     if reading.contradicts_setting is not None and reading.contradicts_setting.any():
         bad = reading.contradicts_setting
         check.problem(
@@ -237,14 +240,7 @@ def _convert_dates(
             shown(outside),
         )
     if reading.mixed_rows is not None:
-        first, second = reading.mixed
-        _mixed_problem(
-            check,
-            user_column,
-            rows[reading.mixed_rows],
-            (f"day/month dates (e.g. '{first}')", f"month/day dates (e.g. '{second}')"),
-            rule="order",
-        )
+        _mixed_problem(check, user_column, rows[reading.mixed_rows], reading.mixed, MIXED_DATE_ORDERS)
     elif reading.ambiguous:
         check.problem(
             user_column,
