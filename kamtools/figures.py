@@ -24,6 +24,7 @@ __all__ = [
     "configure_report_figures",
     "currency_formatter",
     "money_formatter",
+    "money_value_axis",
     "no_data",
     "show_figure",
     "spread_positions",
@@ -100,6 +101,15 @@ def column_label(column: str) -> str:
 def tier_colour(tier: str) -> str:
     """The colour of a tier in every chart (grey for anything unknown)."""
     return TIER_COLOURS.get(tier, OTHER_COLOUR)
+
+
+def money_value_axis(ax: Axes, label: str, *, formatter: FuncFormatter = money_formatter) -> Axes:
+    """A column chart's value axis in money: ticks by ``formatter``, ``label`` (naming the
+    currency), and no vertical grid lines between the columns."""
+    ax.yaxis.set_major_formatter(formatter)
+    ax.set_ylabel(label)
+    ax.grid(axis="x", visible=False)
+    return ax
 
 
 def no_data(ax: Axes, message: str) -> Axes:

@@ -234,3 +234,15 @@ def readable_columns(data: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFra
     change"); ``data`` is not changed (a new frame with the same index).
     """
     return data.loc[:, list(names)].rename(columns=dict(names))
+
+
+def typed_columns(data: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
+    """A workbook table from ``data``: each output column from a column of ``data``, cast.
+
+    ``columns`` maps an output name to ``(column of data, dtype)``, in output order, e.g.
+    ``{"margin": ("margin_pct", "float64")}``; the result has a fresh 0..n-1 index and ``data``
+    is not changed.
+    """
+    return pd.DataFrame(
+        {name: data[source].astype(dtype) for name, (source, dtype) in columns.items()}
+    ).reset_index(drop=True)

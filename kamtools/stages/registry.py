@@ -54,6 +54,7 @@ __all__ = [
     "load_stage_module",
     "output_table",
     "register_stage",
+    "settings_problem",
     "settings_values",
     "stages",
     "unregister_stage",
@@ -112,13 +113,10 @@ class Stage:
 
     def problems(self, workspace: Workspace) -> list[Problem]:
         """Everything wrong for this stage in a loaded workspace: its settings, then its own checks."""
-        from kamtools.config import CONFIG_FILE
-        from kamtools.validation import Problem
-
         try:
             self.settings(workspace.config)
         except ValueError as exc:
-            return [Problem("settings", CONFIG_FILE, self.config_section, str(exc))]
+            return [settings_problem(exc, section=self.config_section)]
         return list(self.validate(workspace)) if self.validate is not None else []
 
 
@@ -279,6 +277,14 @@ def settings_values(
     for name, value in mapping.items():
         _check_value_type(section, name, value, str(fields[name].type), error)
     return dict(mapping)
+
+
+def settings_problem(error: ValueError, *, section: str | None) -> Problem:
+    """The problem a stage's bad settings make: ``client.yml``, the stage's section, the message."""
+    from kamtools.config import CONFIG_FILE
+    from kamtools.validation import Problem
+
+    return Problem("settings", CONFIG_FILE, section, str(error))
 
 
 def check_settings_rules(

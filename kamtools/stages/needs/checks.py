@@ -17,12 +17,11 @@ from kamtools import io
 from kamtools.inputspec import spec_from_mapping
 from kamtools.stages.needs.settings import NeedsSettings, NeedsSettingsError
 from kamtools.stages.needs.store import STORE_FILE, check_assessment_store, read_assessment_store
+from kamtools.stages.registry import settings_problem
 from kamtools.validation import Problem
 
 if TYPE_CHECKING:
     from kamtools.workspace import Workspace
-
-CONFIG_FILE = "client.yml"
 
 
 def _input_indicator_problems(
@@ -72,7 +71,7 @@ def needs_problems(
     Parameters
     ----------
     workspace_root : Path
-        The client's workspace.
+        The client's workspace (its assessment history, and the inputs named in ``inputs``).
     section : mapping, optional
         The ``needs:`` section of ``client.yml``.
     inputs : mapping
@@ -87,7 +86,7 @@ def needs_problems(
     try:
         settings = NeedsSettings.from_mapping(section)
     except NeedsSettingsError as exc:
-        return [Problem("settings", CONFIG_FILE, "needs", str(exc))]
+        return [settings_problem(exc, section="needs")]
     indicators = list(settings.indicators)
     try:
         history = read_assessment_store(workspace_root)

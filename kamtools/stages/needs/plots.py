@@ -19,7 +19,13 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap, to_hex
 
-from kamtools.figures import OTHER_COLOUR, TIER_COLOURS, axes_or_current, money_formatter, no_data
+from kamtools.figures import (
+    OTHER_COLOUR,
+    TIER_COLOURS,
+    axes_or_current,
+    money_value_axis,
+    no_data,
+)
 from kamtools.formatting import MINUS, money_text, number_text, percent_text
 from kamtools.stages.needs.indicators import _require
 from kamtools.stages.needs.profit import waterfall_steps
@@ -254,10 +260,7 @@ def profit_waterfall(
     ax.set_ylim(floor - (span * 0.05 if floor < 0 else 0), top + span * 0.12)
     ax.axhline(0, color="#555555", linewidth=0.8)
     ax.set_xticks(x, ["\n".join(wrap(s, 11)) for s in steps["step"]], fontsize=8)
-    ax.yaxis.set_major_formatter(money_formatter)
-    ax.set_ylabel(f"Amount ({currency})")
-    ax.grid(axis="x", visible=False)
-    return ax
+    return money_value_axis(ax, f"Amount ({currency})")
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Required, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -102,15 +103,17 @@ def assessment_entries(
     )[STORE_COLUMNS]
 
 
+class EntryOptions(TypedDict, total=False):
+    """The keyword options of :func:`assessment_entries`, as :func:`save_assessment` passes them on."""
+
+    assessor: Required[str]
+    note: str
+    saved_at: datetime | None
+    indicators: Iterable[str] | None
+
+
 def save_assessment(
-    workspace: Path,
-    customer_id: str,
-    scores: Mapping[str, float],
-    *,
-    assessor: str,
-    note: str = "",
-    saved_at: datetime | None = None,
-    indicators: Iterable[str] | None = None,
+    workspace: Path, customer_id: str, scores: Mapping[str, float], **options: Unpack[EntryOptions]
 ) -> int:
     """Append one workshop save to the workspace's assessment history.
 
@@ -121,9 +124,7 @@ def save_assessment(
     int
         The number of entries in the history after the save.
     """
-    rows = assessment_entries(
-        customer_id, scores, assessor=assessor, note=note, saved_at=saved_at, indicators=indicators
-    )
+    rows = assessment_entries(customer_id, scores, **options)
     return io.append_csv_rows(store_path(workspace), rows)
 
 

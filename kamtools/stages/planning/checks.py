@@ -18,11 +18,10 @@ from kamtools.io import InputFileError
 from kamtools.stages.planning.planfile import PlanFileError, plan_path, read_plan
 from kamtools.stages.planning.settings import PlanningSettings, PlanningSettingsError
 from kamtools.stages.planning.tracker import TrackerError, read_tracker, tracker_path
+from kamtools.stages.registry import settings_problem
 from kamtools.validation import Problem
 
 __all__ = ["planning_problems", "validate_planning"]
-
-CONFIG_FILE = "client.yml"
 
 
 def planning_problems(
@@ -37,7 +36,7 @@ def planning_problems(
     Parameters
     ----------
     workspace_root : Path
-        The client's workspace.
+        The client's workspace (the plan file and tracker are in its ``plans`` folder).
     section : mapping, optional
         The ``planning:`` section of ``client.yml``.
     current_period : int
@@ -54,7 +53,7 @@ def planning_problems(
     try:
         PlanningSettings.from_mapping(section)
     except PlanningSettingsError as exc:
-        return [Problem("settings", CONFIG_FILE, "planning", str(exc))]
+        return [settings_problem(exc, section="planning")]
     period = int(current_period) + 1
     path = plan_path(workspace_root, period)
     if not path.exists():

@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from kamtools.figures import OTHER_COLOUR, TIER_COLOURS, axes_or_current, no_data
+from kamtools.figures import OTHER_COLOUR, TIER_COLOURS, axes_or_current, money_value_axis, no_data
 from kamtools.formatting import MINUS, money_text
 from kamtools.stages.planning.market import require_columns
 
@@ -76,12 +76,10 @@ def plan_by_stage_plot(
         x + width, totals["stretch"], width, color=STRETCH, label="Stretch", edgecolor=FOCUS, linewidth=0.6
     )
     ax.set_xticks(x, totals.index)
-    ax.yaxis.set_major_formatter(money_ticks(currency))
-    ax.set_ylabel(f"{metric.replace('_', ' ').capitalize()} ({currency})")
     ax.set_xlabel("")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, frameon=False)
-    ax.grid(axis="x", visible=False)
-    return ax
+    label = f"{metric.replace('_', ' ').capitalize()} ({currency})"
+    return money_value_axis(ax, label, formatter=money_ticks(currency))
 
 
 def growth_by_account_plot(

@@ -21,7 +21,7 @@ from kamtools.figures import (
     REFERENCE_STYLE,
     TIER_COLOURS,
     axes_or_current,
-    money_formatter,
+    money_value_axis,
     no_data,
 )
 from kamtools.formatting import currency_code, money_text, percent_text
@@ -88,10 +88,7 @@ def bridge_waterfall(
         ax.text(i, bottom + height + top * 0.015, text, ha="center", va="bottom", fontsize=10)
     ax.set_xticks(x, labels, fontsize=10)
     ax.set_ylim(0, top * 1.12)
-    ax.yaxis.set_major_formatter(money_formatter)
-    ax.set_ylabel(f"Net sales ({currency_code(currency)})")
-    ax.grid(axis="x", visible=False)
-    return ax
+    return money_value_axis(ax, f"Net sales ({currency_code(currency)})")
 
 
 def attainment_bullets(

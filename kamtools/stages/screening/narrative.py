@@ -18,21 +18,13 @@ from kamtools.analytics import is_buying
 from kamtools.analytics.concentration import abc_classes, gini, pareto_share
 from kamtools.formatting import count_text, percent_text
 from kamtools.periods import completeness_sentence
-from kamtools.stages.screening.movement import (
-    account_managers,
-    capacity_warning,
-    key_account_retention,
-    migration_warning,
-    movers,
-    team_capacity,
-    tier_transitions,
-)
+from kamtools.stages.screening import movement
 from kamtools.stages.screening.overrides import apply_overrides
 from kamtools.stages.screening.scoring import PeriodScreening, screen_period
 from kamtools.stages.screening.selection import final_tiers, weight_sensitivity
 from kamtools.stages.screening.settings import CRITERIA, ScreeningSettings
 from kamtools.stages.screening.summary import headline
-from kamtools.tables import readable_columns
+from kamtools.tables import readable_columns, typed_columns
 
 # --------------------------------------------------------------------------------------------
 # The whole stage for the report: this period, last period, movement, robustness, overrides
@@ -163,9 +155,11 @@ class ScreeningResult:
         out = []
         if self.previous is not None:
             before = self.previous.scored
-            retained = key_account_retention(before, scored) if (before["tier"] == "key").any() else np.nan
+            retained = (
+                movement.key_account_retention(before, scored) if (before["tier"] == "key").any() else np.nan
+            )
             if np.isfinite(retained):
-                entered = int((movers(before, scored)["movement"] == "riser").sum())
+                entered = int((movement.movers(before, scored)["movement"] == "riser").sum())
                 kept = int(scored["retained"].sum()) if "retained" in scored else 0
                 band = ""
                 if kept:
@@ -192,7 +186,7 @@ class ScreeningResult:
         n_key = len(self._tier("key"))
         if self.capacity is None:
             return ["Without a team table the team's capacity to serve the key accounts was not checked."]
-        warning = capacity_warning(n_key, self.capacity)
+        warning = movement.capacity_warning(n_key, self.capacity)
         if warning:
             return [warning]
         return [
@@ -207,12 +201,12 @@ class ScreeningResult:
         before = self.previous.scored
         notes = []
         if (before["tier"] == "key").any():
-            retained = key_account_retention(before, self.current.scored)
+            retained = movement.key_account_retention(before, self.current.scored)
             notes.append(
                 f"{retained:.0%} of the key accounts of {self.previous.window.current} are key accounts"
                 f" again in {self.current.window.current}."
             )
-        warning = migration_warning(before, self.current.scored, settings=self.settings)
+        warning = movement.migration_warning(before, self.current.scored, settings=self.settings)
         if warning:
             notes.append(warning)
         return notes
@@ -276,37 +270,39 @@ class ScreeningResult:
     def review_table(self) -> pd.DataFrame:
         """Every customer to review, largest sales first, with the rules it fails (for the workbook)."""
         review = self._tier("review").sort_values("sales", ascending=False)
-        return pd.DataFrame(
+        return typed_columns(
+            review,
             {
-                "customer_id": review["customer_id"].astype("str"),
-                "name": review["name"].astype("str"),
-                "sales": review["sales"].astype("float64"),
-                "gross_profit": review["gross_profit"].astype("float64"),
-                "margin": review["margin_pct"].astype("float64"),
-                "avg_days_late": review["avg_days_late"].astype("float64"),
-                "open_overdue_amount": review["open_overdue_amount"].astype("float64"),
-                "contribution": review["contribution"].astype("float64"),
-                "rules_failed": review["exclusion"].astype("str"),
-            }
-        ).reset_index(drop=True)
+                "customer_id": ("customer_id", "str"),
+                "name": ("name", "str"),
+                "sales": ("sales", "float64"),
+                "gross_profit": ("gross_profit", "float64"),
+                "margin": ("margin_pct", "float64"),
+                "avg_days_late": ("avg_days_late", "float64"),
+                "open_overdue_amount": ("open_overdue_amount", "float64"),
+                "contribution": ("contribution", "float64"),
+                "rules_failed": ("exclusion", "str"),
+            },
+        )
 
     def growth_signal_table(self) -> pd.DataFrame:
         """Every eligible customer with a growth signal, best score first, listed or not (workbook)."""
         scored = self.current.scored
         signal = scored["growth_signal"] if "growth_signal" in scored else scored["tier"] == "growth"
         chosen = scored[signal.astype(bool)].sort_values(["composite", "sales"], ascending=False)
-        return pd.DataFrame(
+        return typed_columns(
+            chosen.assign(on_growth_list=chosen["tier"].eq("growth")),
             {
-                "customer_id": chosen["customer_id"].astype("str"),
-                "name": chosen["name"].astype("str"),
-                "on_growth_list": chosen["tier"].eq("growth").to_numpy(),
-                "score": chosen["composite"].astype("float64"),
-                "sales": chosen["sales"].astype("float64"),
-                "growth_pct": chosen["growth_pct"].astype("float64"),
-                "headroom_share": chosen["headroom_share"].astype("float64"),
-                "reason": chosen["reason"].astype("str"),
-            }
-        ).reset_index(drop=True)
+                "customer_id": ("customer_id", "str"),
+                "name": ("name", "str"),
+                "on_growth_list": ("on_growth_list", "bool"),
+                "score": ("composite", "float64"),
+                "sales": ("sales", "float64"),
+                "growth_pct": ("growth_pct", "float64"),
+                "headroom_share": ("headroom_share", "float64"),
+                "reason": ("reason", "str"),
+            },
+        )
 
     def movers_table(self) -> pd.DataFrame:
         """Customers that entered (risers) or left (fallers) the key list since last period."""
@@ -316,7 +312,7 @@ class ScreeningResult:
             return empty.assign(
                 **{c: pd.Series(dtype="float64") for c in ("previous sales", "sales", "growth")}
             )
-        moved = movers(self.previous.scored, self.current.scored)
+        moved = movement.movers(self.previous.scored, self.current.scored)
         now = self.current.scored.set_index(self.current.scored["customer_id"].astype("str"))
         ids = moved["customer_id"]
         return pd.DataFrame(
@@ -398,7 +394,7 @@ class ScreeningResult:
         chosen["tier_order"] = (chosen["tier"] != "key").astype("int64")
         chosen = chosen.sort_values(["tier_order", "composite", "sales"], ascending=[True, False, False])
         chosen["rank"] = chosen.groupby("tier").cumcount().add(1).astype("int64")
-        managers = account_managers(self.team)
+        managers = movement.account_managers(self.team)
         out = pd.DataFrame(
             {
                 "customer_id": chosen["customer_id"].astype("str"),
@@ -490,7 +486,9 @@ def screen_client(
         previous = screen_period(tables, start_month=start_month, window=before_window, settings=settings)
     team = tables.get("team")
     capacity = (
-        team_capacity(team, manager_load=settings.manager_load) if team is not None and len(team) else None
+        movement.team_capacity(team, manager_load=settings.manager_load)
+        if team is not None and len(team)
+        else None
     )
     final = final_tiers(
         current.scored,
@@ -520,7 +518,7 @@ def screen_client(
         previous=previous,
         settings=settings,
         overrides=overrides,
-        transitions=tier_transitions(previous.scored, applied) if previous is not None else None,
+        transitions=movement.tier_transitions(previous.scored, applied) if previous is not None else None,
         sensitivity=sensitivity,
         capacity=capacity,
         team=team,
