@@ -90,10 +90,20 @@ def _screening_metrics(sales: pd.DataFrame, receivables: pd.DataFrame, customers
     return out
 
 
+def _read_sales(path: Path) -> pd.DataFrame:
+    """The sales columns the screening reads (``screening.sales_columns``), as its notebook
+    reads them from the intake cache (``open_client(..., columns=...)``)."""
+    import pyarrow.parquet as pq
+
+    from kamtools.stages.screening import sales_columns
+
+    return pd.read_parquet(path, columns=sales_columns(pq.read_schema(path).names))
+
+
 def metrics(folder: Path) -> dict[str, Any]:
     """Read the Parquet files and compute all screening metrics of both periods."""
     started = time.perf_counter()
-    sales = pd.read_parquet(folder / "sales.parquet")
+    sales = _read_sales(folder / "sales.parquet")
     receivables = pd.read_parquet(folder / "receivables.parquet")
     customers = pd.read_parquet(folder / "customers.parquet")
     periods = _screening_metrics(sales, receivables, customers)
@@ -103,7 +113,7 @@ def metrics(folder: Path) -> dict[str, Any]:
 
 def _tables(folder: Path) -> dict[str, pd.DataFrame]:
     files = [path for path in sorted(folder.glob("*.parquet")) if path.name != RANK_FILE]
-    return {path.stem: pd.read_parquet(path) for path in files}
+    return {path.stem: _read_sales(path) if path.stem == "sales" else pd.read_parquet(path) for path in files}
 
 
 def screen(folder: Path) -> dict[str, Any]:
@@ -135,13 +145,17 @@ def kam_rfm(folder: Path) -> dict[str, Any]:
 
 
 def kam_hml(folder: Path) -> dict[str, Any]:
-    """Pareto classes of the customers by sales: ``customer_metrics`` then ``abc_classes``."""
-    from kamtools.analytics.concentration import abc_classes
-    from kamtools.stages.screening import customer_metrics
+    """Pareto classes of the customers by sales: ``customer_sales`` then ``abc_classes``.
+
+    The same file and columns as the peer's heavy / medium / light, and the same kind of
+    result: one row per customer with its class. ``customer_sales`` is the per-customer input
+    the concentration analyses take (sales in the current window and the buying status).
+    """
+    from kamtools.analytics.concentration import abc_classes, customer_sales
 
     started = time.perf_counter()
     sales = pd.read_parquet(folder / "sales.parquet", columns=["invoice_date", "customer_id", "net_sales"])
-    classes = abc_classes(customer_metrics(sales, window=_window(sales)))
+    classes = abc_classes(customer_sales(sales, window=_window(sales)))
     seconds = time.perf_counter() - started
     return _result(seconds, rows=len(sales), out=len(classes))
 

@@ -20,6 +20,7 @@ import calendar
 import warnings
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -197,6 +198,37 @@ def weekdays_after(day: pd.Timestamp, end: pd.Timestamp) -> int:
     return int((following.day_of_week < 5).sum())
 
 
+def _date_extremes(
+    sales_dates: pd.Series, *, within: tuple[pd.Timestamp, pd.Timestamp] | None = None
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The first date, and the last date from ``within[0]`` to ``within[1]``; None where none.
+
+    On millions of invoice lines this reads the dates in place (as integers, NaT left out by a
+    mask) instead of copying them to drop the missing ones and again to cut the window.
+    """
+    dates = pd.to_datetime(pd.Series(sales_dates))
+    values = dates.to_numpy()
+    if values.dtype.kind != "M":  # zone-aware dates: compared by pandas
+        known = dates.dropna()
+        inside = known[(known >= within[0]) & (known <= within[1])] if within else known.iloc[:0]
+        return (known.min() if len(known) else None, inside.max() if len(inside) else None)
+    ticks = values.view("int64")
+    missing = np.iinfo("int64").min  # NaT
+    known = ticks != missing
+    if not known.any():
+        return None, None
+
+    def timestamp(tick: int) -> pd.Timestamp:
+        return pd.Timestamp(np.array(tick, dtype="int64").view(values.dtype)[()])
+
+    first = timestamp(ticks.min(where=known, initial=np.iinfo("int64").max))
+    if within is None:
+        return first, None
+    low, high = (np.datetime64(day.to_datetime64()).astype(values.dtype).view("int64") for day in within)
+    inside = (ticks >= low) & (ticks <= high)
+    return first, timestamp(ticks.max(where=inside, initial=missing)) if inside.any() else None
+
+
 def comparison_window(
     sales_dates: pd.Series,
     *,
@@ -249,10 +281,9 @@ def comparison_window(
         raise ValueError(f"previous period ({previous}) must be before the current period ({current})")
     cur_start, cur_end = period_bounds(current, start_month=start_month)
     prev_start, prev_end = period_bounds(previous, start_month=start_month)
-    dates = pd.to_datetime(pd.Series(sales_dates)).dropna()
+    first_date, last_current = _date_extremes(sales_dates, within=(cur_start, cur_end))
     if data_end is None:
-        in_current = dates[(dates >= cur_start) & (dates <= cur_end)]
-        last = in_current.max().normalize() if len(in_current) else None
+        last = last_current.normalize() if last_current is not None else None
         if last is None:
             warnings.warn(
                 f"no sales dated in period {current} ({cur_start:%Y-%m-%d} to {cur_end:%Y-%m-%d});"
@@ -277,9 +308,9 @@ def comparison_window(
         years = current - previous
         cur_end = last
         prev_end = _same_day_back(last, years)
-    if len(dates) and dates.min() > prev_start + pd.Timedelta(days=start_tolerance_days):
+    if first_date is not None and first_date > prev_start + pd.Timedelta(days=start_tolerance_days):
         warnings.warn(
-            f"sales data start on {dates.min():%Y-%m-%d}, after the previous window starts"
+            f"sales data start on {first_date:%Y-%m-%d}, after the previous window starts"
             f" ({prev_start:%Y-%m-%d}): previous sales are incomplete and growth is overstated",
             UserWarning,
             stacklevel=2,
@@ -295,7 +326,7 @@ def comparison_window(
         previous=int(previous),
         completeness=rule,
         data_last_day=last,
-        data_first_day=dates.min().normalize() if len(dates) else None,
+        data_first_day=first_date.normalize() if first_date is not None else None,
     )
 
 
@@ -459,8 +490,8 @@ def data_history(
     -------
     DataHistory
     """
-    dates = pd.to_datetime(pd.Series(sales_dates)).dropna()
-    first = dates.min().normalize() if len(dates) else None
+    first_date = _date_extremes(sales_dates)[0]
+    first = first_date.normalize() if first_date is not None else None
     before = max(0, int((window.previous_start - first).days)) if first is not None else 0
     return DataHistory(
         first_day=first,

@@ -47,6 +47,7 @@ from kamtools.stages.screening.metrics import (
     payment_behaviour,
     payment_data_available,
     qualitative_scores,
+    sales_columns,
 )
 from kamtools.stages.screening.movement import (
     account_managers,
@@ -150,6 +151,7 @@ __all__ = [
     "peer_margin",
     "qualitative_scores",
     "review_by_cause",
+    "sales_columns",
     "score_customers",
     "screen_client",
     "screen_period",

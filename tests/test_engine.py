@@ -1,0 +1,198 @@
+"""The fast paths of the engine (DuckDB, NumPy) against the plain pandas formulas they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kamtools import engine
+from kamtools.analytics import concentration as cc
+from kamtools.periods import comparison_window, data_history
+from kamtools.stages import screening as sc
+
+T = pd.Timestamp
+
+
+@pytest.fixture
+def lines() -> pd.DataFrame:
+    """Random invoice lines of 40 customers over three fiscal years, with the awkward cases:
+    credit notes, lines with a time of day, lines after the screened year, customers that
+    stopped buying, products and categories."""
+    rng = np.random.default_rng(7)
+    n = 4000
+    days = pd.to_datetime("2023-04-01") + pd.to_timedelta(rng.integers(0, 3 * 365 + 30, n), unit="D")
+    hours = pd.to_timedelta(np.where(rng.random(n) < 0.1, rng.integers(1, 23, n), 0), unit="h")
+    customer = np.array([f"C{i:02d}" for i in rng.integers(0, 40, n)])
+    late_quitters = np.isin(customer, ["C01", "C02", "C03"]) & (days >= T("2025-04-01"))
+    amount = np.round(rng.gamma(2.0, 150.0, n), 2) * np.where(rng.random(n) < 0.05, -1, 1)
+    frame = pd.DataFrame(
+        {
+            "invoice_date": (days + hours).astype("datetime64[ns]"),
+            "customer_id": pd.Series(customer, dtype="str"),
+            "net_sales": amount,
+            "cost": np.round(amount * rng.uniform(0.5, 0.9, n), 2),
+            "quantity": rng.integers(1, 9, n).astype("float64"),
+            "product": pd.Series([f"P{i}" for i in rng.integers(0, 300, n)], dtype="str"),
+            "category": pd.Series([f"K{i}" for i in rng.integers(0, 12, n)], dtype="str"),
+            "invoice_id": pd.Series([f"I{i}" for i in rng.integers(0, 1500, n)], dtype="str"),
+        }
+    )
+    return frame[~late_quitters].reset_index(drop=True)
+
+
+def _window(lines: pd.DataFrame, period: int = 2026):
+    return comparison_window(lines["invoice_date"], current=period, previous=period - 1, start_month=4)
+
+
+@pytest.mark.parametrize("period", [2026, 2025])
+def test_customer_sales_are_customer_metrics_sales(lines, period):
+    window = _window(lines, period)
+    sales_only = cc.customer_sales(lines, window=window)
+    metrics = sc.customer_metrics(lines, window=window)
+    pd.testing.assert_frame_equal(sales_only, metrics[["customer_id", "status", "sales"]], check_exact=True)
+    assert (
+        {"lost", "active"} <= set(sales_only["status"])
+        if period == 2026
+        else "active" in set(sales_only["status"])
+    )
+    pd.testing.assert_frame_equal(cc.abc_classes(sales_only), cc.abc_classes(metrics), check_exact=True)
+    pd.testing.assert_frame_equal(
+        cc.pareto_table(sales_only), cc.pareto_table(metrics.drop(columns="name")), check_exact=True
+    )
+
+
+def test_customer_sales_names_missing_columns(lines):
+    with pytest.raises(Exception, match="net_sales"):
+        cc.customer_sales(lines.drop(columns="net_sales"), window=_window(lines))
+
+
+def test_sales_columns_keep_what_the_metrics_read(lines):
+    assert sc.sales_columns(list(lines.columns)) == [
+        "invoice_date",
+        "customer_id",
+        "net_sales",
+        "cost",
+        "category",
+        "invoice_id",
+    ]
+    assert "product" in sc.sales_columns(["invoice_date", "customer_id", "net_sales", "product"])
+    window = _window(lines)
+    for table in (lines, lines.drop(columns="category")):
+        narrow = table[sc.sales_columns(list(table.columns))]
+        pd.testing.assert_frame_equal(
+            sc.customer_metrics(narrow, window=window),
+            sc.customer_metrics(table, window=window),
+            check_exact=True,
+        )
+
+
+def test_large_amounts_are_summed_exactly(lines):
+    big = lines.assign(net_sales=lines["net_sales"] + 4e11, cost=lines["cost"] + 4e11)
+    assert engine.exact_decimal(big["net_sales"]) == "DECIMAL(38, 6)"
+    assert engine.exact_decimal(lines["net_sales"], lines["cost"]) == "DECIMAL(18, 6)"
+    assert engine.exact_decimal(np.array([np.nan])) == "DECIMAL(18, 6)"
+    one = pd.DataFrame(
+        {
+            "invoice_date": pd.to_datetime(["2025-05-01", "2025-06-01"]).astype("datetime64[ns]"),
+            "customer_id": ["A", "A"],
+            "net_sales": [5e11 + 0.01, 0.02],
+        }
+    )
+    with pytest.warns(UserWarning, match="previous sales are incomplete"):
+        window = _window(one)
+    metrics = sc.customer_metrics(one, window=window)
+    # In DECIMAL(18, 6) this amount would overflow; in DECIMAL(38, 6) it is summed exactly.
+    assert metrics.loc[0, "sales"] == pytest.approx(500000000000.03, rel=1e-15, abs=0)
+
+
+def _payments_by_pandas(receivables, *, as_of, grace_days=5, since=None):
+    """The pandas formulas payment behaviour was first written with (the reference)."""
+    as_of = T(as_of).normalize()
+    due = pd.to_datetime(receivables["due_date"]).dt.normalize()
+    paid_date = pd.to_datetime(receivables["paid_date"]).dt.normalize()
+    issued = pd.to_datetime(receivables["invoice_date"]).dt.normalize().fillna(due)
+    amount = receivables["amount"].astype("float64")
+    exists = issued <= as_of
+    paid = paid_date.notna() & (paid_date <= as_of)
+    grace = pd.Timedelta(days=grace_days)
+    judged = exists & (amount > 0) & (paid | (due <= as_of))
+    if since is not None:
+        judged &= issued >= T(since).normalize()
+    late = (paid & (paid_date > due + grace)) | (~paid & (as_of > due + grace))
+    days_late = (paid_date - due).dt.days.clip(lower=0).astype("float64")
+    settled, is_open = judged & paid, exists & ~paid
+    g = (
+        pd.DataFrame(
+            {
+                "customer_id": receivables["customer_id"].astype("str"),
+                "judged": judged.astype("int64"),
+                "paid": settled.astype("int64"),
+                "late": (late & judged).astype("int64"),
+                "weighted_days": (days_late * amount).where(settled, 0.0),
+                "paid_amount": amount.where(settled, 0.0),
+                "open": amount.where(is_open, 0.0),
+                "overdue": amount.where(is_open & (due < as_of), 0.0),
+            }
+        )
+        .groupby("customer_id")
+        .sum()
+    )
+    out = pd.DataFrame(index=g.index)
+    out["invoices"] = g["judged"].astype("int64")
+    out["paid_invoices"] = g["paid"].astype("int64")
+    out["avg_days_late"] = (g["weighted_days"] / g["paid_amount"]).where(g["paid_amount"] > 0)
+    out["late_share"] = (g["late"] / g["judged"]).where(g["judged"] > 0)
+    out["open_amount"] = g["open"]
+    out["open_overdue_amount"] = g["overdue"]
+    out["credit_use"] = np.nan
+    return out.reset_index().astype({"customer_id": "str"})
+
+
+@pytest.mark.parametrize(
+    ("as_of", "grace_days", "since"),
+    [("2025-12-31", 5, None), ("2025-06-30", 0, "2024-07-01"), ("2024-12-31", 30, "2024-01-01")],
+)
+def test_payment_behaviour_is_the_pandas_formula(as_of, grace_days, since):
+    rng = np.random.default_rng(11)
+    n = 3000
+    issued = T("2023-06-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    due = issued + pd.to_timedelta(rng.choice([14, 30, 60], n), unit="D")
+    paid = (
+        due
+        + pd.to_timedelta(rng.integers(-20, 90, n), unit="D")
+        + pd.to_timedelta(rng.integers(0, 20, n), unit="h")
+    )
+    receivables = pd.DataFrame(
+        {
+            "customer_id": pd.Series([f"C{i}" for i in rng.integers(0, 60, n)], dtype="str"),
+            "invoice_date": pd.Series(issued).where(rng.random(n) > 0.1).astype("datetime64[ns]"),
+            "due_date": pd.Series(due).astype("datetime64[ns]"),
+            "paid_date": pd.Series(paid).where(rng.random(n) > 0.2).astype("datetime64[ns]"),
+            "amount": np.where(rng.random(n) < 0.03, np.nan, np.round(rng.normal(900, 700, n), 2)),
+        }
+    )
+    result = sc.payment_behaviour(
+        receivables, as_of=T(as_of), grace_days=grace_days, since=since and T(since)
+    )
+    expected = _payments_by_pandas(receivables, as_of=as_of, grace_days=grace_days, since=since)
+    pd.testing.assert_frame_equal(result, expected, check_exact=True)
+
+
+def test_comparison_window_reads_dates_in_place():
+    dates = pd.Series(
+        pd.to_datetime(
+            ["2024-04-03 09:00", None, "2026-02-10 17:30", "2026-04-02 00:00", "2025-05-05 00:00"]
+        ),
+        dtype="datetime64[ns]",
+    )
+    window = comparison_window(dates, current=2026, previous=2025, start_month=4)
+    # The last date inside the current year (10 February, its time of day dropped) ends the window.
+    assert (window.current_end, window.completeness) == (T("2026-02-10"), "like for like")
+    assert window.data_first_day == T("2024-04-03")
+    assert data_history(dates, window=window).first_day == T("2024-04-03")
+    assert data_history(dates.astype("datetime64[s]"), window=window).first_day == T("2024-04-03")
+    empty = pd.Series([pd.NaT, pd.NaT], dtype="datetime64[ns]")
+    assert data_history(empty, window=window).first_day is None
+    with pytest.warns(UserWarning, match="no sales dated"):
+        assert comparison_window(empty, current=2026, previous=2025, start_month=4).data_last_day is None
