@@ -276,8 +276,9 @@ def validate_table(
     check holding its problems and repairs. ``lookup_tables`` holds the lookup files the spec
     declares, by file name. Cross-table checks happen in :func:`validate_tables`.
 
-    The function is long because it is one pipeline whose steps share the row bookkeeping:
-    missing tokens, exclusions, mapping, lookups, conversion, empty cells, duplicates.
+    The steps run in this order and share the row bookkeeping (``rows``: each raw row's number
+    in the file; ``kept``: rows not set aside): missing tokens, exclusions, mapping, lookups,
+    spaces, conversion, empty required cells, duplicates.
     """
     table = TABLES[spec.table]
     check = TableCheck(spec, table)
@@ -286,24 +287,53 @@ def validate_table(
         if not check.problems:
             check.problem(None, "the file is empty (a header row and at least one data row are needed)")
         return pd.DataFrame(columns=[*table.column_names, ROW]), check
+    raw, rows = _numbered_rows(raw)
+    raw, emptied = blank_missing_tokens(raw, spec.missing_values)
+    check.amounts = line_amounts(raw, spec, rows)
+    kept = _apply_exclusions(check, raw, rows)
+    canonical = _mapped_frame(check, raw, kept, rows)
+    join_lookups(check, raw, canonical, kept, rows, lookup_tables or {})
+    _report_missing_tokens(check, raw, emptied, kept, rows)
+
+    canonical = canonical[kept]
+    rows = rows[kept]
+    canonical[ROW] = rows
+    _report_padded_values(check, canonical, rows)
+    # Blank cells are judged on the text, before conversion turns unreadable cells into NaN too.
+    blank = _blank_required_cells(canonical, table)
+    _convert_columns(check, raw, canonical)
+    canonical = _empty_required_values(check, canonical, blank)
+    if spec.drop_exact_duplicates and len(canonical):
+        canonical = set_aside_exact_duplicates(check, raw, canonical)
+    _check_unique_key(check, canonical)
+    return canonical.reset_index(drop=True), check
+
+
+def _numbered_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """``raw`` indexed 0..n-1 and each row's number in the file (the reader's, else header = row 1)."""
     numbers = raw.attrs.get(ROW_NUMBERS)
     raw = raw.reset_index(drop=True)
     if numbers is not None and len(numbers) == len(raw):
-        rows = pd.Series(np.asarray(numbers, dtype="int64"), index=raw.index)
-    else:
-        rows = pd.Series(np.arange(2, len(raw) + 2), index=raw.index)
-    raw, emptied = blank_missing_tokens(raw, spec.missing_values)
-    check.amounts = line_amounts(raw, spec, rows)
+        return raw, pd.Series(np.asarray(numbers, dtype="int64"), index=raw.index)
+    return raw, pd.Series(np.arange(2, len(raw) + 2), index=raw.index)
 
+
+def _apply_exclusions(check: TableCheck, raw: pd.DataFrame, rows: pd.Series) -> pd.Series:
+    """Rows kept after the ``exclude_rows`` rules; every rule's rows set aside and counted."""
     kept = pd.Series(True, index=raw.index)
-    for rule in spec.exclude_rows:
+    for rule in check.spec.exclude_rows:
         if _find_column(raw, rule.column) is None:
             check.problem(rule.column, "is named in an exclusion rule of client.yml but not in the file")
             continue
         hit = rule.mask(raw.rename(columns={_find_column(raw, rule.column): rule.column})) & kept
         check.repair(f"set aside: {rule.reason}", rows[hit], dropped=True, column=rule.column)
         kept &= ~hit
+    return kept
 
+
+def _mapped_frame(check: TableCheck, raw: pd.DataFrame, kept: pd.Series, rows: pd.Series) -> pd.DataFrame:
+    """The contract's columns taken from the file (mapped in ``client.yml`` or by their own name)."""
+    spec, table = check.spec, check.table
     canonical = pd.DataFrame(index=raw.index)
     for column in table.columns:
         wanted = spec.columns.get(column.name)
@@ -323,20 +353,7 @@ def validate_table(
                 f" client.yml (the file has: {', '.join(map(str, raw.columns))})",
             )
     if spec.net_sales_from:
-        factors = [_find_column(raw, c) for c in spec.net_sales_from]
-        missing = [c for c, f in zip(spec.net_sales_from, factors, strict=True) if f is None]
-        if missing:
-            check.problem(missing[0], "is named in net_sales_from of client.yml but not in the file")
-        else:
-            quantity, _, bad_q = parse_numbers(raw[factors[0]], decimal=spec.decimal)
-            price, _, bad_p = parse_numbers(raw[factors[1]], decimal=spec.decimal)
-            for bad, name, source in (
-                (bad_q, factors[0], raw[factors[0]]),
-                (bad_p, factors[1], raw[factors[1]]),
-            ):
-                if (bad & kept).any():
-                    check.problem(str(name), "is not a number", rows[bad & kept], source[bad & kept])
-            canonical["net_sales"] = (quantity * price).round(2)
+        _net_sales_from_factors(check, raw, canonical, kept, rows)
     for target, source in spec.customer_columns.items():
         found = _find_column(raw, source)
         if found is None:
@@ -345,7 +362,35 @@ def validate_table(
             )
         else:
             canonical[f"customer_{target}"] = raw[found]
-    join_lookups(check, raw, canonical, kept, rows, lookup_tables or {})
+    return canonical
+
+
+def _net_sales_from_factors(
+    check: TableCheck, raw: pd.DataFrame, canonical: pd.DataFrame, kept: pd.Series, rows: pd.Series
+) -> None:
+    """Set ``canonical["net_sales"]`` to quantity times unit price (``net_sales_from``), in place."""
+    spec = check.spec
+    factors = [_find_column(raw, c) for c in spec.net_sales_from]
+    missing = [c for c, f in zip(spec.net_sales_from, factors, strict=True) if f is None]
+    if missing:
+        check.problem(missing[0], "is named in net_sales_from of client.yml but not in the file")
+        return
+    quantity, _, bad_q = parse_numbers(raw[factors[0]], decimal=spec.decimal)
+    price, _, bad_p = parse_numbers(raw[factors[1]], decimal=spec.decimal)
+    for bad, name, source in (
+        (bad_q, factors[0], raw[factors[0]]),
+        (bad_p, factors[1], raw[factors[1]]),
+    ):
+        if (bad & kept).any():
+            check.problem(str(name), "is not a number", rows[bad & kept], source[bad & kept])
+    canonical["net_sales"] = (quantity * price).round(2)
+
+
+def _report_missing_tokens(
+    check: TableCheck, raw: pd.DataFrame, emptied: Mapping[str, pd.Series], kept: pd.Series, rows: pd.Series
+) -> None:
+    """Count the ``missing_values`` tokens read as empty, in the columns the intake uses."""
+    spec, table = check.spec, check.table
     used = {spec.columns.get(c, c) for c in table.column_names} | set(spec.net_sales_from or ())
     used |= {*spec.customer_columns.values(), spec.cost_from_profit, *(lk.by for lk in spec.lookups)}
     for name, hit in emptied.items():
@@ -353,9 +398,9 @@ def validate_table(
             shown = ", ".join(repr(t) for t in spec.missing_values)
             check.repair(f"read {shown} as empty (missing_values)", rows[hit & kept], column=str(name))
 
-    canonical = canonical[kept]
-    rows = rows[kept]
-    canonical[ROW] = rows
+
+def _report_padded_values(check: TableCheck, canonical: pd.DataFrame, rows: pd.Series) -> None:
+    """Count the rows whose text cells had spaces around them (conversion strips them)."""
     text_columns = [
         c
         for c in canonical.columns
@@ -369,8 +414,10 @@ def validate_table(
         padded |= text != text.str.strip()
     check.repair("removed spaces around values", rows[padded])
 
-    # Blank cells are judged on the text, before conversion turns unreadable cells into NaN too.
-    blank = {
+
+def _blank_required_cells(canonical: pd.DataFrame, table: Table) -> dict[str, pd.Series]:
+    """For each required column present, the mask of its empty cells."""
+    return {
         c.name: (
             canonical[c.name].isna()
             if pd.api.types.is_float_dtype(canonical[c.name])
@@ -379,6 +426,11 @@ def validate_table(
         for c in table.columns
         if c.required and c.name in canonical.columns
     }
+
+
+def _convert_columns(check: TableCheck, raw: pd.DataFrame, canonical: pd.DataFrame) -> None:
+    """Convert every contract column to its type, in place (``canonical`` is our own frame)."""
+    spec, table = check.spec, check.table
     check.decimal_fallback = _file_decimal(canonical, table) if spec.decimal == "auto" else None
     for column in table.columns:
         if column.name in canonical.columns and not (column.name == "net_sales" and spec.net_sales_from):
@@ -392,7 +444,16 @@ def validate_table(
     ]:
         canonical[name] = _as_text(canonical[name]).str.strip()
 
-    for column in table.columns:
+
+def _empty_required_values(
+    check: TableCheck, canonical: pd.DataFrame, blank: Mapping[str, pd.Series]
+) -> pd.DataFrame:
+    """``canonical`` without rows set aside for an empty value (``drop_rows_missing``).
+
+    Any other empty required value is a problem, unless its cell already has one.
+    """
+    spec = check.spec
+    for column in check.table.columns:
         if column.name not in blank:
             continue
         missing = blank[column.name].reindex(canonical.index)
@@ -413,20 +474,23 @@ def validate_table(
                 check.problem(
                     check.client_name(column.name), "required value is empty", canonical.loc[missing, ROW]
                 )
+    return canonical
 
-    if spec.drop_exact_duplicates and len(canonical):
-        canonical = set_aside_exact_duplicates(check, raw, canonical)
-    if table.unique_key and set(table.unique_key) <= set(canonical.columns):
-        clash = canonical.duplicated(list(table.unique_key), keep=False)
-        if clash.any():
-            keys = canonical.loc[clash, list(table.unique_key)].astype(str).agg(" / ".join, axis=1)
-            check.problem(
-                check.client_name(table.unique_key[0]),
-                f"duplicate {' / '.join(table.unique_key)}: each must appear once",
-                canonical.loc[clash, ROW],
-                keys.unique(),
-            )
-    return canonical.reset_index(drop=True), check
+
+def _check_unique_key(check: TableCheck, canonical: pd.DataFrame) -> None:
+    """Each value of the table's ``unique_key`` (e.g. a customer number) appears once."""
+    key = list(check.table.unique_key)
+    if not key or not set(key) <= set(canonical.columns):
+        return
+    clash = canonical.duplicated(key, keep=False)
+    if clash.any():
+        keys = canonical.loc[clash, key].astype(str).agg(" / ".join, axis=1)
+        check.problem(
+            check.client_name(key[0]),
+            f"duplicate {' / '.join(key)}: each must appear once",
+            canonical.loc[clash, ROW],
+            keys.unique(),
+        )
 
 
 def derive_customers(sales: pd.DataFrame) -> pd.DataFrame:
