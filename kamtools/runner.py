@@ -6,8 +6,15 @@ A run of ``kam run CLIENT`` does, in order:
    before any notebook starts;
 2. execute each requested stage notebook in its own process, with its parameters checked
    against the notebook's ``parameters`` cell, a per-cell timeout and an outer watchdog;
+   a stage starts once the notebooks of the stages it depends on have run, and the stages
+   that depend on a failed one are skipped;
 3. render each executed notebook into client HTML (:mod:`kamtools.report`), or an error page
-   naming the failed step, and skip the stages that depend on a failed one;
+   naming the failed step.
+
+What is not analysis overlaps with it (:mod:`kamtools.execution`): a stage's process starts
+its kernel and imports the notebook's modules while the stages before it still run, and a
+stage's page is rendered while the stages after it already run. ``jobs`` limits how many
+notebooks execute at once.
 4. write ``index.html`` and move the whole run folder into
    ``reports/<client>/<period>/<run-id>/`` with one atomic rename, then point ``latest`` at it.
 
@@ -33,12 +40,11 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
-from kamtools import __version__, io, processes, report, runs
+from kamtools import __version__, execution, io, processes, report, runs
 from kamtools.paths import DEFAULT_REPORTS_DIR, NOTEBOOKS_DIR
 from kamtools.stages import Stage, output_table, stages
 from kamtools.validation import Problem
@@ -52,6 +58,8 @@ AUDIT_DIR = "audit"
 KERNEL_START_ATTEMPTS = 3
 DEFAULT_CELL_TIMEOUT = 600
 DEFAULT_STAGE_TIMEOUT = 1800
+GO = "go"
+"""What the runner sends a waiting stage process when its notebook may start."""
 
 
 class RunError(Exception):
@@ -268,41 +276,67 @@ class StageJob:
         )
 
 
-def _execute_stage(job: StageJob) -> None:
-    """Child process: execute one notebook and render its HTML, writing a small result file."""
+def _execute_stage(job: StageJob, conn: Connection) -> None:
+    """Child process: warm a kernel, wait for the runner's go, execute the notebook and render it.
+
+    The kernel starts and imports the notebook's modules at once, while the stages this one
+    depends on still run; the notebook starts when the runner sends :data:`GO`. When the
+    notebook has run (its output tables are written) the result is sent back, so the stages
+    that depend on it can start while this process renders the report page.
+    """
     os.setpgrp()  # own process group: the watchdog can stop the kernel with its parent
     processes.stop_with_parent(job.runner_pid)
     os.environ.pop("MPLBACKEND", None)
-    import papermill
+    kernel = execution.WarmKernel(
+        KERNEL_NAME, execution.notebook_imports(execution.read_notebook(job.notebook))
+    )
+    try:
+        if conn.recv() != GO:
+            return
+        started = time.monotonic()
+        result = _execute_notebook(job, kernel)
+        conn.send(result)
+    except EOFError:  # the runner is gone; stop_with_parent ends this process
+        return
+    finally:
+        kernel.shutdown()
+    _render_stage(job, result)
+    result["seconds"] = round(time.monotonic() - started, 2)
+    io.write_json(Path(job.result_file), result)
+
+
+def _execute_notebook(job: StageJob, kernel: execution.WarmKernel) -> dict[str, Any]:
+    """Execute the stage notebook (retrying a kernel that will not start); its result."""
     from papermill.exceptions import PapermillExecutionError
 
-    started = time.monotonic()
-    result: dict[str, Any] = {"status": "done"}
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         try:
-            papermill.execute_notebook(
+            execution.execute(
                 job.notebook,
                 job.executed,
                 parameters=job.options.parameters,
                 kernel_name=KERNEL_NAME,
-                progress_bar=job.progress,
-                execution_timeout=job.options.cell_timeout,
-                cwd=None,
-                start_timeout=120,
+                progress=job.progress,
+                cell_timeout=job.options.cell_timeout,
+                kernel=kernel if attempt == 1 else None,
             )
-            break
+            return {"status": "done"}
         except PapermillExecutionError:
-            result = {"status": "failed"}
-            break
+            return {"status": "failed"}
         except Exception as exc:  # dead kernel, cell timeout, kernel start failure
-            started_cells = _executed_cells(Path(job.executed))
-            if started_cells == 0 and attempt < KERNEL_START_ATTEMPTS:
+            kernel.shutdown()
+            if execution.executed_cells(Path(job.executed)) == 0 and attempt < KERNEL_START_ATTEMPTS:
                 time.sleep(1.0 * attempt)
                 continue
-            result = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
-            _mark_unfinished(Path(job.executed), str(result["reason"]))
-            break
-    nb = nbformat.read(job.executed, as_version=4) if Path(job.executed).exists() else None
+            reason = f"{type(exc).__name__}: {exc}"
+            execution.mark_unfinished(Path(job.executed), reason)
+            return {"status": "failed", "reason": reason}
+    raise AssertionError("unreachable: the last attempt returns")  # pragma: no cover
+
+
+def _render_stage(job: StageJob, result: dict[str, Any]) -> None:
+    """Write the stage's client page (or its error page); ``result`` gets summary and failed step."""
+    nb = execution.read_notebook(job.executed) if Path(job.executed).exists() else None
     report_date = dt.date.fromisoformat(job.options.report_date)
     html = None
     if result["status"] == "done" and nb is not None:
@@ -317,8 +351,8 @@ def _execute_stage(job: StageJob) -> None:
             )
         except report.ReportSafetyError as exc:
             # The page would load or run something: the client gets the error page instead.
-            result = {"status": "failed", "reason": f"report refused: {exc}"}
-            _mark_unfinished(Path(job.executed), str(result["reason"]))
+            result.update(status="failed", reason=f"report refused: {exc}")
+            execution.mark_unfinished(Path(job.executed), str(result["reason"]))
             result["failed_step"] = "preparing the report page"
         summary_file = Path(job.summary_file)
         if summary_file.exists():
@@ -338,40 +372,6 @@ def _execute_stage(job: StageJob) -> None:
             report_date=report_date,
         )
     io.write_text_atomic(Path(job.html), html)
-    result["seconds"] = round(time.monotonic() - started, 2)
-    io.write_json(Path(job.result_file), result)
-
-
-def _executed_cells(path: Path) -> int:
-    if not path.exists():
-        return 0
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception:
-        return 0
-    return sum(1 for c in nb.cells if c.cell_type == "code" and c.get("execution_count"))
-
-
-def _mark_unfinished(path: Path, reason: str) -> None:
-    """Record a timeout or dead kernel in the executed notebook as an error output.
-
-    papermill raises these without writing its error markers, which would leave a notebook
-    that looks merely unfinished; the analyst must see what stopped it.
-    """
-    if not path.exists():
-        return
-    nb = nbformat.read(path, as_version=4)
-    code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    target = next(
-        (c for c in code_cells if c.get("execution_count") is None), code_cells[-1] if code_cells else None
-    )
-    if target is None:
-        return
-    target.outputs = [
-        *target.get("outputs", []),
-        nbformat.v4.new_output("error", ename="StageInterrupted", evalue=reason, traceback=[reason]),
-    ]
-    nbformat.write(nb, path)
 
 
 def _process_context() -> multiprocessing.context.BaseContext:
@@ -385,40 +385,65 @@ def _process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context(method)
 
 
-def _start_stage(job: StageJob) -> multiprocessing.process.BaseProcess:
-    process = _process_context().Process(target=_execute_stage, args=(job,), name=f"kam-{job.stage}")
-    sys.stdout.flush()  # a forked child would print the parent's unflushed lines again
-    sys.stderr.flush()
-    process.start()
-    return process
+@dataclass
+class _StageProcess:
+    """A started stage process: its job, the pipe to it and how far it got."""
 
+    job: StageJob
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    released: float | None = None  # when the runner sent GO (monotonic seconds)
+    executed: dict[str, Any] | None = None  # the notebook's result, sent before the page is rendered
 
-def _finish_stage(
-    process: multiprocessing.process.BaseProcess, job: StageJob, deadline: float
-) -> dict[str, Any]:
-    """Wait for a stage process until its deadline (the watchdog), then collect its result."""
-    process.join(max(0.0, deadline - time.monotonic()))
-    if process.is_alive():
+    @classmethod
+    def start(cls, job: StageJob) -> _StageProcess:
+        """Fork (or spawn) the process of ``job``; it warms its kernel and waits for GO."""
+        context = _process_context()
+        conn, child_conn = context.Pipe()
+        process = context.Process(target=_execute_stage, args=(job, child_conn), name=f"kam-{job.stage}")
+        sys.stdout.flush()  # a forked child would print the parent's unflushed lines again
+        sys.stderr.flush()
+        process.start()
+        child_conn.close()
+        return cls(job, process, conn)
+
+    def release(self) -> None:
+        """Let the notebook start."""
+        self.conn.send(GO)
+        self.released = time.monotonic()
+
+    def receive(self) -> None:
+        """Take the executed notebook's result from the pipe (nothing if the process ended)."""
+        with contextlib.suppress(EOFError, OSError):
+            self.executed = self.conn.recv()
+
+    def stop_overdue(self) -> dict[str, Any]:
+        """The watchdog: stop the stage and its kernel, mark the notebook, and fail the stage."""
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)  # the stage and its kernel
-        process.join(10)
-        if process.is_alive():
-            process.kill()
-            process.join()
-        _mark_unfinished(Path(job.executed), "the stage ran past its time limit")
+            os.killpg(self.process.pid, signal.SIGTERM)  # the stage and its kernel
+        self.process.join(10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        execution.mark_unfinished(Path(self.job.executed), "the stage ran past its time limit")
         return {
             "status": "failed",
             "reason": "watchdog timeout",
             "failed_step": "the whole stage (time limit)",
         }
-    result_file = Path(job.result_file)
-    if not result_file.exists():
-        return {
-            "status": "failed",
-            "reason": f"process exit code {process.exitcode}",
-            "failed_step": "starting the analysis",
-        }
-    return io.read_json(result_file)
+
+    def result(self) -> dict[str, Any]:
+        """The finished process's result (from its result file)."""
+        self.process.join()
+        self.conn.close()
+        result_file = Path(self.job.result_file)
+        if not result_file.exists():
+            return {
+                "status": "failed",
+                "reason": f"process exit code {self.process.exitcode}",
+                "failed_step": "starting the analysis",
+            }
+        return io.read_json(result_file)
 
 
 @dataclass(frozen=True)
@@ -564,30 +589,129 @@ def _run_in_waves(
     settings: RunSettings,
     notify: Callable[[str], None],
 ) -> dict[str, StageResult]:
-    """Run the stages wave by wave: a stage starts once the stages it depends on are done."""
-    results: dict[str, StageResult] = {}
-    pending = list(order)
-    while pending:
-        failed = {k for k, r in results.items() if r.status != "done"}
-        keys = {p.key for p in pending}
-        wave = [s for s in pending if all(d in results or d not in keys for d in s.depends_on)]
-        for stage in [s for s in wave if set(s.depends_on) & failed]:
-            results[stage.key] = StageResult(
-                stage.key, "not run", summary="Not run because an earlier stage it needs failed."
-            )
-        runnable = []
-        for stage in (s for s in wave if s.key not in results):
-            refused = _unreadable_inputs(stage, work_dir, notify)
-            if refused is None:
-                runnable.append(stage)
+    """Run the stages: each starts once the stages it depends on have executed their notebooks.
+
+    At most ``settings.jobs`` notebooks execute at once. Work that is not a notebook's analysis
+    overlaps with it: a stage's process starts (kernel, imports) while the stages before it
+    still run, and a stage's report page is rendered while the stages after it already run.
+    A stage whose dependency failed is not run; one whose inputs are missing or wrong fails.
+    """
+    for stage in order:
+        check_against_notebook(stage.notebook_path(settings.notebooks_dir), options.parameters)
+    single = settings.progress and settings.jobs <= 1  # side by side, progress bars would garble
+    jobs = {
+        s.key: StageJob.for_stage(
+            s, work_dir=work_dir, notebooks_dir=settings.notebooks_dir, options=options, progress=single
+        )
+        for s in order
+    }
+    schedule = _Schedule(order, jobs, work_dir, settings, notify)
+    try:
+        while len(schedule.results) < len(order):
+            schedule.start_what_can_start()
+            schedule.collect()
+    except BaseException:
+        # Ctrl-C or an error in the runner: no stage (nor its kernel) may run on without it.
+        processes.stop_stage_processes([p.process for p in schedule.live.values()])
+        raise
+    return {s.key: schedule.results[s.key] for s in order}
+
+
+@dataclass
+class _Schedule:
+    """The stages of one run and their processes, as :func:`_run_in_waves` moves them on."""
+
+    order: Sequence[Stage]
+    jobs: Mapping[str, StageJob]
+    work_dir: Path
+    settings: RunSettings
+    notify: Callable[[str], None]
+    live: dict[str, _StageProcess] = field(default_factory=dict)
+    results: dict[str, StageResult] = field(default_factory=dict)
+
+    def _executed_ok(self, key: str) -> bool | None:
+        """Whether stage ``key`` executed its notebook and wrote its outputs; None while unknown."""
+        if key in self.live and self.live[key].executed is not None:
+            return self.live[key].executed["status"] == "done"
+        return self.results[key].status == "done" if key in self.results else None
+
+    def _drop(self, key: str, result: StageResult) -> None:
+        """Record a stage that will not run, stopping its waiting process."""
+        if key in self.live:
+            processes.stop_stage_processes([self.live.pop(key).process])
+        self.results[key] = result
+
+    def start_what_can_start(self) -> None:
+        """Skip stages whose dependency failed, release those that may run, pre-start the next."""
+        keys = {s.key for s in self.order}
+        limit = max(1, self.settings.jobs)
+        running = sum(1 for p in self.live.values() if p.released is not None and p.executed is None)
+        waiting = sum(1 for p in self.live.values() if p.released is None)
+        for stage in (s for s in self.order if s.key not in self.results):
+            done = [self._executed_ok(d) for d in stage.depends_on if d in keys]
+            process = self.live.get(stage.key)
+            if False in done:
+                summary = "Not run because an earlier stage it needs failed."
+                self._drop(stage.key, StageResult(stage.key, "not run", summary=summary))
+            elif process is not None and process.released is not None:
+                continue
+            elif None not in done and running < limit:
+                refused = _unreadable_inputs(stage, self.work_dir, self.notify)
+                if refused is not None:
+                    self._drop(stage.key, refused)
+                    continue
+                if process is None:
+                    process = self.live[stage.key] = _StageProcess.start(self.jobs[stage.key])
+                else:
+                    waiting -= 1
+                self.notify(f"[{stage.number}/{len(stages())}] {stage.title} ...")
+                process.release()
+                running += 1
+            elif process is None and waiting < limit:
+                self.live[stage.key] = _StageProcess.start(self.jobs[stage.key])  # warms up meanwhile
+                waiting += 1
+
+    def collect(self) -> None:
+        """Wait for the next message or finished process (or an overdue stage) and record it."""
+        released = [p for p in self.live.values() if p.released is not None]
+        if not released:
+            return
+        timeout = self.settings.stage_timeout
+        deadline = min(float(p.released or 0.0) + timeout for p in released)
+        objects = [p.conn for p in released] + [p.process.sentinel for p in released]
+        ready = set(wait(objects, max(0.0, deadline - time.monotonic())))
+        for stage in self.order:
+            process = self.live.get(stage.key)
+            if process is None or process.released is None:
+                continue
+            if process.conn in ready:
+                process.receive()
+                if process.executed is not None and process.executed["status"] == "done":
+                    wrong = _missing_outputs(stage, self.work_dir)
+                    if wrong:
+                        self.notify(f"      {stage.title}: its outputs are wrong: {'; '.join(wrong)}")
+                        process.executed = {"status": "failed", "failed_step": "writing its output tables"}
+            if process.process.sentinel in ready:
+                outcome = process.result()
+            elif time.monotonic() >= process.released + timeout:
+                outcome = process.stop_overdue()
             else:
-                results[stage.key] = refused
-        pending = [s for s in pending if s not in wave]
-        size = max(1, settings.jobs)
-        for start in range(0, len(runnable), size):
-            batch = runnable[start : start + size]
-            _run_batch(batch, work_dir, results, options=options, settings=settings, notify=notify)
-    return results
+                continue
+            del self.live[stage.key]
+            self._finished(stage, outcome, process.executed)
+
+    def _finished(self, stage: Stage, outcome: dict[str, Any], executed: dict[str, Any] | None) -> None:
+        if executed is not None and executed["status"] != "done":
+            outcome = {**outcome, **executed, "status": "failed"}
+        self.results[stage.key] = StageResult(
+            stage.key,
+            outcome["status"],
+            outcome.get("summary", ""),
+            outcome.get("failed_step"),
+            outcome.get("seconds", 0.0),
+        )
+        state = "done" if outcome["status"] == "done" else f"FAILED at: {outcome.get('failed_step')}"
+        self.notify(f"      {stage.title}: {state} ({outcome.get('seconds', 0)} s)")
 
 
 def _unreadable_inputs(stage: Stage, work_dir: Path, notify: Callable[[str], None]) -> StageResult | None:
@@ -660,54 +784,3 @@ def _file_pack(
     for leftover in [*work_dir.glob(".*.result.json"), work_dir / runs.OWNER_FILE]:
         leftover.unlink(missing_ok=True)
     io.remove_tree(work_dir / INTAKE_CACHE_DIR)
-
-
-def _run_batch(
-    batch: Sequence[Stage],
-    work_dir: Path,
-    results: dict[str, StageResult],
-    *,
-    options: RunOptions,
-    settings: RunSettings,
-    notify: Callable[[str], None],
-) -> None:
-    jobs = []
-    for stage in batch:
-        check_against_notebook(stage.notebook_path(settings.notebooks_dir), options.parameters)
-        # One progress bar at a time: stages running side by side would garble each other's.
-        jobs.append(
-            StageJob.for_stage(
-                stage,
-                work_dir=work_dir,
-                notebooks_dir=settings.notebooks_dir,
-                options=options,
-                progress=settings.progress and len(batch) == 1,
-            )
-        )
-        notify(f"[{stage.number}/{len(stages())}] {stage.title} ...")
-    # Each stage runs in its own process (papermill is not thread-safe); all start, then the
-    # runner waits for each until the shared deadline.
-    deadline = time.monotonic() + settings.stage_timeout
-    started: list[multiprocessing.process.BaseProcess] = []
-    try:
-        for job in jobs:
-            started.append(_start_stage(job))
-        outcomes = [_finish_stage(process, job, deadline) for process, job in zip(started, jobs, strict=True)]
-    except BaseException:
-        # Ctrl-C or an error in the runner: no stage (nor its kernel) may run on without it.
-        processes.stop_stage_processes(started)
-        raise
-    for stage, outcome in zip(batch, outcomes, strict=True):
-        wrong = _missing_outputs(stage, work_dir) if outcome["status"] == "done" else []
-        if wrong:
-            notify(f"      {stage.title}: its outputs are wrong: {'; '.join(wrong)}")
-            outcome = {**outcome, "status": "failed", "failed_step": "writing its output tables"}
-        results[stage.key] = StageResult(
-            stage.key,
-            outcome["status"],
-            outcome.get("summary", ""),
-            outcome.get("failed_step"),
-            outcome.get("seconds", 0.0),
-        )
-        state = "done" if outcome["status"] == "done" else f"FAILED at: {outcome.get('failed_step')}"
-        notify(f"      {stage.title}: {state} ({outcome.get('seconds', 0)} s)")

@@ -1,0 +1,240 @@
+"""Executing one stage notebook inside a stage process: papermill with fewer saves, warm kernels.
+
+Two things a run pays for on top of the analysis itself, made cheaper here without changing
+what the notebook computes or shows:
+
+* papermill writes the whole executed notebook to disk at the start and at the end of every
+  cell. A stage notebook carries a megabyte of embedded charts, so a run spent seconds
+  serialising the same JSON again and again. :data:`ENGINE_NAME` is papermill's own engine
+  with those per-cell saves spaced at least :data:`SAVE_INTERVAL` seconds apart; the notebook
+  is still written when execution starts, when it ends, fails, times out or its kernel dies,
+  and by papermill's in-cell autosave during long cells.
+* Starting a kernel and importing the notebook's modules takes a second or more per stage.
+  :class:`WarmKernel` does it ahead of time (while an earlier stage still runs), and the
+  notebook then runs on that kernel (:func:`execute`). The warm-up only runs the notebook's
+  own top-level ``import`` statements, silently (no output, no execution count), so the
+  executed notebook is the same as on a fresh kernel.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+from papermill.engines import NBClientEngine, papermill_engines
+
+ENGINE_NAME = "kamtools"
+"""papermill engine name of :class:`SparseSaveEngine` (registered when this module is imported)."""
+
+SAVE_INTERVAL = 2.0
+"""Least seconds between two saves of the executed notebook while its cells run."""
+
+WARMUP_TIMEOUT = 120.0
+"""Seconds a kernel may take to start and import the notebook's modules."""
+
+
+class SparseSaveEngine(NBClientEngine):
+    """papermill's nbclient engine, saving the notebook at most every :data:`SAVE_INTERVAL` s.
+
+    papermill saves at every cell start and end; here a save is skipped when the last one is
+    younger than the interval. The final save (``notebook_complete``, run by papermill
+    whatever happened) is never skipped, so the notebook on disk is complete at the end.
+    """
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
+        full_save = nb_man.save
+        last_save = [time.monotonic()]  # papermill saved at notebook start
+
+        def sparse_save(**save_kwargs: Any) -> None:
+            now = time.monotonic()
+            if save_kwargs or now - last_save[0] >= SAVE_INTERVAL:
+                full_save(**save_kwargs)
+                last_save[0] = now
+
+        nb_man.save = sparse_save
+        try:
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+        finally:
+            del nb_man.save  # papermill's notebook_complete then writes the whole notebook
+
+
+papermill_engines.register(ENGINE_NAME, SparseSaveEngine)
+
+
+def notebook_imports(nb: nbformat.NotebookNode) -> str:
+    """The top-level ``import`` and ``from ... import`` statements of a notebook's code cells.
+
+    Cells that do not parse as Python (magics, say) are skipped; ``from __future__`` imports
+    are left out (they only mean something at the top of a cell).
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook; it is not modified.
+
+    Returns
+    -------
+    str
+        The statements, one a line, in notebook order (empty when there are none).
+    """
+    lines: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                continue
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                lines.append(ast.unparse(node))
+    return "\n".join(dict.fromkeys(lines))
+
+
+class WarmKernel:
+    """A kernel started ahead of its notebook, with the notebook's modules already imported.
+
+    The kernel is started as nbclient starts one for papermill (an asynchronous kernel
+    manager, IPython history in memory), so the notebook runs on it as on its own kernel.
+
+    Parameters
+    ----------
+    kernel_name : str
+        Jupyter kernel to start.
+    imports : str
+        Code to run silently once the kernel is up (see :func:`notebook_imports`).
+
+    Attributes
+    ----------
+    manager : jupyter_client.AsyncKernelManager or None
+        The started kernel's manager; None when the kernel could not be started or warmed, in
+        which case papermill starts a kernel of its own as usual.
+    """
+
+    def __init__(self, kernel_name: str, imports: str) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        manager = AsyncKernelManager(kernel_name=kernel_name)
+        try:
+            run_sync(_start_and_import)(manager, imports)
+        except Exception:
+            # Any trouble here is left to papermill, which starts (and retries) a fresh kernel.
+            _shutdown(manager)
+            self.manager: Any = None
+            return
+        self.manager = manager
+
+    def shutdown(self) -> None:
+        """Stop the kernel (if it was started)."""
+        if self.manager is not None:
+            _shutdown(self.manager)
+            self.manager = None
+
+
+IPYTHON_HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"
+"""What nbclient passes to an IPython kernel it starts (no history database on disk)."""
+
+
+async def _start_and_import(manager: Any, imports: str) -> None:
+    await manager.start_kernel(extra_arguments=[IPYTHON_HISTORY_IN_MEMORY])
+    client = manager.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=WARMUP_TIMEOUT)
+        if imports:
+            reply = await client.execute_interactive(
+                imports, silent=True, store_history=False, timeout=WARMUP_TIMEOUT
+            )
+            if reply["content"].get("status") != "ok":
+                raise RuntimeError("the warm-up imports failed")
+    finally:
+        client.stop_channels()
+
+
+def _shutdown(manager: Any) -> None:
+    from jupyter_core.utils import run_sync
+
+    try:
+        if manager.has_kernel:
+            run_sync(manager.shutdown_kernel)(now=True)
+    except Exception:  # pragma: no cover - a kernel that is already gone
+        pass
+
+
+def execute(
+    notebook: str,
+    executed: str,
+    *,
+    parameters: Mapping[str, Any],
+    kernel_name: str,
+    progress: bool,
+    cell_timeout: int,
+    kernel: WarmKernel | None = None,
+) -> None:
+    """Execute ``notebook`` into ``executed`` with papermill, on ``kernel`` if it is warm.
+
+    Raises what :func:`papermill.execute_notebook` raises (``PapermillExecutionError`` when a
+    cell failed; a dead kernel, a cell timeout or a kernel that would not start otherwise).
+    """
+    extra: dict[str, Any] = {}
+    if kernel is not None and kernel.manager is not None:
+        extra["km"] = kernel.manager
+    papermill.execute_notebook(
+        notebook,
+        executed,
+        parameters=dict(parameters),
+        kernel_name=kernel_name,
+        engine_name=ENGINE_NAME,
+        progress_bar=progress,
+        execution_timeout=cell_timeout,
+        cwd=None,
+        start_timeout=120,
+        **extra,
+    )
+
+
+def read_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """Read a notebook (version 4)."""
+    return nbformat.read(str(path), as_version=4)
+
+
+def executed_cells(path: Path) -> int:
+    """How many code cells of the executed notebook at ``path`` ran (0 if it is missing or unreadable)."""
+    if not path.exists():
+        return 0
+    try:
+        nb = read_notebook(path)
+    except Exception:
+        return 0
+    return sum(1 for c in nb.cells if c.cell_type == "code" and c.get("execution_count"))
+
+
+def mark_unfinished(path: Path, reason: str) -> None:
+    """Record a timeout or dead kernel in the executed notebook as an error output.
+
+    papermill raises these without writing its error markers, which would leave a notebook
+    that looks merely unfinished; the analyst must see what stopped it.
+    """
+    if not path.exists():
+        return
+    nb = read_notebook(path)
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    target = next(
+        (c for c in code_cells if c.get("execution_count") is None), code_cells[-1] if code_cells else None
+    )
+    if target is None:
+        return
+    target.outputs = [
+        *target.get("outputs", []),
+        nbformat.v4.new_output("error", ename="StageInterrupted", evalue=reason, traceback=[reason]),
+    ]
+    nbformat.write(nb, path)

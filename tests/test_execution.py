@@ -1,0 +1,123 @@
+"""Executing a stage notebook: warm kernels and papermill with fewer saves (kamtools.execution)."""
+
+from __future__ import annotations
+
+import os
+
+import nbformat
+import papermill.iorw
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from kamtools import execution
+from kamtools.runner import KERNEL_NAME, ensure_kernel
+
+
+def notebook(path, *sources: str):
+    nb = new_notebook(
+        metadata={"kernelspec": {"name": KERNEL_NAME, "display_name": "k", "language": "python"}}
+    )
+    nb.cells = [new_markdown_cell("## Part")] + [new_code_cell(s) for s in sources]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_notebook_imports_are_the_top_level_import_statements_in_order():
+    nb = new_notebook()
+    nb.cells = [
+        new_code_cell('workspace_dir = ""'),
+        new_code_cell("from __future__ import annotations\nimport json\nfrom pathlib import Path\nx = 1"),
+        new_markdown_cell("import not_code"),
+        new_code_cell("%matplotlib inline\nimport broken"),  # not Python: skipped
+        new_code_cell("import json\nif x:\n    import csv\nimport numpy as np"),
+    ]
+    assert execution.notebook_imports(nb) == "import json\nfrom pathlib import Path\nimport numpy as np"
+    assert execution.notebook_imports(new_notebook()) == ""
+
+
+def test_a_notebook_runs_on_the_warm_kernel_as_on_a_fresh_one(tmp_path, monkeypatch):
+    ensure_kernel()
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    source = notebook(
+        tmp_path / "in.ipynb",
+        "import sys\nwarm = 'email.mime.text' in sys.modules\nprint(warm)",
+        "import email.mime.text\nprint('second')",
+    )
+    kernel = execution.WarmKernel(
+        KERNEL_NAME, execution.notebook_imports(nbformat.read(source, as_version=4))
+    )
+    assert kernel.manager is not None
+    try:
+        execution.execute(
+            str(source),
+            str(tmp_path / "out.ipynb"),
+            parameters={},
+            kernel_name=KERNEL_NAME,
+            progress=False,
+            cell_timeout=60,
+            kernel=kernel,
+        )
+    finally:
+        kernel.shutdown()
+    code = [c for c in nbformat.read(tmp_path / "out.ipynb", as_version=4).cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == [1, 2]  # the silent warm-up counts no execution
+    assert [c.outputs[0]["text"] for c in code] == ["True\n", "second\n"]
+    # On a fresh kernel the module is not there before the notebook imports it.
+    execution.execute(
+        str(source),
+        str(tmp_path / "cold.ipynb"),
+        parameters={},
+        kernel_name=KERNEL_NAME,
+        progress=False,
+        cell_timeout=60,
+    )
+    cold = [c for c in nbformat.read(tmp_path / "cold.ipynb", as_version=4).cells if c.cell_type == "code"]
+    assert cold[0].outputs[0]["text"] == "False\n"
+
+
+def test_a_kernel_that_cannot_start_leaves_the_start_to_papermill():
+    kernel = execution.WarmKernel("no-such-kernel-kamtools", "import json")
+    assert kernel.manager is None
+    kernel.shutdown()  # nothing to stop
+
+
+def test_the_executed_notebook_is_saved_sparsely_and_complete_at_the_end(tmp_path, monkeypatch):
+    ensure_kernel()
+    saves = []
+    real_write = papermill.iorw.write_ipynb
+
+    def counting_write(nb, path):
+        saves.append(path)
+        real_write(nb, path)
+
+    monkeypatch.setattr("papermill.engines.write_ipynb", counting_write)
+    source = notebook(tmp_path / "in.ipynb", *[f"print({n})" for n in range(12)])
+    out = tmp_path / "out.ipynb"
+    execution.execute(
+        str(source), str(out), parameters={}, kernel_name=KERNEL_NAME, progress=False, cell_timeout=60
+    )
+    # papermill alone saves at the start, at every cell's start and end and at the end: 28 times.
+    assert 2 <= len(saves) < 10
+    code = [c for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"]
+    assert [c.outputs[0]["text"] for c in code] == [f"{n}\n" for n in range(12)]
+    assert all(c.metadata.papermill.status == "completed" for c in code)
+
+
+def test_a_failed_cell_is_on_disk_with_its_error(tmp_path):
+    ensure_kernel()
+    source = notebook(
+        tmp_path / "in.ipynb", "print('before')", "raise ValueError('stop here')", "print('never')"
+    )
+    out = tmp_path / "out.ipynb"
+    try:
+        execution.execute(
+            str(source), str(out), parameters={}, kernel_name=KERNEL_NAME, progress=False, cell_timeout=60
+        )
+    except Exception as exc:
+        assert type(exc).__name__ == "PapermillExecutionError"
+    else:  # pragma: no cover - the check must be able to fail
+        raise AssertionError("the failing cell did not stop the notebook")
+    code = [c for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"]
+    assert code[0].outputs[0]["text"] == "before\n"
+    assert any(o.get("ename") == "ValueError" for o in code[1].outputs)
+    assert execution.executed_cells(out) == 2
+    assert os.path.getsize(out) > 0
