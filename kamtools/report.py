@@ -28,7 +28,6 @@ from typing import Any, Literal, get_args
 import nbformat
 from bs4 import BeautifulSoup, Tag
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from pygments.formatters import HtmlFormatter
 from traitlets import Bool
@@ -37,6 +36,7 @@ from traitlets.config import Config
 from kamtools import __version__
 from kamtools.page_references import external_references
 from kamtools.paths import NBCONVERT_TEMPLATES_DIR
+from kamtools.report_exporter import ReportExporter
 
 TEMPLATE_BASEDIR = NBCONVERT_TEMPLATES_DIR
 """Folder holding nbconvert template directories; ``kamtools`` is the one used here."""
@@ -200,12 +200,12 @@ def render_notebook_html(
         version=__version__,
         analyst=with_code,
     )
-    body, _ = exporter.from_notebook_node(nb, resources={"kamtools": page})
-    return _checked(_finish_report(body))
+    soup, _ = exporter.soup_from_notebook_node(nb, resources={"kamtools": page})
+    return _checked(_finish_report(soup))
 
 
 @functools.cache
-def _stage_exporter(*, with_code: bool) -> HTMLExporter:
+def _stage_exporter(*, with_code: bool) -> ReportExporter:
     """The one HTMLExporter for a stage report, configured for the client or the analyst.
 
     Built once per process and mode: compiling the template costs more than a conversion, and
@@ -216,7 +216,7 @@ def _stage_exporter(*, with_code: bool) -> HTMLExporter:
     config.TagRemovePreprocessor.remove_cell_tags = {REMOVE_CELL_TAG}
     config.TagRemovePreprocessor.remove_input_tags = {REMOVE_INPUT_TAG}
     config.TagRemovePreprocessor.remove_all_outputs_tags = {REMOVE_OUTPUT_TAG}
-    exporter = HTMLExporter(
+    exporter = ReportExporter(
         config=config,
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(TEMPLATE_BASEDIR)],
@@ -315,9 +315,8 @@ def _normalise_svg(svg: str | list[str], *, prefix: str) -> str:
     return pattern.sub(lambda m: m.group(1) + mapping[m.group(2)], text)
 
 
-def _finish_report(page: str) -> str:
+def _finish_report(soup: BeautifulSoup) -> str:
     """Add the table of contents and number the figures and tables of a rendered report."""
-    soup = BeautifulSoup(page, "html.parser")
     main = soup.find("main", class_="kam-content")
     if not isinstance(main, Tag):  # pragma: no cover - the template always writes it
         raise RuntimeError("kamtools template did not produce <main class='kam-content'>")
@@ -326,7 +325,7 @@ def _finish_report(page: str) -> str:
         heading["class"] = [*heading.get("class", []), "kam-break"]
     if headings:
         _insert_contents(main, _table_of_contents(soup, headings), headings)
-    for number, figure in enumerate(main.select("figure.kam-figure"), start=1):
+    for number, figure in enumerate(main.find_all("figure", class_="kam-figure"), start=1):
         caption = figure.find("figcaption")
         if isinstance(caption, Tag):
             text = caption.get_text(strip=True)

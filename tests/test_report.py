@@ -839,3 +839,26 @@ def test_sections_after_the_opening_ones_start_a_printed_page(png: str) -> None:
     ]
     headings = [h.get_text(strip=True).rstrip("¶") for h in tree.select("main h2")]
     assert breaks == headings[2:] and len(headings) >= 4
+
+
+def test_the_report_exporter_makes_nbconverts_page_in_one_parse():
+    """ReportExporter hands over nbconvert's own page as a soup: the same alt texts and tabindex."""
+    from nbconvert import HTMLExporter
+
+    from kamtools.report_exporter import MISSING_ALT_TEXT, ReportExporter
+
+    nb = v4.new_notebook()
+    nb.cells = [
+        v4.new_markdown_cell('## Part\n\n<img src="data:image/png;base64,iVBORw0KGgo=">'),
+        v4.new_code_cell(
+            "x = 1",
+            execution_count=1,
+            outputs=[
+                v4.new_output("display_data", data={"text/html": "<p>shown</p>", "text/plain": "shown"})
+            ],
+        ),
+    ]
+    ours, _ = ReportExporter(template_name="lab").soup_from_notebook_node(nb)
+    theirs, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    assert str(ours) == theirs
+    assert MISSING_ALT_TEXT in theirs and 'tabindex="0"' in theirs  # both steps were exercised
