@@ -48,10 +48,11 @@ money = config.currency
 margin_known = screening.summary.cost_note(result) is None
 
 # %% tags=["remove-cell"]
-# Workshop mode (`kam lab`, JupyterLab only): the panel shows the lists, changes and chart at once;
-# move a control to re-rank, then "Save settings". The report below keeps the saved settings.
-panel = workshop.ScreeningWorkshop.from_result(result, client.tables, workspace=client.root, currency=money)
-display(panel.widget())
+# Workshop mode (`kam lab`, JupyterLab only, no run folder): the panel shows the lists, changes and
+# chart at once; move a control to re-rank, then "Save settings". The report below keeps the saved settings.
+if not output_dir:
+    panel = workshop.ScreeningWorkshop.from_result(result, client.tables, workspace=client.root, currency=money)
+    display(panel.widget())
 
 # %% [markdown]
 # ## Summary

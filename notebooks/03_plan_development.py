@@ -156,9 +156,10 @@ if output_dir:
     io.write_stage_summary(Path(output_dir), "planning", narrative.summary(plan))
 
 # %% tags=["remove-cell"]
-# Workshop mode (JupyterLab only): build the plan account by account, then save it.
-builder = workshop.PlanBuilder(plan, workspace=client.root, team=sorted(set(development.load["member"])))
-display(builder.widget())
+# Workshop mode (JupyterLab only, no run folder): build the plan account by account, then save it.
+if not output_dir:
+    builder = workshop.PlanBuilder(plan, workspace=client.root, team=sorted(set(development.load["member"])))
+    display(builder.widget())
 
 # %% tags=["remove-cell"]
 # Provenance: kept in the executed notebook for the audit trail, never shown to the client.
