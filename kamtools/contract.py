@@ -70,13 +70,18 @@ SATISFACTION_LABELS: dict[str, int] = {
     "extremely dissatisfied": 1,
 }
 
+# The two columns nearly every table shares, declared once.
+CUSTOMER_ID = Column("customer_id", "id", True, "The dealer's customer number.", "C0001")
+CUSTOMER_NAME = Column("name", "text", True, "Customer name.", "Alpha Building Supplies")
+
+
 CUSTOMERS = Table(
     name="customers",
     description="The customer master: one row per customer.",
     required=True,
     unique_key=("customer_id",),
     columns=(
-        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        CUSTOMER_ID,
         Column(
             "name", "text", True, "Customer name as it should appear in reports.", "Alpha Building Supplies"
         ),
@@ -120,7 +125,7 @@ RECEIVABLES = Table(
     name="receivables",
     description="Invoices with due and paid dates, for payment behaviour (financial reputation).",
     columns=(
-        Column("customer_id", "id", True, "Customer number.", "C0001"),
+        CUSTOMER_ID,
         Column("invoice_id", "id", False, "Invoice number.", "INV-000001"),
         Column("invoice_date", "date", False, "Invoice date.", "2025-01-15"),
         Column("due_date", "date", True, "Date payment was due.", "2025-02-14"),
@@ -134,7 +139,7 @@ COST_TO_SERVE = Table(
     description="Cost to serve per customer and fiscal year, as amounts or drivers.",
     unique_key=("customer_id", "period"),
     columns=(
-        Column("customer_id", "id", True, "Customer number.", "C0001"),
+        CUSTOMER_ID,
         Column("period", "integer", True, "Fiscal year (the calendar year in which it ends).", "2025"),
         Column("cost_amount", "number", False, "Total cost to serve, if known directly.", "4200"),
         Column("orders", "number", False, "Number of orders handled.", "48"),
@@ -148,7 +153,7 @@ ASSESSMENTS = Table(
     name="assessments",
     description="Workshop scores (1 to 5) of a customer on a qualitative indicator.",
     columns=(
-        Column("customer_id", "id", True, "Customer number.", "C0001"),
+        CUSTOMER_ID,
         Column(
             "indicator", "text", True, "Indicator assessed (e.g. management_maturity).", "management_maturity"
         ),
@@ -163,7 +168,7 @@ SURVEYS = Table(
     name="surveys",
     description="Satisfaction survey answers on the 5-point scale (a label or 1 to 5).",
     columns=(
-        Column("customer_id", "id", True, "Customer number.", "C0001"),
+        CUSTOMER_ID,
         Column("date", "date", True, "Date of the answer.", "2025-06-30"),
         Column("dimension", "text", True, "Question or dimension.", "delivery"),
         Column(
@@ -177,7 +182,7 @@ MARKET = Table(
     description="Estimated wallet (total purchases in our categories) and main competitors.",
     unique_key=("customer_id",),
     columns=(
-        Column("customer_id", "id", True, "Customer number.", "C0001"),
+        CUSTOMER_ID,
         Column(
             "wallet", "number", True, "Estimated yearly purchases in our categories, all suppliers.", "400000"
         ),
@@ -213,7 +218,7 @@ LOST_CUSTOMERS = Table(
     description="Customers lost or cutting back, and why (for the post-period review).",
     unique_key=("customer_id",),
     columns=(
-        Column("customer_id", "id", True, "Customer number.", "C0001"),
+        CUSTOMER_ID,
         Column("lost_date", "date", False, "When the loss was noticed.", "2025-11-30"),
         Column(
             "reason",
@@ -272,8 +277,8 @@ KEY_ACCOUNTS = Table(
     description="Screening: the key and growth accounts, key accounts first, best first.",
     unique_key=("customer_id",),
     columns=(
-        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
-        Column("name", "text", True, "Customer name.", "Alpha Building Supplies"),
+        CUSTOMER_ID,
+        CUSTOMER_NAME,
         Column("tier", "text", True, "Key account or growth account.", "key", choices=("key", "growth")),
         Column(
             "rank", "integer", True, "Rank by screening score among the buying customers (1 = best).", "1"
@@ -300,8 +305,8 @@ CUSTOMER_TIERS = Table(
     description="Screening: every customer with its tier, score and reason.",
     unique_key=("customer_id",),
     columns=(
-        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
-        Column("name", "text", True, "Customer name.", "Alpha Building Supplies"),
+        CUSTOMER_ID,
+        CUSTOMER_NAME,
         Column(
             "tier",
             "text",
@@ -321,8 +326,8 @@ NEEDS_SCORECARD = Table(
     description="Needs analysis: every key account on every indicator, against the key-account average.",
     unique_key=("customer_id", "indicator"),
     columns=(
-        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
-        Column("name", "text", True, "Customer name.", "Alpha Building Supplies"),
+        CUSTOMER_ID,
+        CUSTOMER_NAME,
         Column(
             "family",
             "text",
@@ -360,8 +365,8 @@ NEEDS_SUPPORT = Table(
     description="Needs analysis: the support proposed to each key account, first things first, with why.",
     unique_key=("customer_id", "priority"),
     columns=(
-        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
-        Column("name", "text", True, "Customer name.", "Alpha Building Supplies"),
+        CUSTOMER_ID,
+        CUSTOMER_NAME,
         Column("offering", "text", True, "Support offering (from the catalogue).", "Logistics support"),
         Column("indicator", "text", True, "The weak indicator it addresses.", "logistics"),
         Column("reason", "text", True, "Why it was proposed.", "Logistics 2.0 of 5 (average 3.2)"),
@@ -374,7 +379,7 @@ NEEDS_TEAM = Table(
     description="Needs analysis: the service team of each key account, one row per function.",
     unique_key=("customer_id", "function"),
     columns=(
-        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        CUSTOMER_ID,
         Column("function", "text", True, "sales, logistics, finance, marketing or service.", "sales"),
         Column("member", "text", False, "Who serves it (empty: nobody in the team).", "J. Smith"),
         Column("role", "text", False, "Their role.", "account manager"),
@@ -386,8 +391,8 @@ ACCOUNT_PROFIT = Table(
     description="Needs analysis: each key account from sales to contribution; *_cost columns per component.",
     unique_key=("customer_id",),
     columns=(
-        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
-        Column("name", "text", True, "Customer name.", "Alpha Building Supplies"),
+        CUSTOMER_ID,
+        CUSTOMER_NAME,
         Column("sales", "number", True, "Net sales of the period.", "250000"),
         Column("gross_profit", "number", False, "Gross profit of the period.", "60000"),
         Column(
@@ -402,7 +407,7 @@ REVIEW_ATTAINMENT = Table(
     description="Review: each planned account's whole-period figures against its plan, per metric.",
     unique_key=("customer_id", "metric"),
     columns=(
-        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        CUSTOMER_ID,
         Column(
             "metric",
             "text",
@@ -433,7 +438,7 @@ REVIEW_AT_RISK = Table(
     description="Review: planned accounts still buying that show a warning sign, with the reasons.",
     unique_key=("customer_id",),
     columns=(
-        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        CUSTOMER_ID,
         Column("current_sales", "number", True, "Net sales of the reviewed period.", "251000"),
         Column(
             "value_at_risk", "number", True, "Gross profit expected over the horizon if it stays.", "180000"
@@ -448,8 +453,8 @@ TIER_PROPOSALS = Table(
     description="Review: tier changes proposed to the next screening, with their reasons.",
     unique_key=("customer_id",),
     columns=(
-        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
-        Column("name", "text", True, "Customer name.", "Alpha Building Supplies"),
+        CUSTOMER_ID,
+        CUSTOMER_NAME,
         Column("current_tier", "text", True, "Tier in the reviewed plan.", "key", choices=("key", "growth")),
         Column(
             "proposal",
@@ -469,7 +474,7 @@ PLAN_GOALS = Table(
     description="Plan development: each account's goals by stage of the plan period (money stages add up).",
     unique_key=("customer_id", "stage", "metric"),
     columns=(
-        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        CUSTOMER_ID,
         Column("stage", "text", True, "Stage of the plan period (Q1..Q4 by default).", "Q1"),
         Column(
             "metric",
@@ -491,7 +496,7 @@ PLAN_ACTIONS = Table(
     unique_key=("action_id",),
     columns=(
         Column("action_id", "id", True, "Action number, unique in the plan.", "C0001-A01"),
-        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        CUSTOMER_ID,
         Column("title", "text", True, "What is done.", "Sales training"),
         Column(
             "support", "text", False, "The support offering it delivers (needs analysis).", "Sales training"
@@ -517,7 +522,7 @@ PLAN_CONTACTS = Table(
     description="Plan development: the contact cadence per account (contacts per quarter).",
     unique_key=("customer_id", "contact_type"),
     columns=(
-        Column("customer_id", "id", True, "The dealer's customer number.", "C0001"),
+        CUSTOMER_ID,
         Column(
             "contact_type", "text", True, "Kind of contact.", "visit", choices=("visit", "call", "review")
         ),

@@ -197,7 +197,6 @@ def render_notebook_html(
         period=period,
         title=stage_title,
         report_date=report_date,
-        version=__version__,
         analyst=with_code,
     )
     soup, _ = exporter.soup_from_notebook_node(nb, resources={"kamtools": page})
@@ -518,7 +517,6 @@ def render_error_html(
         period=period,
         title=stage_title,
         report_date=report_date,
-        version=__version__,
     )
     template = _page_environment().get_template("error_page.html.j2")
     return _checked(template.render(page=page, failed_step=html.escape(failed_step)))
@@ -646,10 +644,10 @@ def _page_fields(
     period: str,
     title: str,
     report_date: datetime.date,
-    version: str,
+    version: str = __version__,
     analyst: bool = False,
 ) -> dict[str, Any]:
-    """Everything the page macros show, client-supplied text escaped."""
+    """Everything the page macros show, client-supplied text escaped (``version``: of kamtools)."""
     return {
         "client": html.escape(client_name),
         "period": html.escape(period),
