@@ -56,11 +56,16 @@ money_formatter = FuncFormatter(axis_money)
 """Tick formatter for money axes: thousands separators, no decimals."""
 
 
-def currency_formatter(currency: str) -> FuncFormatter:
-    """Tick formatter for money axes with the currency and k/m: "€250k", "€1.5m", "£40"."""
+def currency_formatter(currency: str, *, minus: str = "-") -> FuncFormatter:
+    """Tick formatter for money axes with the currency and k/m: "€250k", "€1.5m", "£40".
+
+    ``minus`` writes negative amounts (``MINUS`` for "−€1.2m").
+    """
     from kamtools.formatting import money_text
 
-    return FuncFormatter(lambda value, _position=None: money_text(value, currency, compact=True))
+    return FuncFormatter(
+        lambda value, _position=None: money_text(value, currency, compact=True).replace("-", minus)
+    )
 
 
 def spread_positions(wanted: list[float], *, gap: float, low: float = 0.0, high: float = 1.0) -> list[float]:

@@ -6,7 +6,7 @@ same value reads the same in a table cell, on an axis and in a finding:
 * :func:`number_text`: "1,234,567" (thousands separators, never "-0"),
 * :func:`money_text`: "€1,234,567" in a table, "€1.2m" in a sentence (``compact=True``),
 * :func:`percent_text`: "15%" / "15.3%",
-* :func:`count_text`: "1 customer", "2 customers".
+* :func:`count_text`: "1 customer", "2 customers"; :func:`and_joined`: "a, b and c".
 
 Charts and the screening's reasons write negative numbers with the typographic minus
 (``minus=MINUS``, "−5%"), which reads better next to text and does not break a line; tables and
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from numbers import Real
 
 import pandas as pd
@@ -26,6 +26,7 @@ __all__ = [
     "CURRENCY_SYMBOLS",
     "MINUS",
     "NOT_AVAILABLE",
+    "and_joined",
     "count_text",
     "currency_code",
     "is_missing",
@@ -160,3 +161,8 @@ def percent_text(fraction: float, decimals: int = 0, *, minus: str = "-") -> str
 def count_text(n: int, singular: str, plural: str) -> str:
     """ "1 customer", "2 customers": a count with the right form of its noun."""
     return f"{n:,} {singular if n == 1 else plural}"
+
+
+def and_joined(parts: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c": items of a sentence, the last joined with "and" ("" for none)."""
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from kamtools.formatting import count_text, money_text, number_text, percent_text
+from kamtools.formatting import and_joined, count_text, money_text, number_text, percent_text
 from kamtools.stages.needs.analysis import NeedsAnalysis
 from kamtools.stages.needs.profit import COMPONENT_LABELS
 from kamtools.stages.needs.settings import indicator_label
@@ -38,10 +38,6 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("Order rhythm", "The usual number of days between an account's orders (the median gap); an account is "
      "overdue when its last order is several rhythms ago."),
 )  # fmt: skip
-
-
-def _money(value: float, currency: str) -> str:
-    return money_text(value, currency)
 
 
 def _names(frame: pd.DataFrame, *, limit: int = 3) -> str:
@@ -79,8 +75,8 @@ def _money_finding(analysis: NeedsAnalysis) -> str:
     n = count_text(int(t["accounts"]), "key account", "key accounts")
     if not t["costed_accounts"]:
         return (
-            f"Your {n} bought {_money(t['sales'], c)} this year with"
-            f" {_money(t['gross_profit'], c)} gross profit;"
+            f"Your {n} bought {money_text(t['sales'], c)} this year with"
+            f" {money_text(t['gross_profit'], c)} gross profit;"
             " no cost-to-serve data was provided, so their contribution is not computed: ask your controller"
             " for each account's orders, deliveries, visits and returns."
         )
@@ -91,9 +87,10 @@ def _money_finding(analysis: NeedsAnalysis) -> str:
         else f" (for the {int(t['costed_accounts'])} with cost data)"
     )
     return (
-        f"Your {n} bought {_money(t['sales'], c)} and left"
-        f" {_money(t['contribution'], c)} contribution{partly}"
-        f" after {_money(t['cost_to_serve'], c)} cost to serve: serving them eats {percent_text(share)} of"
+        f"Your {n} bought {money_text(t['sales'], c)} and left"
+        f" {money_text(t['contribution'], c)} contribution{partly}"
+        f" after {money_text(t['cost_to_serve'], c)} cost to serve:"
+        f" serving them eats {percent_text(share)} of"
         " their gross profit. Agree each account's support with its account manager (account pages below)."
     )
 
@@ -107,17 +104,18 @@ def _negative_finding(analysis: NeedsAnalysis) -> str | None:
         thinnest = profit.dropna(subset=["contribution"]).sort_values("contribution_margin").iloc[0]
         return (
             "Every key account earns more than it costs to serve; the thinnest is"
-            f" {thinnest['name']} with {_money(thinnest['contribution'], c)}"
+            f" {thinnest['name']} with {money_text(thinnest['contribution'], c)}"
             f" ({percent_text(thinnest['contribution_margin'])} of its sales): review its terms first."
         )
     listed = ", ".join(
-        f"{r['name']} ({_money(r['contribution'], c)})" for _, r in negative.head(3).iterrows()
+        f"{r['name']} ({money_text(r['contribution'], c)})" for _, r in negative.head(3).iterrows()
     )
     managers = sorted({m for m in (_manager_of(analysis, cid) for cid in negative["customer_id"]) if m})
     who = f" with {', '.join(managers)}" if managers else ""
     return (
         f"{count_text(len(negative), 'key account costs', 'key accounts cost')} more to serve than"
-        f" {'it earns' if len(negative) == 1 else 'they earn'}, {_money(negative['contribution'].sum(), c)}"
+        f" {'it earns' if len(negative) == 1 else 'they earn'},"
+        f" {money_text(negative['contribution'].sum(), c)}"
         f" in all: {listed}. Review their terms and service model{who} before the next order season."
     )
 
@@ -133,7 +131,7 @@ def _needs_finding(analysis: NeedsAnalysis) -> str | None:
     top = [f"{o.lower()} ({count_text(int(n), 'account', 'accounts')})" for o, n in counts.head(3).items()]
     first = counts.index[0]
     return (
-        f"The biggest needs are {', '.join(top[:-1]) + ' and ' + top[-1] if len(top) > 1 else top[0]}:"
+        f"The biggest needs are {and_joined(top)}:"
         f" plan {first.lower()} for the year with the people who deliver it (see each account's team)."
     )
 
@@ -147,7 +145,8 @@ def _reorder_finding(analysis: NeedsAnalysis) -> str | None:
     managers = sorted({m for m in (_manager_of(analysis, cid) for cid in rows["customer_id"]) if m})
     return (
         f"{count_text(len(rows), 'key account is', 'key accounts are')} overdue by their own order rhythm,"
-        f" {_money(rows['sales'].sum(), analysis.currency)} of sales this year: {first['name']} last ordered"
+        f" {money_text(rows['sales'].sum(), analysis.currency)} of sales this year:"
+        f" {first['name']} last ordered"
         f" {first['days_since_last_order']:.0f} days ago and usually orders every"
         f" {first['median_gap_days']:.0f}."
         f" Call them this week{' (' + ', '.join(managers) + ')' if managers else ''}."
@@ -163,7 +162,7 @@ def _missing_finding(analysis: NeedsAnalysis) -> str | None:
     n, total = len(missing), len(analysis.accounts)
     what = "have no workshop scores" if len(none) == n else "miss some or all workshop scores"
     return (
-        f"{n} of {total} key accounts {what} ({_money(sales, analysis.currency)} of sales):"
+        f"{n} of {total} key accounts {what} ({money_text(sales, analysis.currency)} of sales):"
         " their needs rest on"
         " the data alone. Hold the needs workshop for them with their account managers."
     )
@@ -202,8 +201,8 @@ def summary(analysis: NeedsAnalysis) -> str:
     t = totals(analysis)
     n = count_text(int(t["accounts"]), "key account", "key accounts")
     money = (
-        f"{_money(t['contribution'], analysis.currency)} contribution after"
-        f" {_money(t['cost_to_serve'], analysis.currency)} cost to serve"
+        f"{money_text(t['contribution'], analysis.currency)} contribution after"
+        f" {money_text(t['cost_to_serve'], analysis.currency)} cost to serve"
         if t["costed_accounts"]
         else "contribution not computed (no cost-to-serve data)"
     )
@@ -264,13 +263,13 @@ def account_heading(analysis: NeedsAnalysis, customer_id: str) -> str:
     account, p, r, first = page.account, page.profit, page.reorder, page.support
     c = analysis.currency
     if bool(p["negative_contribution"]):
-        message = f"costs {_money(-p['contribution'], c)} more to serve than it earns"
+        message = f"costs {money_text(-p['contribution'], c)} more to serve than it earns"
     elif bool(r["overdue"]):
         message = f"overdue: last order {r['days_since_last_order']:.0f} days ago"
     elif pd.notna(p["contribution"]):
-        message = f"{_money(p['contribution'], c)} contribution"
+        message = f"{money_text(p['contribution'], c)} contribution"
     else:
-        message = f"{_money(p['sales'], c)} sales, contribution not computed"
+        message = f"{money_text(p['sales'], c)} sales, contribution not computed"
     if len(first):
         message += f"; needs {first.iloc[0]['offering'].lower()} first"
     return f"{int(account['priority'])}. {account['name']}: {message}"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kamtools.formatting import count_text, money_text, percent_text
+from kamtools.formatting import and_joined, count_text, money_text, percent_text
 from kamtools.stages.planning.planfile import AccountPlan, GoalFigures, Plan
 from kamtools.stages.planning.settings import CONTACT_TYPES, PlanningSettings
 from kamtools.stages.planning.swot import QUADRANTS
@@ -142,11 +142,6 @@ def growth_carriers(plan: Plan, *, share: float = 0.5) -> pd.DataFrame:
     return frame
 
 
-def _joined(parts: list[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
-
-
 def _load_sentence(load_summary: pd.DataFrame, plan: Plan, settings: PlanningSettings) -> str:
     if load_summary.empty:
         return "No team member has an account or an action in the plan yet: name the account managers first."
@@ -206,13 +201,13 @@ def findings(
     lead = carriers.loc[carriers["carries"]]
     if len(lead):
         managers = sorted({m for m in lead["account_manager"] if m})
-        who = f" with {_joined(managers)}" if managers else ""
+        who = f" with {and_joined(managers)}" if managers else ""
         named = [f"{r.name} ({money_text(r.growth, currency)})" for r in lead.head(5).itertuples(index=False)]
         if len(lead) > 5:
             named.append(count_text(len(lead) - 5, "other", "others"))
         out.append(
             f"{count_text(len(lead), 'account carries', 'accounts carry')} half of the planned growth:"
-            f" {_joined(named)}. Agree these plans first{who}, before the first quarter starts."
+            f" {and_joined(named)}. Agree these plans first{who}, before the first quarter starts."
         )
     if totals.plan_profit is not None and totals.baseline_profit is not None:
         out.append(

@@ -18,8 +18,15 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from kamtools.figures import OTHER_COLOUR, TIER_COLOURS, axes_or_current, money_value_axis, no_data
-from kamtools.formatting import MINUS, money_text
+from kamtools.figures import (
+    OTHER_COLOUR,
+    TIER_COLOURS,
+    axes_or_current,
+    currency_formatter,
+    money_value_axis,
+    no_data,
+)
+from kamtools.formatting import MINUS
 from kamtools.stages.planning.market import require_columns
 
 __all__ = [
@@ -40,7 +47,7 @@ SUPPORT_PALETTE = ("#1f4e79", "#e69f00", "#2e8b57", "#8c564b", "#7f7f7f", "#56b4
 
 def money_ticks(currency: str) -> FuncFormatter:
     """Tick labels in the currency, compact ("€1.2m", "€250k"), so long axes never crowd."""
-    return FuncFormatter(lambda value, _pos: money_text(value, currency).replace("-", MINUS))
+    return currency_formatter(currency, minus=MINUS)
 
 
 STATUS_COLOURS = {"planned": FOCUS, "in progress": "#e69f00", "done": "#2e8b57", "dropped": "#d5d8dc"}

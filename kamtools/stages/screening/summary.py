@@ -21,7 +21,7 @@ import pandas as pd
 
 from kamtools.analytics import is_buying
 from kamtools.analytics.concentration import pareto_share
-from kamtools.formatting import count_text, money_text, percent_text
+from kamtools.formatting import and_joined, count_text, money_text, percent_text
 from kamtools.stages.screening.movement import account_managers
 from kamtools.stages.screening.settings import TIER_LABELS
 
@@ -126,9 +126,7 @@ def _names(
         if managers is not None and row["customer_id"] in managers.index:
             manager = f", {managers[row['customer_id']]}"
         parts.append(f"{row['name']} ({money_text(row[column], currency)}{manager})")
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return and_joined(parts)
 
 
 def _change(now: float, before: float, currency: str) -> str:
@@ -287,9 +285,7 @@ def cost_note(result: ScreeningResult) -> str | None:
         rests.append("growth")
     return (
         "Costs were not provided, so gross profit and margins cannot be shown: there is no whale"
-        " curve and no sales-and-margin chart, and the key list rests on "
-        + ", ".join(rests[:-1])
-        + f" and {rests[-1]}."
+        " curve and no sales-and-margin chart, and the key list rests on " + and_joined(rests) + "."
     )
 
 
@@ -578,10 +574,6 @@ def findings_html(items: list[Finding]) -> str:
 SIZE_CRITERIA = ("sales", "gross_profit")
 
 
-def _and_joined(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
-
-
 def method_text(result: ScreeningResult, *, currency: str) -> str:
     """The "What we looked at" paragraphs (Markdown) for this screening's criteria and data.
 
@@ -631,7 +623,7 @@ def method_text(result: ScreeningResult, *, currency: str) -> str:
         " quarter of that size none."
     )
     if others:
-        text += f" The other {percent_text(1 - size)} order customers of similar size: {_and_joined(others)}."
+        text += f" The other {percent_text(1 - size)} order customers of similar size: {and_joined(others)}."
     if rules:
         text += (
             f" Customers who fail a hard rule ({', '.join(rules)}) cannot be key accounts whatever their"
