@@ -92,10 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def period_label(config: ClientConfig) -> str:
-    """The period as reports name it: "2026 (April 2025 to March 2026)"."""
-    start, end = period_bounds(config.current_period, start_month=config.fiscal_year_start_month)
-    return f"{config.current_period} ({start:%B %Y} to {end:%B %Y})"
+def period_label(config: ClientConfig, *, ahead: int = 0) -> str:
+    """The period as reports name it: "2026 (April 2025 to March 2026)"; ``ahead=1``: the next one."""
+    period = config.current_period + ahead
+    start, end = period_bounds(period, start_month=config.fiscal_year_start_month)
+    return f"{period} ({start:%B %Y} to {end:%B %Y})"
 
 
 def resolve_workspace(client: str, clients_dir: Path) -> Path:
@@ -232,7 +233,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     result = run_stages(
-        RunTarget.for_workspace(workspace, period_label=period_label(workspace.config)),
+        RunTarget.for_workspace(
+            workspace,
+            period_label=period_label(workspace.config),
+            next_period_label=period_label(workspace.config, ahead=1),
+        ),
         requested,
         settings,
         notify=(lambda _message: None) if args.quiet else print,

@@ -238,6 +238,7 @@ class RunOptions:
     client_name: str
     period_label: str
     report_date: str
+    next_period_label: str
     with_code: bool
     cell_timeout: int
 
@@ -255,6 +256,8 @@ class StageJob:
     progress: bool
     result_file: str
     summary_file: str
+    period_label: str
+    """How the cover names the period: the analysed one, or the next for a planning stage."""
     runner_pid: int = 0  # the stage stops (with its kernel) when this process is gone
 
     @classmethod
@@ -272,6 +275,7 @@ class StageJob:
             progress=progress,
             result_file=str(work_dir / f".{stage.key}.result.json"),
             summary_file=str(work_dir / io.stage_summary_file(stage.key)),
+            period_label=options.next_period_label if stage.reports_on_next_period else options.period_label,
             runner_pid=os.getpid(),
         )
 
@@ -344,7 +348,7 @@ def _render_stage(job: StageJob, result: dict[str, Any]) -> None:
             html = report.render_notebook_html(
                 nb,
                 client_name=job.options.client_name,
-                period=job.options.period_label,
+                period=job.period_label,
                 stage_title=job.title,
                 report_date=report_date,
                 with_code=job.options.with_code,
@@ -366,7 +370,7 @@ def _render_stage(job: StageJob, result: dict[str, Any]) -> None:
         result["failed_step"] = failed_step
         html = report.render_error_html(
             client_name=job.options.client_name,
-            period=job.options.period_label,
+            period=job.period_label,
             stage_title=job.title,
             failed_step=failed_step,
             report_date=report_date,
@@ -456,12 +460,16 @@ class RunTarget:
     period: int
     period_label: str = ""
     """How the reports name the period (e.g. "2026 (April 2025 to March 2026)"); the year if empty."""
+    next_period_label: str = ""
+    """How a planning report names the period it plans; the next year if empty."""
     validated: Workspace | None = None
     """The workspace as the caller validated it; its tables are cached in the work folder so the
     stage notebooks do not read and check the client's files again."""
 
     @classmethod
-    def for_workspace(cls, workspace: Workspace, *, period_label: str = "") -> RunTarget:
+    def for_workspace(
+        cls, workspace: Workspace, *, period_label: str = "", next_period_label: str = ""
+    ) -> RunTarget:
         """The target of a loaded, validated workspace."""
         config = workspace.config
         return cls(
@@ -470,6 +478,7 @@ class RunTarget:
             client_slug=config.slug,
             period=config.current_period,
             period_label=period_label,
+            next_period_label=next_period_label,
             validated=workspace,
         )
 
@@ -542,6 +551,7 @@ def run_stages(
             ),
             client_name=target.client_name,
             period_label=target.period_label or str(target.period),
+            next_period_label=target.next_period_label or str(target.period + 1),
             report_date=now.date().isoformat(),
             with_code=settings.with_code,
             cell_timeout=settings.cell_timeout,

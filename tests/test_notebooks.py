@@ -116,9 +116,16 @@ def test_stage_reports_are_client_ready(demo_pack, stage):
     assert len(page.encode("utf-8")) < MAX_REPORT_BYTES
     assert CONTENT_SECURITY_POLICY in page and "<script" not in page.lower()
     assert external_references(page) == []
+    # The cover names the period the report is about: the plan's own year for the planning stage.
+    period = (
+        "Period: 2027 (April 2026 to March 2027)"
+        if get_stage(stage).reports_on_next_period
+        else "Period: 2026 (April 2025 to March 2026)"
+    )
+    assert stage != "planning" or period.startswith("Period: 2027")
     for marker in (
         "Northwind Building Supplies",
-        "Period: 2026",
+        period,
         "Confidential: prepared for",
         get_stage(stage).title,
     ):

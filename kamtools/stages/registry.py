@@ -88,6 +88,9 @@ class Stage:
     writes: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
     output_tables: tuple[Table, ...] = ()
+    reports_on_next_period: bool = False
+    """The report is about the period after the analysed one (planning plans the next year), so its
+    cover names that period."""
     """Contracts of outputs declared in the stage's own folder (a plug-in); built-in stages
     declare theirs in :data:`kamtools.contract.OUTPUTS`."""
 

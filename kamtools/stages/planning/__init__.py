@@ -67,6 +67,7 @@ STAGE = Stage(
     validate=validate_planning,
     writes=("plan_goals", "plan_actions", "plan_contacts"),
     reads=("key_accounts",),
+    reports_on_next_period=True,
 )
 """Stage 3 in the registry (:mod:`kamtools.stages.registry`). The needs outputs are read when the
 run folder has them and computed here when it does not (a notebook opened on its own)."""
