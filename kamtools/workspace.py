@@ -9,7 +9,7 @@ are made by :mod:`kamtools.scaffold`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -124,7 +124,13 @@ def save_intake_cache(workspace: Workspace, folder: Path) -> Path:
     return cache
 
 
-def _cached_workspace(cache: Path, root: Path, config: ClientConfig) -> Workspace | None:
+ColumnChoice = Callable[[list[str]], Sequence[str]]
+"""Given a table's columns, the ones a stage reads (e.g. ``screening.sales_columns``)."""
+
+
+def _cached_workspace(
+    cache: Path, root: Path, config: ClientConfig, columns: Mapping[str, ColumnChoice] | None = None
+) -> Workspace | None:
     import json
 
     from kamtools.validation import Repair, SourceSummary
@@ -159,7 +165,10 @@ def _cached_workspace(cache: Path, root: Path, config: ClientConfig) -> Workspac
         if not path.exists() or io.file_fingerprint(path) != source.fingerprint:
             return None
     # Every validated table, including a customer master derived from the invoice lines.
-    tables = {name: io.read_parquet(cache / f"{name}.parquet") for name in record["tables"]}
+    tables = {
+        name: io.read_parquet(cache / f"{name}.parquet", columns=(columns or {}).get(name))
+        for name in record["tables"]
+    }
     intake = Intake(
         tables=tables,
         problems=[
@@ -173,24 +182,41 @@ def _cached_workspace(cache: Path, root: Path, config: ClientConfig) -> Workspac
     return Workspace(root=root, config=config, intake=intake)
 
 
-def open_client(workspace_dir: str = "", *, period: int = 0, cache_dir: str = "") -> Workspace:
+def open_client(
+    workspace_dir: str = "",
+    *,
+    period: int = 0,
+    cache_dir: str = "",
+    columns: Mapping[str, ColumnChoice] | None = None,
+) -> Workspace:
     """The workspace a stage notebook analyses: the given folder, or the demo when empty.
 
     This is the notebooks' single entry point to the data. ``period`` 0 keeps the current
     period of ``client.yml``. ``cache_dir`` is the run's work folder, where ``kam run`` left
     the intake it validated (:func:`save_intake_cache`); without a usable cache the files are
-    read and validated here. Data problems stop the notebook with the full list, so a notebook
-    never analyses data that ``kam validate`` would reject.
+    read and validated here. ``columns`` maps a table to a function choosing, from the table's
+    columns, those the stage reads (e.g. ``{"sales": screening.sales_columns}``): the others
+    are not read from the cache (on millions of invoice lines most of the reading time) and are
+    left out of ``tables``; every table keeps every column by default. Data problems stop the
+    notebook with the full list, so a notebook never analyses data that ``kam validate`` would
+    reject.
     """
+    columns = dict(columns or {})
     root = Path(workspace_dir) if workspace_dir else ensure_demo_workspace()
     workspace = None
     if cache_dir:
         config = load_config(root)
         if period:
             config = with_current_period(config, period)
-        workspace = _cached_workspace(Path(cache_dir) / INTAKE_CACHE_DIR, root, config)
+        workspace = _cached_workspace(Path(cache_dir) / INTAKE_CACHE_DIR, root, config, columns)
     if workspace is None:
         workspace = load_workspace(root, period=period or None)
+        for name, choose in columns.items():
+            if name in workspace.tables:
+                frame = workspace.tables[name]
+                workspace.tables[name] = frame[
+                    [c for c in frame.columns if c in set(choose(list(frame.columns)))]
+                ]
     if workspace.intake.problems:
         listed = "\n".join(f"- {p}" for p in workspace.intake.problems)
         raise ConfigError(f"the client's data has {len(workspace.intake.problems)} problem(s):\n{listed}")

@@ -32,7 +32,7 @@ from kamtools.stages.screening import plots, workshop
 from kamtools.workspace import open_client
 
 figures.configure_report_figures()
-client = open_client(workspace_dir, period=period, cache_dir=output_dir)
+client = open_client(workspace_dir, period=period, cache_dir=output_dir, columns={"sales": screening.sales_columns})
 config = client.config
 settings = screening.ScreeningSettings.from_mapping(config.section("screening"))
 result = screening.screen_client(

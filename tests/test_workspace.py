@@ -211,6 +211,34 @@ def test_intake_cache_is_used_until_an_input_changes(tmp_path):
     assert fresh.tables["sales"]["net_sales"].tolist() == [7.0]
 
 
+def test_open_client_reads_only_the_columns_a_stage_chooses(tmp_path):
+    from kamtools.stages.screening import sales_columns
+    from kamtools.workspace import open_client, save_intake_cache
+
+    root = write_workspace(
+        tmp_path / "acme",
+        {
+            "customers.csv": "customer_id,name\nC1,Alpha\nC2,Beta\n",
+            "sales.csv": "invoice_date,customer_id,net_sales,product,category,quantity\n"
+            "2025-05-01,C1,120,P1,tools,3\n2025-06-01,C2,50,P2,paint,1\n",
+        },
+        CONFIG,
+    )
+    validated = load_workspace(root)
+    assert {"product", "quantity"} <= set(validated.tables["sales"].columns)
+    save_intake_cache(validated, tmp_path / "run")
+    chosen = {"sales": sales_columns}
+    for cache_dir in (str(tmp_path / "run"), ""):  # from the cache, and validated afresh
+        client = open_client(str(root), cache_dir=cache_dir, columns=chosen)
+        sales = client.tables["sales"]
+        assert list(sales.columns) == ["invoice_date", "customer_id", "net_sales", "category"]
+        full = validated.tables["sales"]
+        pd.testing.assert_frame_equal(sales, full[list(sales.columns)], check_dtype=False)
+        pd.testing.assert_frame_equal(
+            client.tables["customers"], validated.tables["customers"], check_dtype=False
+        )
+
+
 def test_open_client_stops_on_data_problems(tmp_path):
     from kamtools.workspace import open_client
 
