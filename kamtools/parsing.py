@@ -20,6 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kamtools.engine import strip_text
+
 CURRENCY_PATTERN = r"[€£$¥]|\b(?:EUR|GBP|USD|CHF|CNY|RMB|JPY)\b"
 SPACE_PATTERN = r"[\s\u00a0\u202f]"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -164,7 +166,7 @@ def decide_decimal(text: pd.Series) -> tuple[str, str, str, tuple[str, str]]:
     ``"?"`` when no value decides (``ambiguous`` then holds an example such as ``'2.299'``)
     or ``"!"`` when the column mixes both (``mixed`` holds one example of each).
     """
-    raw = text.dropna().astype(str).str.strip()
+    raw = strip_text(text.dropna().astype(str))
     raw = raw[raw != ""]
     plain = _plain_floats(raw)
     decision = _plain_decision(plain[0]) if plain is not None else None
@@ -212,7 +214,7 @@ def read_numbers(text: pd.Series, *, decimal: str = "auto", fallback: str | None
         non_finite = values.notna() & ~np.isfinite(values)
         too_large = np.isfinite(values) & (values.abs() > MAX_ABS_NUMBER)
         return NumberReading(values.where(~non_finite & ~too_large), none, none, non_finite, too_large, ".")
-    raw = _as_text(text).str.strip()
+    raw = strip_text(_as_text(text))
     empty = raw == ""
     if decimal in ("auto", "."):
         fast = _read_plain_numbers(raw, decimal=decimal)
@@ -401,7 +403,7 @@ def read_dates(
     none = pd.Series(False, index=index)
     if pd.api.types.is_datetime64_any_dtype(text):
         return _read_datetimes(text)
-    raw = _as_text(text).str.strip()
+    raw = strip_text(_as_text(text))
     codes, distinct = pd.factorize(raw)
     if len(distinct) < len(raw):
         # Real exports repeat their dates: read each distinct text once, then spread the result.

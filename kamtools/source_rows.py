@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from kamtools.engine import duplicated_rows
+from kamtools.engine import duplicated_rows, strip_text
 from kamtools.formatting import count_text
 from kamtools.inputspec import InputSpec
 from kamtools.intake import TableCheck
@@ -68,7 +68,7 @@ def blank_missing_tokens(raw: pd.DataFrame, tokens: Sequence[str]) -> tuple[pd.D
     for name in raw.columns:
         if raw[name].dtype != object and not pd.api.types.is_string_dtype(raw[name]):
             continue
-        hit = as_text(raw[name]).str.strip().str.upper().isin(wanted)
+        hit = strip_text(as_text(raw[name])).str.upper().isin(wanted)
         if hit.any():
             out[name] = raw[name].where(~hit, "")
             emptied[name] = hit

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from kamtools.contract import SATISFACTION_LABELS, TABLES, Column, Table
+from kamtools.engine import is_trimmed, strip_text
 from kamtools.inputspec import ExclusionRule, InputSpec, spec_from_mapping
 from kamtools.intake import Intake, Problem, Repair, SourceSummary, TableCheck
 from kamtools.io import READ_FINDINGS, ROW_NUMBERS
@@ -77,7 +78,7 @@ class PeriodSpan:
 
 def parse_scores(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Read 1-to-5 scores, given as numbers or as the five satisfaction labels."""
-    raw = _as_text(text).str.strip()
+    raw = strip_text(_as_text(text))
     empty = raw == ""
     numbers = pd.to_numeric(raw.str.replace(",", ".", regex=False), errors="coerce")
     labels = raw.str.lower().map(SATISFACTION_LABELS)
@@ -105,7 +106,7 @@ def _convert(check: TableCheck, frame: pd.DataFrame, column: Column) -> pd.Serie
             )
         return parsed
     text = _as_text(values)
-    stripped = text.str.strip()
+    stripped = strip_text(text)
     if column.choices:
         lowered = stripped.str.lower()
         bad = (lowered != "") & ~lowered.isin(column.choices)
@@ -411,7 +412,8 @@ def _report_padded_values(check: TableCheck, canonical: pd.DataFrame, rows: pd.S
     padded = pd.Series(False, index=canonical.index)
     for name in text_columns:
         text = _as_text(canonical[name])
-        padded |= text != text.str.strip()
+        if not is_trimmed(text):
+            padded |= text != text.str.strip()
     check.repair("removed spaces around values", rows[padded])
 
 
@@ -421,7 +423,7 @@ def _blank_required_cells(canonical: pd.DataFrame, table: Table) -> dict[str, pd
         c.name: (
             canonical[c.name].isna()
             if pd.api.types.is_float_dtype(canonical[c.name])
-            else _as_text(canonical[c.name]).str.strip() == ""
+            else strip_text(_as_text(canonical[c.name])) == ""
         )
         for c in table.columns
         if c.required and c.name in canonical.columns
@@ -442,7 +444,7 @@ def _convert_columns(check: TableCheck, raw: pd.DataFrame, canonical: pd.DataFra
         for c in canonical.columns
         if c.startswith("customer_") and c != "customer_id" and c not in table.column_names
     ]:
-        canonical[name] = _as_text(canonical[name]).str.strip()
+        canonical[name] = strip_text(_as_text(canonical[name]))
 
 
 def _empty_required_values(

@@ -196,3 +196,44 @@ def test_comparison_window_reads_dates_in_place():
     assert data_history(empty, window=window).first_day is None
     with pytest.warns(UserWarning, match="no sales dated"):
         assert comparison_window(empty, current=2026, previous=2025, start_month=4).data_last_day is None
+
+
+@pytest.mark.parametrize(
+    ("cells", "trimmed"),
+    [
+        (["a", "b", ""], True),
+        (["a", None, "b c"], True),
+        (["a", " b"], False),
+        (["a", "b\t"], False),
+        (["a\xa0"], False),  # a non-breaking space, stripped by str.strip
+        (["\x1cx"], False),  # an information separator: Python's str.strip removes it
+        (["ü"], False),  # not ASCII: may be a space, so stripped to be sure
+    ],
+)
+def test_strip_text_is_str_strip(cells, trimmed):
+    text = pd.Series(cells, dtype="str")
+    assert engine.is_trimmed(text) is trimmed
+    pd.testing.assert_series_equal(engine.strip_text(text), text.str.strip())
+    assert engine.strip_text(text) is text or not trimmed
+    assert engine.is_trimmed(pd.Series(["a", " b", "c"], dtype="str").iloc[2:])  # a slice of a column
+    assert not engine.is_trimmed(pd.Series(["a"], dtype=object))  # not Arrow text: always stripped
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["no quotes", "quoted line breaks"])
+def test_large_csv_reads_cell_for_cell_as_pandas_does(tmp_path, quoted):
+    from kamtools.io import read_raw_table
+
+    rng = np.random.default_rng(3)
+    n = 60_000  # several of Arrow's blocks, so the file is split for its threads
+    rows = [
+        f"2025-{1 + i % 12:02d}-{1 + i % 28:02d},C{i % 97}, {rng.integers(1, 999)}.5 ,P{i}" for i in range(n)
+    ]
+    if quoted:
+        rows[n // 2] = '2025-01-01,C1,"7\n5",P-multi'
+    path = tmp_path / "sales.csv"
+    path.write_text("invoice_date,customer_id,net_sales,product\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    frame = read_raw_table(path)
+    expected = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    assert list(frame.columns) == list(expected.columns) and len(frame) == len(expected) == n
+    for column in expected.columns:
+        assert frame[column].tolist() == expected[column].tolist()

@@ -248,6 +248,20 @@ def _read_csv_text(path: Path, options: Mapping[str, Any], *, nrows: int | None 
     return with_findings(frame, findings, rows)
 
 
+def _quotes_after_header(path: Path) -> bool:
+    """Whether a quote character follows the first line (always True for a compressed file).
+
+    Searched in place (memory-mapped), at memory speed: a second for gigabytes.
+    """
+    import mmap
+
+    if path.name.lower().endswith(".gz") or path.stat().st_size == 0:
+        return True
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        line_ends = [at for at in (data.find(b"\n"), data.find(b"\r")) if at >= 0]
+        return data.find(b'"', min(line_ends, default=0)) >= 0
+
+
 def _arrow_csv(path: Path, delimiter: str, encoding: str) -> pd.DataFrame | None:
     """The whole file read by Arrow's parallel CSV reader, or None when pandas must read it.
 
@@ -273,11 +287,14 @@ def _arrow_csv(path: Path, delimiter: str, encoding: str) -> pd.DataFrame | None
                 delimiter=delimiter,
                 quote_char='"',
                 double_quote=True,
-                newlines_in_values=True,
+                # Without a quote in the data no value can hold a line break, and Arrow splits
+                # the file for its threads at any line end: about twice as fast.
+                newlines_in_values=_quotes_after_header(path),
                 ignore_empty_lines=False,
             ),
             convert_options=pa_csv.ConvertOptions(
-                column_types={name: pa.string() for name in header},
+                # Large strings are what pandas' text columns hold: no copy into them later.
+                column_types={name: pa.large_string() for name in header},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
                 null_values=[],
@@ -287,7 +304,7 @@ def _arrow_csv(path: Path, delimiter: str, encoding: str) -> pd.DataFrame | None
     except (pa.ArrowException, OSError, EOFError, zlib.error, ValueError):
         return None
     names = [str(name).lstrip("\ufeff").strip() for name in table.column_names]
-    if names != header or any(not pa.types.is_string(t) for t in table.schema.types):
+    if names != header or any(not pa.types.is_large_string(t) for t in table.schema.types):
         return None
     text = pd.Series(["x"], dtype=str).dtype  # what read_csv(dtype=str) gives on this pandas
     if pd.api.types.is_object_dtype(text):
