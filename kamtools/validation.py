@@ -14,7 +14,8 @@ carry their net sales in money and as a share of the file's sales.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,12 +88,16 @@ def parse_scores(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     return values.where(~invalid), invalid
 
 
-def _convert(check: TableCheck, frame: pd.DataFrame, column: Column) -> pd.Series:
+def _convert(
+    check: TableCheck, frame: pd.DataFrame, column: Column, *, file_decimal: Callable[[], str | None]
+) -> pd.Series:
     values = frame[column.name]
     user_column = check.client_name(column.name)
     rows = frame[ROW]
     if column.kind in ("number", "integer"):
-        return _convert_numbers(check, values, rows, user_column, whole=column.kind == "integer")
+        return _convert_numbers(
+            check, values, rows, user_column, whole=column.kind == "integer", file_decimal=file_decimal
+        )
     if column.kind == "date":
         return _convert_dates(check, values, rows, user_column, open_ended=column.name in OPEN_DATE_COLUMNS)
     if column.kind == "score":
@@ -156,10 +161,21 @@ def _mixed_problem(
 
 
 def _convert_numbers(
-    check: TableCheck, values: pd.Series, rows: pd.Series, user_column: str, *, whole: bool
+    check: TableCheck,
+    values: pd.Series,
+    rows: pd.Series,
+    user_column: str,
+    *,
+    whole: bool,
+    file_decimal: Callable[[], str | None],
 ) -> pd.Series:
     decimal = check.spec.decimal
-    reading = read_numbers(values, decimal=decimal, fallback=check.decimal_fallback)
+    reading = read_numbers(values, decimal=decimal)
+    if reading.ambiguous and decimal == "auto":
+        # Undecided by its own values ('2.299' only): the file's other number columns decide.
+        check.decimal_fallback = file_decimal()
+        if check.decimal_fallback is not None:
+            reading = read_numbers(values, decimal=decimal, fallback=check.decimal_fallback)
     if reading.mixed_rows is not None:
         _mixed_problem(check, user_column, rows[reading.mixed_rows], reading.mixed, MIXED_DECIMAL_MARKS)
     if reading.contradicts_setting is not None and reading.contradicts_setting.any():
@@ -433,10 +449,13 @@ def _blank_required_cells(canonical: pd.DataFrame, table: Table) -> dict[str, pd
 def _convert_columns(check: TableCheck, raw: pd.DataFrame, canonical: pd.DataFrame) -> None:
     """Convert every contract column to its type, in place (``canonical`` is our own frame)."""
     spec, table = check.spec, check.table
-    check.decimal_fallback = _file_decimal(canonical, table) if spec.decimal == "auto" else None
+    # The file's decimal separator is asked only for a column its own values leave undecided,
+    # from the columns as they were read (a scan of every number column, seconds on millions).
+    as_read = canonical.copy(deep=False)
+    file_decimal = functools.cache(lambda: _file_decimal(as_read, table))
     for column in table.columns:
         if column.name in canonical.columns and not (column.name == "net_sales" and spec.net_sales_from):
-            canonical[column.name] = _convert(check, canonical, column)
+            canonical[column.name] = _convert(check, canonical, column, file_decimal=file_decimal)
     if spec.cost_from_profit:
         cost_from_profit(check, raw, canonical)
     for name in [

@@ -237,3 +237,35 @@ def test_large_csv_reads_cell_for_cell_as_pandas_does(tmp_path, quoted):
     assert list(frame.columns) == list(expected.columns) and len(frame) == len(expected) == n
     for column in expected.columns:
         assert frame[column].tolist() == expected[column].tolist()
+
+
+@pytest.mark.parametrize(
+    ("cost", "expected", "note"),
+    [
+        (
+            '"1.234,56"',
+            2299.0,
+            "decimal comma and '.' between thousands (as the file's other number columns)",
+        ),
+        ("1234.56", 2.299, "decimal point"),
+    ],
+    ids=["comma file", "point file"],
+)
+def test_a_column_of_2_299s_is_read_as_the_file_s_other_number_columns(tmp_path, cost, expected, note):
+    from kamtools.workspace import load_workspace
+    from tests.conftest import write_workspace
+
+    config = """
+client: {name: Acme, currency: EUR, fiscal_year_start_month: 4}
+periods: {current: 2026, previous: 2025}
+inputs:
+  sales: {file: inputs/sales.csv}
+"""
+    lines = "".join(f"2025-0{m}-01,C{m},2.299,{cost}\n" for m in range(4, 8))
+    root = write_workspace(
+        tmp_path / "acme", {"sales.csv": "invoice_date,customer_id,net_sales,cost\n" + lines}, config
+    )
+    intake = load_workspace(root).intake
+    assert not intake.problems
+    assert intake.tables["sales"]["net_sales"].tolist() == [expected] * 4
+    assert any(note in text for text in intake.notes) or note == "decimal point"
