@@ -88,13 +88,16 @@ items AS (
 SELECT customer_id, frequency, variety FROM orders FULL JOIN items USING (customer_id)
 """
 
-# Purchases per customer and month of the current window (month 0 = the window's first).
+# Purchases per customer and month of the current window (month 0 = the window's first), in a
+# fixed order: the trend's matrix product then adds in the same order whatever order DuckDB's
+# threads finish in, so the same lines always give the same trend to the last bit.
 _MONTHLY_SQL = """
 SELECT customer_id, (year(ts) * 12 + month(ts)) - $first_month AS month,
        CAST(sum(CAST(amount AS {exact})) AS DOUBLE) AS amount
 FROM lines
 WHERE CAST(ts AS DATE) BETWEEN $current_start AND $current_end AND amount > 0
 GROUP BY ALL
+ORDER BY customer_id, month
 """
 
 
