@@ -141,7 +141,7 @@ def apply_overrides(
     Parameters
     ----------
     screened : pandas.DataFrame
-        Output of :func:`score_customers` (``customer_id``, ``tier``, ``reason``).
+        Output of :func:`score_customers` (``customer_id``, ``tier``; ``reason`` when written).
     overrides : pandas.DataFrame or None
         :data:`OVERRIDE_COLUMNS`; one row per customer. None or empty changes nothing.
     max_overrides : int
@@ -160,7 +160,7 @@ def apply_overrides(
         The overrides break a rule of :func:`override_problems` (the same rules ``kam
         validate`` checks); the message lists every problem.
     """
-    require_input(screened, ["customer_id", "tier", "reason"], "screened")
+    require_input(screened, ["customer_id", "tier"], "screened")
     out = screened.copy()
     out["screened_tier"] = out["tier"]
     out["overridden"] = False
@@ -172,13 +172,28 @@ def apply_overrides(
     if problems:
         raise OverrideError("; ".join(str(p) for p in problems))
     text = _as_text(overrides)
-    ids, tiers = text["customer_id"], text["tier"]
     position = pd.Series(np.arange(len(out)), index=out["customer_id"].astype("str"))
-    rows = position[ids].to_numpy()
+    rows = position[text["customer_id"]].to_numpy()
     tier_col = out.columns.get_loc("tier")
-    reason_col = out.columns.get_loc("reason")
-    for row, tier, why, who in zip(rows, tiers, text["reason"], text["decided_by"], strict=True):
+    for row, tier in zip(rows, text["tier"], strict=True):
         out.iloc[row, tier_col] = tier
-        out.iloc[row, reason_col] = f"{out.iloc[row, reason_col]} (override by {who}: {why})"
+    if "reason" in out:
+        out["reason"] = override_reasons(out, overrides)
     out.loc[out.index[rows], "overridden"] = True
     return out
+
+
+def override_reasons(screened: pd.DataFrame, overrides: pd.DataFrame | None) -> pd.Series:
+    """The ``reason`` of ``screened`` with `` (override by X: reason)`` after each overridden customer's.
+
+    ``screened`` may hold any subset of the customers (``customer_id``, ``reason``); overrides of
+    customers not in it are skipped. The overrides are those :func:`apply_overrides` accepted.
+    """
+    reasons = screened["reason"].astype("str").tolist()
+    if overrides is not None and len(overrides):
+        text = _as_text(overrides).set_index("customer_id")
+        ids = screened["customer_id"].astype("str")
+        for i in np.flatnonzero(ids.isin(text.index).to_numpy()):
+            why, who = text.at[ids.iloc[i], "reason"], text.at[ids.iloc[i], "decided_by"]
+            reasons[i] = f"{reasons[i]} (override by {who}: {why})"
+    return pd.Series(reasons, index=screened.index, dtype="str")

@@ -15,6 +15,7 @@ import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,13 @@ from kamtools.stages.screening.metrics import (
     payment_data_available,
     qualitative_scores,
 )
-from kamtools.stages.screening.reasons import gate_failures, growth_signals, reason, rule_rows
+from kamtools.stages.screening.reasons import (
+    exclusion_texts,
+    gate_table,
+    joined_keys,
+    signal_table,
+    tier_reasons,
+)
 from kamtools.stages.screening.settings import (
     CRITERIA,
     ScreeningInputError,
@@ -172,6 +179,13 @@ def effective_weights(
     SettingsError
         No criterion with a positive weight is left.
     """
+    return _weights(settings, _missing_criteria(metrics, payments=payments, qualitative=qualitative))
+
+
+def _missing_criteria(
+    metrics: pd.DataFrame, *, payments: pd.DataFrame | None, qualitative: pd.DataFrame | None
+) -> dict[str, str]:
+    """The criteria the data cannot support, to the reason (see :func:`effective_weights`)."""
     buying = metrics[is_buying(metrics)]
     ids = buying["customer_id"]
     missing: dict[str, str] = {}
@@ -188,6 +202,13 @@ def effective_weights(
         or not ids.isin(qualitative.loc[qualitative["qualitative_mean"].notna(), "customer_id"]).any()
     ):
         missing["management"] = "no workshop scores"
+    return missing
+
+
+def _weights(
+    settings: ScreeningSettings, missing: Mapping[str, str]
+) -> tuple[dict[str, float], dict[str, str]]:
+    """The weights of ``settings`` without the ``missing`` criteria, scaled to sum to 1."""
     raw = {c: w for c, w in settings.weights.items() if w > 0}
     dropped = {c: why for c, why in missing.items() if c in raw}
     kept = {c: w for c, w in raw.items() if c not in dropped}
@@ -249,27 +270,21 @@ def _ranked(composite: np.ndarray, tiebreak: np.ndarray, among: np.ndarray) -> n
     return candidates[np.argsort(-composite[candidates], kind="stable")]
 
 
-def _top_mask(composite: np.ndarray, tiebreak: np.ndarray, eligible: np.ndarray, n: int) -> np.ndarray:
-    """Boolean mask of the ``n`` eligible rows with the highest composite (ties by ``tiebreak``)."""
-    mask = np.zeros(len(composite), dtype=bool)
-    if n > 0:
-        mask[_ranked(composite, tiebreak, eligible)[:n]] = True
-    return mask
+def _labelled(index: pd.Index, conditions: list[np.ndarray], labels: list[str], default: str) -> pd.Series:
+    """``numpy.select(conditions, labels, default)`` as a "str" Series, taken from the few labels
+    by code (converting an array of 50,000 strings to Arrow takes ten times longer)."""
+    codes = np.select(conditions, list(range(len(labels))), default=len(labels))
+    return pd.Series(pd.array([*labels, default], dtype="str").take(codes), index=index)
 
 
-def _criterion_scores(
-    act: pd.DataFrame, *, settings: ScreeningSettings, n_key: int, floor: float
-) -> pd.DataFrame:
-    """Each criterion's score from 0 to 1 for the buying customers ``act`` (see score_customers)."""
-    scores = pd.DataFrame(index=act.index, columns=list(CRITERIA), dtype="float64")
+def _static_scores(act: pd.DataFrame, *, floor: float) -> pd.DataFrame:
+    """The criterion scores from 0 to 1 of the buying customers ``act`` that no weight, gate or
+    key count changes: margin, payment, growth, purchase history, management (see score_customers)."""
+    scores = pd.DataFrame(index=act.index)
 
     def neutral(score: pd.Series) -> pd.Series:
         return score.fillna(score.mean() if score.notna().any() else 0.5)
 
-    size = {"reference_rank": max(n_key, 1), "floor_multiple": settings.size_floor_multiple}
-    profit = act["contribution"].fillna(act["gross_profit"])
-    scores["sales"] = size_points(act["sales"], **size)
-    scores["gross_profit"] = size_points(profit, **size).fillna(0.0)
     scores["margin"] = _percentile(act["margin_gap"]).fillna(0.0)
     payment_parts = pd.concat(
         [1 - _percentile(act["avg_days_late"]), 1 - _percentile(act["late_share"])], axis=1
@@ -362,15 +377,7 @@ def score_customers(
         others) and reason. Same row order as ``metrics``.
     """
     settings = settings or ScreeningSettings()
-    require_input(metrics, SCORED_INPUT_COLUMNS, "metrics")
-    buying = is_buying(metrics).to_numpy()
-    n_buying = int(buying.sum())
-    if n_buying == 0:
-        warnings.warn(
-            "no customer bought in the current window: nothing to screen", UserWarning, stacklevel=2
-        )
-    annualise = 365.25 / window.current_days if window is not None else 1.0
-    out = _with_context(
+    basis = scoring_basis(
         metrics,
         settings=settings,
         window=window,
@@ -378,28 +385,9 @@ def score_customers(
         qualitative=qualitative,
         market=market,
         cost_to_serve=cost_to_serve,
-        annualise=annualise,
+        first_buyer_label=first_buyer_label,
     )
-    weights, dropped = effective_weights(
-        metrics, settings=settings, payments=payments, qualitative=qualitative
-    )
-    n_key = key_account_count(n_buying, settings=settings)
-    floor = (
-        float(out.loc[buying, "sales"].quantile(settings.growth_sales_floor_quantile)) if n_buying else np.inf
-    )
-    _add_scores(out, buying, weights=weights, settings=settings, n_key=n_key, floor=floor)
-    eligible = _add_gates(out, buying, settings=settings)
-    signals = _add_tiers(
-        out, buying, eligible, settings=settings, n_key=n_key, floor=floor, annualise=annualise
-    )
-    _add_ranks_and_reasons(out, buying, signals, settings=settings, first_buyer_label=first_buyer_label)
-    out.attrs = {
-        "weights": weights,
-        "dropped_criteria": dropped,
-        "key_accounts": n_key,
-        "sales_floor": floor,
-    }
-    return out
+    return score_from_basis(basis, settings=settings)
 
 
 SCORED_INPUT_COLUMNS: tuple[str, ...] = (
@@ -463,110 +451,230 @@ def _with_context(
     return out
 
 
-def _add_scores(
-    out: pd.DataFrame,
-    buying: np.ndarray,
+BASIS_SETTINGS: tuple[str, ...] = ("cost_driver_rates", "margin_peers", "growth_sales_floor_quantile")
+"""The settings a :class:`ScoringBasis` is computed with; every other one (weights, gates, key
+count, growth rules) acts only in :func:`score_from_basis`."""
+
+
+@dataclass(frozen=True)
+class ScoringBasis:
+    """What :func:`score_customers` computes before any weight, gate or key count acts.
+
+    The per-customer context (payment behaviour, workshop score, wallet, cost to serve, peer
+    margin, sales rank), the criterion scores that no workshop control changes, the growth
+    floor and the tie-break order. Made once by :func:`scoring_basis`; :func:`score_from_basis`
+    then weighs, gates and tiers it in column operations, so a workshop re-ranks without
+    recomputing any metric.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The columns of ``metrics`` plus the context columns, peer_margin, margin_gap, sales_rank.
+    buying : numpy.ndarray of bool
+        The customers that bought in the current window.
+    criteria : pandas.DataFrame
+        Scores of the buying customers (their index) for margin, payment, growth,
+        purchase_history and management.
+    size : pandas.DataFrame
+        Sales and profit (contribution, else gross profit) of the buying customers, for
+        :func:`size_points`, which depends on the key count.
+    missing : mapping
+        Criteria the data cannot support, to the reason (see :func:`effective_weights`).
+    floor, annualise : float
+        The growth sales floor and the factor from the window's sales to a year's.
+    tiebreak : numpy.ndarray
+        Row positions ordered by sales (largest first), then customer id.
+    first_buyer_label : str
+        How reasons name a customer first seen in the current window.
+    settings : ScreeningSettings
+        The settings it was made with (only :data:`BASIS_SETTINGS` matter).
+    """
+
+    frame: pd.DataFrame
+    buying: np.ndarray
+    criteria: pd.DataFrame
+    size: pd.DataFrame
+    missing: Mapping[str, str]
+    floor: float
+    annualise: float
+    tiebreak: np.ndarray
+    first_buyer_label: str
+    settings: ScreeningSettings
+
+    def fits(self, settings: ScreeningSettings) -> bool:
+        """Whether ``settings`` agree with the basis' own on every one of :data:`BASIS_SETTINGS`."""
+        return all(getattr(settings, name) == getattr(self.settings, name) for name in BASIS_SETTINGS)
+
+
+def scoring_basis(
+    metrics: pd.DataFrame,
     *,
-    weights: Mapping[str, float],
-    settings: ScreeningSettings,
-    n_key: int,
-    floor: float,
-) -> None:
-    """Add peer margin, sales rank, the criterion scores and the composite to ``out`` (in place:
-    ``out`` is :func:`score_customers`' own copy)."""
+    settings: ScreeningSettings | None = None,
+    window: ComparisonWindow | None = None,
+    payments: pd.DataFrame | None = None,
+    qualitative: pd.DataFrame | None = None,
+    market: pd.DataFrame | None = None,
+    cost_to_serve: pd.DataFrame | None = None,
+    first_buyer_label: str = "new customer",
+) -> ScoringBasis:
+    """The part of :func:`score_customers` that no weight, gate or key count changes.
+
+    Parameters are those of :func:`score_customers`; of ``settings`` only
+    :data:`BASIS_SETTINGS` are used here.
+
+    Returns
+    -------
+    ScoringBasis
+        For :func:`score_from_basis`, as often as the weights, gates or key count change.
+    """
+    settings = settings or ScreeningSettings()
+    require_input(metrics, SCORED_INPUT_COLUMNS, "metrics")
+    buying = is_buying(metrics).to_numpy()
+    n_buying = int(buying.sum())
+    if n_buying == 0:
+        warnings.warn(
+            "no customer bought in the current window: nothing to screen", UserWarning, stacklevel=3
+        )
+    annualise = 365.25 / window.current_days if window is not None else 1.0
+    out = _with_context(
+        metrics,
+        settings=settings,
+        window=window,
+        payments=payments,
+        qualitative=qualitative,
+        market=market,
+        cost_to_serve=cost_to_serve,
+        annualise=annualise,
+    )
+    floor = (
+        float(out.loc[buying, "sales"].quantile(settings.growth_sales_floor_quantile)) if n_buying else np.inf
+    )
     out["peer_margin"] = np.nan
     out.loc[buying, "peer_margin"] = peer_margin(
         out.loc[buying, "sales"], out.loc[buying, "margin_pct"], peers=settings.margin_peers
     )
     out["margin_gap"] = out["margin_pct"] - out["peer_margin"]
     out["sales_rank"] = out["sales"].where(buying).rank(method="first", ascending=False).astype("Int64")
-    scores = _criterion_scores(out[buying], settings=settings, n_key=n_key, floor=floor)
+    act = out[buying]
+    return ScoringBasis(
+        frame=out,
+        buying=buying,
+        criteria=_static_scores(act, floor=floor),
+        size=pd.DataFrame({"sales": act["sales"], "profit": act["contribution"].fillna(act["gross_profit"])}),
+        missing=_missing_criteria(metrics, payments=payments, qualitative=qualitative),
+        floor=floor,
+        annualise=annualise,
+        tiebreak=_key_order(out),
+        first_buyer_label=first_buyer_label,
+        settings=settings,
+    )
+
+
+def _weighted_scores(
+    basis: ScoringBasis, *, weights: Mapping[str, float], settings: ScreeningSettings, n_key: int
+) -> dict[str, np.ndarray]:
+    """The ``score_<criterion>`` columns (NaN where not buying or not weighted) and the composite."""
+    size = {"reference_rank": max(n_key, 1), "floor_multiple": settings.size_floor_multiple}
+    scores = {
+        "sales": size_points(basis.size["sales"], **size),
+        "gross_profit": size_points(basis.size["profit"], **size).fillna(0.0),
+        **{criterion: basis.criteria[criterion] for criterion in basis.criteria.columns},
+    }
+    columns = {}
     for criterion in CRITERIA:
-        column = f"score_{criterion}"
-        out[column] = np.nan
+        column = np.full(len(basis.buying), np.nan)
         if criterion in weights:
-            out.loc[buying, column] = scores[criterion].to_numpy()
+            column[basis.buying] = scores[criterion].to_numpy(dtype="float64")
+        columns[f"score_{criterion}"] = column
     used = list(weights)
-    matrix = scores[used].to_numpy(dtype="float64")
-    composite = np.full(len(out), np.nan)
-    composite[buying] = _composite(matrix, np.array([weights[c] for c in used]))
-    out["composite"] = composite
+    # Column-major, as a frame's values are: the weighted sum adds up in the same order.
+    matrix = np.vstack([scores[c].to_numpy(dtype="float64") for c in used]).T
+    composite = np.full(len(basis.buying), np.nan)
+    composite[basis.buying] = _composite(matrix, np.array([weights[c] for c in used]))
+    columns["composite"] = composite
+    return columns
 
 
-def _add_gates(out: pd.DataFrame, buying: np.ndarray, *, settings: ScreeningSettings) -> np.ndarray:
-    """Add the failed gates (exclusion, failed_gates, eligible) to ``out``; returns eligible."""
-    margin_known = bool(out["gross_profit"].notna().any())
-    failures = [
-        gate_failures(row, settings, margin_known) if is_buying else []
-        for row, is_buying in zip(rule_rows(out), buying, strict=True)
-    ]
-    out["exclusion"] = pd.Series(
-        ["; ".join(text for _key, text in f) for f in failures], index=out.index, dtype="str"
-    )
-    out["failed_gates"] = pd.Series(
-        [";".join(key for key, _text in f) for f in failures], index=out.index, dtype="str"
-    )
-    eligible = buying & np.array([not f for f in failures], dtype=bool)
-    out["eligible"] = eligible
+def score_from_basis(
+    basis: ScoringBasis, *, settings: ScreeningSettings, reasons: bool = True
+) -> pd.DataFrame:
+    """Weigh, gate and tier a :class:`ScoringBasis`: the output of :func:`score_customers`.
 
-    return eligible
+    Every step is a column operation (weights on the cached criterion scores, gates and growth
+    signals by :func:`~kamtools.stages.screening.reasons.gate_table` and
+    :func:`~kamtools.stages.screening.reasons.signal_table`); only the words are written per row.
 
+    Parameters
+    ----------
+    basis : ScoringBasis
+        From :func:`scoring_basis`.
+    settings : ScreeningSettings
+        Weights, gates, key count and growth rules; :data:`BASIS_SETTINGS` must be the basis' own.
+    reasons : bool
+        Write ``exclusion`` and ``reason`` for every customer (the report's tables). False leaves
+        both columns out, for a re-rank that writes words only for the rows it shows
+        (:func:`~kamtools.stages.screening.reasons.tier_reasons`).
 
-def _add_tiers(
-    out: pd.DataFrame,
-    buying: np.ndarray,
-    eligible: np.ndarray,
-    *,
-    settings: ScreeningSettings,
-    n_key: int,
-    floor: float,
-    annualise: float,
-) -> list[list[tuple[str, str]]]:
-    """Add growth signals and the tiers of this period alone to ``out``; returns the signals."""
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`score_customers` (without exclusion and reason when ``reasons`` is False).
+
+    Raises
+    ------
+    ValueError
+        ``settings`` differ from the basis' on one of :data:`BASIS_SETTINGS`.
+    SettingsError
+        No criterion with a positive weight is left.
+    """
+    if not basis.fits(settings):
+        raise ValueError(f"the scoring basis was made with other settings ({', '.join(BASIS_SETTINGS)})")
+    frame, buying = basis.frame, basis.buying
+    n_buying = int(buying.sum())
+    weights, dropped = _weights(settings, basis.missing)
+    n_key = key_account_count(n_buying, settings=settings)
+    columns: dict[str, Any] = _weighted_scores(basis, weights=weights, settings=settings, n_key=n_key)
+    margin_known = bool(frame["gross_profit"].notna().any())
+    gates = gate_table(frame, buying, settings=settings, margin_known=margin_known)
+    eligible = buying & ~gates.to_numpy().any(axis=1)
     if 0 < eligible.sum() < n_key:
         warnings.warn(
             f"only {int(eligible.sum())} customers pass the gates for {n_key} key-account places:"
             " all of them become key accounts",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    tiebreak = _key_order(out)
-    key = _top_mask(out["composite"].to_numpy(), tiebreak, eligible, n_key)
-    signals = [
-        growth_signals(row, settings, floor, annualise) if is_buying else []
-        for row, is_buying in zip(rule_rows(out), buying, strict=True)
-    ]
-    out["growth_signals"] = pd.Series(
-        [";".join(key for key, _text in f) for f in signals], index=out.index, dtype="str"
+    composite = columns["composite"]
+    order = _ranked(composite, basis.tiebreak, buying)  # the eligible in the same order: filter it
+    key = np.zeros(len(frame), dtype=bool)
+    key[order[eligible[order]][:n_key]] = True
+    signals = signal_table(frame, buying, settings=settings, floor=basis.floor, annualise=basis.annualise)
+    growth_tier = eligible & ~key & signals.to_numpy().any(axis=1)
+    rank = np.zeros(len(frame), dtype="int64")
+    rank[order] = np.arange(1, n_buying + 1)
+    columns["failed_gates"] = joined_keys(gates)
+    columns["eligible"] = eligible
+    columns["growth_signals"] = joined_keys(signals)
+    columns["tier"] = _labelled(
+        frame.index,
+        [~buying, ~eligible, key, growth_tier],
+        ["inactive", "review", "key", "growth"],
+        "maintain",
     )
-    growth_tier = eligible & ~key & np.array([bool(s) for s in signals], dtype=bool)
-    tier = np.select(
-        [~buying, ~eligible, key, growth_tier], ["inactive", "review", "key", "growth"], default="maintain"
-    )
-    out["tier"] = pd.Series(tier, index=out.index, dtype="str")
-
-    return signals
-
-
-def _add_ranks_and_reasons(
-    out: pd.DataFrame,
-    buying: np.ndarray,
-    signals: list[list[tuple[str, str]]],
-    *,
-    settings: ScreeningSettings,
-    first_buyer_label: str,
-) -> None:
-    """Add the rank among buying customers and the readable reason of every tier to ``out``."""
-    n_buying = int(buying.sum())
-    tiebreak = _key_order(out)
-    rank = np.zeros(len(out), dtype="int64")
-    rank[_ranked(out["composite"].to_numpy(), tiebreak, buying)] = np.arange(1, n_buying + 1)
-    out["rank"] = pd.Series(rank, index=out.index).where(buying).astype("Int64")
-    records = out.assign(buying_customers=n_buying, signals=signals, first_buyer_label=first_buyer_label)
-    records = rule_rows(
-        records, "buying_customers", "signals", "first_buyer_label", "tier", "rank", "exclusion"
-    )
-    out["reason"] = pd.Series([reason(r, settings) for r in records], index=out.index, dtype="str")
+    columns["rank"] = pd.Series(rank, index=frame.index).where(buying).astype("Int64")
+    out = pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
+    if reasons:
+        out.insert(out.columns.get_loc("failed_gates"), "exclusion", exclusion_texts(out, settings=settings))
+        out["reason"] = tier_reasons(
+            out, settings=settings, buying_customers=n_buying, first_buyer_label=basis.first_buyer_label
+        )
+    out.attrs = {
+        "weights": weights,
+        "dropped_criteria": dropped,
+        "key_accounts": n_key,
+        "sales_floor": basis.floor,
+    }
+    return out
 
 
 # --------------------------------------------------------------------------------------------

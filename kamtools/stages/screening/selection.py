@@ -27,7 +27,7 @@ import pandas as pd
 
 from kamtools.analytics import is_buying
 from kamtools.formatting import MINUS, count_text, percent_text
-from kamtools.stages.screening.scoring import _composite, _key_order, _ranked
+from kamtools.stages.screening.scoring import _composite, _key_order, _labelled, _ranked
 from kamtools.stages.screening.settings import (
     CRITERIA,
     ScreeningInputError,
@@ -36,7 +36,7 @@ from kamtools.stages.screening.settings import (
     require_input,
 )
 
-__all__ = ["final_tiers", "growth_places", "select_key_accounts", "weight_sensitivity"]
+__all__ = ["final_tiers", "growth_places", "list_reasons", "select_key_accounts", "weight_sensitivity"]
 
 
 def select_key_accounts(
@@ -113,6 +113,7 @@ def final_tiers(
     *,
     settings: ScreeningSettings,
     capacity: int | None = None,
+    tiebreak: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """This period's tiers after last period's key accounts and the growth list's cap.
 
@@ -127,6 +128,9 @@ def final_tiers(
         ``at_risk_decline``, ``key_retention_band``, ``growth_accounts``.
     capacity : int, optional
         Key accounts the team can serve (for :func:`growth_places`).
+    tiebreak : numpy.ndarray, optional
+        The rows in tie-break order (larger sales first, then id) when already known
+        (:attr:`~kamtools.stages.screening.scoring.ScoringBasis.tiebreak`); found when omitted.
 
     Returns
     -------
@@ -150,7 +154,7 @@ def final_tiers(
     at_risk = was_key & fell
     eligible = out["eligible"].to_numpy(dtype=bool) & buying
     n_key = int(scored.attrs.get("key_accounts", key_account_count(int(buying.sum()), settings=settings)))
-    tiebreak = _key_order(out)
+    tiebreak = _key_order(out) if tiebreak is None else tiebreak
     composite = np.nan_to_num(out["composite"].to_numpy(dtype="float64"), nan=-np.inf)
     key, retained = select_key_accounts(
         composite,
@@ -165,19 +169,20 @@ def final_tiers(
     places = growth_places(n_key, settings=settings, capacity=capacity)
     listed = np.zeros(len(out), dtype=bool)
     listed[_ranked(composite, tiebreak, candidates)[:places]] = True
-    tier = np.select(
+    out["tier"] = _labelled(
+        out.index,
         [~buying, ~eligible, key, at_risk, listed],
         ["inactive", "review", "key", "at_risk", "growth"],
         "maintain",
     )
-    out["tier"] = pd.Series(tier, index=out.index, dtype="str")
     out["was_key"] = was_key
     out["at_risk"] = at_risk
     out["retained"] = retained
     out["growth_signal"] = signal
     out["growth_listed"] = listed
     out["sales_lost"] = (out["previous_sales"] - out["sales"]).where(at_risk, 0.0)
-    out["reason"] = _reasons(out, scored, settings=settings, places=places)
+    if "reason" in scored:
+        out["reason"] = list_reasons(out, scored, settings=settings, places=places)
     position = np.zeros(len(out), dtype="int64")
     for chosen in (key, listed):
         rows = _ranked(composite, tiebreak, chosen)
@@ -187,33 +192,50 @@ def final_tiers(
     return out
 
 
-def _reasons(
-    out: pd.DataFrame, scored: pd.DataFrame, *, settings: ScreeningSettings, places: int
+def list_reasons(
+    final: pd.DataFrame, scored: pd.DataFrame, *, settings: ScreeningSettings, places: int
 ) -> pd.Series:
-    """The reasons of :func:`final_tiers`: the screened reason, prefixed where the lists changed it."""
-    reason = scored["reason"].astype("str").copy()
+    """The reasons of :func:`final_tiers`: the screened reason, prefixed where the lists changed it.
+
+    Parameters
+    ----------
+    final : pandas.DataFrame
+        Rows of :func:`final_tiers`' frame (any subset): tier, retained, sales_lost,
+        previous_sales, growth_signal.
+    scored : pandas.DataFrame
+        The same rows of the screening: tier, rank, reason.
+    settings : ScreeningSettings
+        ``key_retention_band``.
+    places : int
+        Places on the growth list.
+
+    Returns
+    -------
+    pandas.Series
+        Text (dtype "str"), same index as ``final``.
+    """
+    reason = scored["reason"].astype("str").tolist()
     band = percent_text(settings.key_retention_band, minus=MINUS)
     was = scored["tier"].to_numpy()
-    now = out["tier"].to_numpy()
-    rank = scored["rank"].astype("string").fillna("")
-    changed = out["retained"].to_numpy() | (was != now)
-    for i in np.flatnonzero(changed):
-        row = out.index[i]
-        if out.at[row, "retained"]:
-            reason[row] = (
-                f"key last period and still within {band} of the key list (rank {rank[row]}); {reason[row]}"
-            )
+    now = final["tier"].to_numpy()
+    retained = final["retained"].to_numpy(dtype=bool)
+    rank = scored["rank"].astype("string").fillna("").tolist()
+    lost, before = final["sales_lost"].to_numpy(), final["previous_sales"].to_numpy()
+    signal = final["growth_signal"].to_numpy(dtype=bool)
+    for i in np.flatnonzero(retained | (was != now)):
+        if retained[i]:
+            kept = f"key last period and still within {band} of the key list (rank {rank[i]})"
+            reason[i] = f"{kept}; {reason[i]}"
         elif now[i] == "at_risk":
-            fall = percent_text(out.at[row, "sales_lost"] / out.at[row, "previous_sales"], minus=MINUS)
-            reason[row] = f"key account last period, sales down {fall}: retention call before any growth plan"
+            fall = percent_text(lost[i] / before[i], minus=MINUS)
+            reason[i] = f"key account last period, sales down {fall}: retention call before any growth plan"
         elif was[i] == "key" and now[i] != "key":
-            reason[row] = (
-                f"ranked among the key accounts but gives way to last period's key accounts; {reason[row]}"
-            )
-        elif was[i] == "growth" and now[i] == "maintain" and out.at[row, "growth_signal"]:
+            gives_way = "ranked among the key accounts but gives way to last period's key accounts"
+            reason[i] = f"{gives_way}; {reason[i]}"
+        elif was[i] == "growth" and now[i] == "maintain" and signal[i]:
             full = f"growth signal, but the growth list is full ({count_text(places, 'place', 'places')})"
-            reason[row] = f"{full}; {reason[row]}"
-    return reason
+            reason[i] = f"{full}; {reason[i]}"
+    return pd.Series(reason, index=final.index, dtype="str")
 
 
 def weight_sensitivity(

@@ -37,11 +37,8 @@ from kamtools.stages.screening import (
     PeriodScreening,
     ScreeningResult,
     ScreeningSettings,
-    apply_overrides,
-    final_tiers,
-    score_customers,
-    team_capacity,
 )
+from kamtools.stages.screening.rerank import LISTED_TIERS, RerankBasis, rerank, rerank_basis
 
 CRITERION_LABELS: Mapping[str, str] = {
     "sales": "Sales",
@@ -84,7 +81,6 @@ GATES: tuple[GateControl, ...] = (
 WEIGHT_DECIMALS = 2
 """Weights move in steps of 5% and are saved as shown: 0.35, never 0.35000000000000003."""
 
-LISTED_TIERS: tuple[str, ...] = ("key", "growth")
 TIER_ORDER: tuple[str, ...] = ("key", "growth", "maintain", "review", "inactive")
 """Tiers always counted, even at zero (others, such as "at risk", when they occur)."""
 
@@ -309,6 +305,7 @@ class ScreeningWorkshop:
         self.saved_scored = screening.scored
         self.scored = screening.scored
         self.names = dict(zip(screening.scored["customer_id"], screening.scored["name"], strict=True))
+        self._basis = self._rerank_basis(settings)
         self._build_controls(settings)
         self.counts = widgets.HTML(layout={"width": "100%"})
         self.counts.add_class("kam-counts")
@@ -347,17 +344,6 @@ class ScreeningWorkshop:
             cost_to_serve=tables.get("cost_to_serve"),
             workspace=workspace,
             currency=currency,
-        )
-
-    def _score(self, screening: PeriodScreening, settings: ScreeningSettings) -> pd.DataFrame:
-        return score_customers(
-            screening.metrics,
-            settings=settings,
-            window=screening.window,
-            payments=screening.payments,
-            qualitative=screening.qualitative,
-            market=self.market,
-            cost_to_serve=self.cost_to_serve,
         )
 
     def _build_controls(self, settings: ScreeningSettings) -> None:
@@ -414,20 +400,30 @@ class ScreeningWorkshop:
         return replace(self._base, weights=weights, key_accounts=key_accounts, **gates)
 
     def rescore(self) -> pd.DataFrame:
-        """Score the customers again with the controls' settings; times itself."""
+        """Score the customers again with the controls' settings; times itself.
+
+        The metrics, context and criterion scores are computed once (:func:`rerank_basis`);
+        a re-rank weighs, gates and tiers them and writes the reasons of the listed accounts
+        only (:func:`rerank`), so ``scored["reason"]`` is missing for the other customers.
+        """
         started = time.perf_counter()
         settings = self.settings()
-        scored = self._score(self.screening, settings)
-        previous = self._score(self.previous, settings) if self.previous is not None else None
-        capacity = (
-            team_capacity(self.team, manager_load=settings.manager_load) if self.team is not None else None
-        )
-        final = final_tiers(scored, previous, settings=settings, capacity=capacity)
-        applied = apply_overrides(final, self.overrides, max_overrides=settings.max_overrides)
-        applied.attrs = dict(final.attrs)
-        self.scored = applied
+        if not self._basis.fits(settings):
+            self._basis = self._rerank_basis(settings)
+        self.scored = rerank(self._basis, settings=settings)
         self.timings["rescore"] = time.perf_counter() - started
         return self.scored
+
+    def _rerank_basis(self, settings: ScreeningSettings) -> RerankBasis:
+        return rerank_basis(
+            self.screening,
+            self.previous,
+            settings=settings,
+            team=self.team,
+            overrides=self.overrides,
+            market=self.market,
+            cost_to_serve=self.cost_to_serve,
+        )
 
     @property
     def last_seconds(self) -> float:
