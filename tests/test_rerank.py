@@ -11,8 +11,8 @@ import pytest
 
 from kamtools.stages.screening import ScreeningSettings, score_customers, screen_client
 from kamtools.stages.screening.reasons import gate_table, joined_keys, signal_table
-from kamtools.stages.screening.rerank import LISTED_TIERS, rerank, rerank_basis
-from kamtools.stages.screening.scoring import score_from_basis, scoring_basis
+from kamtools.stages.screening.rerank import LISTED_TIERS, period_basis, rerank, rerank_basis
+from kamtools.stages.screening.scoring import score_from_basis
 from kamtools.workspace import load_workspace
 
 
@@ -99,7 +99,12 @@ def test_score_from_basis_is_score_customers_and_leaves_the_words_out_on_request
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         full = score_customers(current.metrics, settings=settings, **inputs)
-        basis = scoring_basis(current.metrics, settings=ScreeningSettings(), **inputs)
+        basis = period_basis(
+            current,
+            settings=ScreeningSettings(),
+            market=inputs["market"],
+            cost_to_serve=inputs["cost_to_serve"],
+        )
         pd.testing.assert_frame_equal(score_from_basis(basis, settings=settings), full, check_exact=True)
         bare = score_from_basis(basis, settings=settings, reasons=False)
     pd.testing.assert_frame_equal(bare, full.drop(columns=["exclusion", "reason"]), check_exact=True)

@@ -21,11 +21,17 @@ import pandas as pd
 from kamtools.stages.screening.movement import team_capacity
 from kamtools.stages.screening.overrides import apply_overrides, override_reasons
 from kamtools.stages.screening.reasons import tier_reasons
-from kamtools.stages.screening.scoring import PeriodScreening, ScoringBasis, score_from_basis, scoring_basis
+from kamtools.stages.screening.scoring import (
+    PeriodScreening,
+    ScoringBasis,
+    _scoring_basis,
+    first_buyer_label,
+    score_from_basis,
+)
 from kamtools.stages.screening.selection import final_tiers, list_reasons
 from kamtools.stages.screening.settings import ScreeningSettings
 
-__all__ = ["LISTED_TIERS", "RerankBasis", "rerank", "rerank_basis"]
+__all__ = ["LISTED_TIERS", "RerankBasis", "period_basis", "rerank", "rerank_basis"]
 
 LISTED_TIERS: tuple[str, ...] = ("key", "growth")
 """The tiers whose accounts the workshop lists, with their reasons."""
@@ -53,14 +59,31 @@ class RerankBasis:
         return self.current.fits(settings) and (self.previous is None or self.previous.fits(settings))
 
 
-def _basis(
+def period_basis(
     screening: PeriodScreening,
+    *,
     settings: ScreeningSettings,
-    market: pd.DataFrame | None,
-    cost_to_serve: pd.DataFrame | None,
+    market: pd.DataFrame | None = None,
+    cost_to_serve: pd.DataFrame | None = None,
 ) -> ScoringBasis:
-    history = screening.history
-    return scoring_basis(
+    """The scoring basis of a period screened by :func:`~kamtools.stages.screening.scoring.screen_period`.
+
+    Parameters
+    ----------
+    screening : PeriodScreening
+        Its metrics, payment behaviour, workshop scores, window and data history are used.
+    settings : ScreeningSettings
+        Of these only :data:`~kamtools.stages.screening.scoring.BASIS_SETTINGS` act here.
+    market, cost_to_serve : pandas.DataFrame, optional
+        The tables the screening used.
+
+    Returns
+    -------
+    ScoringBasis
+        For :func:`~kamtools.stages.screening.scoring.score_from_basis`, which gives what
+        ``score_customers`` would for any weights, gates and key count.
+    """
+    return _scoring_basis(
         screening.metrics,
         settings=settings,
         window=screening.window,
@@ -68,7 +91,7 @@ def _basis(
         qualitative=screening.qualitative,
         market=market,
         cost_to_serve=cost_to_serve,
-        first_buyer_label="new customer" if history is None or history.can_call_new else "no earlier history",
+        first_buyer_label=first_buyer_label(screening.history),
     )
 
 
@@ -99,8 +122,12 @@ def rerank_basis(
     RerankBasis
     """
     return RerankBasis(
-        current=_basis(current, settings, market, cost_to_serve),
-        previous=_basis(previous, settings, market, cost_to_serve) if previous is not None else None,
+        current=period_basis(current, settings=settings, market=market, cost_to_serve=cost_to_serve),
+        previous=(
+            period_basis(previous, settings=settings, market=market, cost_to_serve=cost_to_serve)
+            if previous is not None
+            else None
+        ),
         team=team if team is not None and len(team) else None,
         overrides=overrides,
     )

@@ -377,7 +377,7 @@ def score_customers(
         others) and reason. Same row order as ``metrics``.
     """
     settings = settings or ScreeningSettings()
-    basis = scoring_basis(
+    basis = _scoring_basis(
         metrics,
         settings=settings,
         window=window,
@@ -407,20 +407,15 @@ SCORED_INPUT_COLUMNS: tuple[str, ...] = (
 """The columns of :func:`customer_metrics` that :func:`score_customers` needs."""
 
 
-def _with_context(
-    metrics: pd.DataFrame,
+def _context_columns(
+    ids: pd.Series,
     *,
-    settings: ScreeningSettings,
-    window: ComparisonWindow | None,
     payments: pd.DataFrame | None,
     qualitative: pd.DataFrame | None,
     market: pd.DataFrame | None,
-    cost_to_serve: pd.DataFrame | None,
-    annualise: float,
-) -> pd.DataFrame:
-    """A copy of ``metrics`` with payment behaviour, workshop score, wallet and cost to serve."""
-    out = metrics.copy()
-    ids = out["customer_id"].astype("str")
+) -> dict[str, Any]:
+    """Payment behaviour, workshop score and wallet of the customers ``ids`` (NaN where unknown)."""
+    columns: dict[str, Any] = {}
     pay = payments.set_index(payments["customer_id"].astype("str")) if payments is not None else None
     for column, source in (
         ("payment_invoices", "invoices"),
@@ -429,26 +424,18 @@ def _with_context(
         ("open_overdue_amount", "open_overdue_amount"),
         ("credit_use", "credit_use"),
     ):
-        out[column] = ids.map(pay[source]).astype("float64") if pay is not None and len(pay) else np.nan
+        columns[column] = ids.map(pay[source]).astype("float64") if pay is not None and len(pay) else np.nan
     if qualitative is not None and len(qualitative) and "qualitative_mean" in qualitative:
         qual = qualitative.set_index(qualitative["customer_id"].astype("str"))["qualitative_mean"]
-        out["qualitative_mean"] = ids.map(qual).astype("float64")
+        columns["qualitative_mean"] = ids.map(qual).astype("float64")
     else:
-        out["qualitative_mean"] = np.nan
+        columns["qualitative_mean"] = np.nan
     if market is not None and len(market):
         require_input(market, ["customer_id", "wallet"], "market")
-        out["wallet"] = ids.map(_by_customer(market, "wallet"))
+        columns["wallet"] = ids.map(_by_customer(market, "wallet"))
     else:
-        out["wallet"] = np.nan
-    out["share_of_wallet"] = (out["sales"].clip(lower=0) * annualise / out["wallet"]).where(out["wallet"] > 0)
-    out["headroom_share"] = (1 - out["share_of_wallet"]).clip(0, 1)
-    period = window.current if window is not None else None
-    out["cost_to_serve"] = ids.map(_cost_to_serve(cost_to_serve, period=period, settings=settings)).astype(
-        "float64"
-    )
-    out["contribution"] = out["gross_profit"] - out["cost_to_serve"]
-
-    return out
+        columns["wallet"] = np.nan
+    return columns
 
 
 BASIS_SETTINGS: tuple[str, ...] = ("cost_driver_rates", "margin_peers", "growth_sales_floor_quantile")
@@ -462,9 +449,9 @@ class ScoringBasis:
 
     The per-customer context (payment behaviour, workshop score, wallet, cost to serve, peer
     margin, sales rank), the criterion scores that no workshop control changes, the growth
-    floor and the tie-break order. Made once by :func:`scoring_basis`; :func:`score_from_basis`
-    then weighs, gates and tiers it in column operations, so a workshop re-ranks without
-    recomputing any metric.
+    floor and the tie-break order. Made once (:func:`~kamtools.stages.screening.rerank.period_basis`);
+    :func:`score_from_basis` then weighs, gates and tiers it in column operations, so a workshop
+    re-ranks without recomputing any metric.
 
     Attributes
     ----------
@@ -506,28 +493,23 @@ class ScoringBasis:
         return all(getattr(settings, name) == getattr(self.settings, name) for name in BASIS_SETTINGS)
 
 
-def scoring_basis(
+def _scoring_basis(
     metrics: pd.DataFrame,
     *,
-    settings: ScreeningSettings | None = None,
-    window: ComparisonWindow | None = None,
-    payments: pd.DataFrame | None = None,
-    qualitative: pd.DataFrame | None = None,
-    market: pd.DataFrame | None = None,
-    cost_to_serve: pd.DataFrame | None = None,
-    first_buyer_label: str = "new customer",
+    settings: ScreeningSettings,
+    window: ComparisonWindow | None,
+    payments: pd.DataFrame | None,
+    qualitative: pd.DataFrame | None,
+    market: pd.DataFrame | None,
+    cost_to_serve: pd.DataFrame | None,
+    first_buyer_label: str,
 ) -> ScoringBasis:
     """The part of :func:`score_customers` that no weight, gate or key count changes.
 
-    Parameters are those of :func:`score_customers`; of ``settings`` only
+    The inputs are those of :func:`score_customers` (for a period already screened:
+    :func:`~kamtools.stages.screening.rerank.period_basis`); of ``settings`` only
     :data:`BASIS_SETTINGS` are used here.
-
-    Returns
-    -------
-    ScoringBasis
-        For :func:`score_from_basis`, as often as the weights, gates or key count change.
     """
-    settings = settings or ScreeningSettings()
     require_input(metrics, SCORED_INPUT_COLUMNS, "metrics")
     buying = is_buying(metrics).to_numpy()
     n_buying = int(buying.sum())
@@ -536,16 +518,19 @@ def scoring_basis(
             "no customer bought in the current window: nothing to screen", UserWarning, stacklevel=3
         )
     annualise = 365.25 / window.current_days if window is not None else 1.0
-    out = _with_context(
-        metrics,
-        settings=settings,
-        window=window,
-        payments=payments,
-        qualitative=qualitative,
-        market=market,
-        cost_to_serve=cost_to_serve,
-        annualise=annualise,
+    out = metrics.copy()
+    ids = out["customer_id"].astype("str")
+    for column, values in _context_columns(
+        ids, payments=payments, qualitative=qualitative, market=market
+    ).items():
+        out[column] = values
+    out["share_of_wallet"] = (out["sales"].clip(lower=0) * annualise / out["wallet"]).where(out["wallet"] > 0)
+    out["headroom_share"] = (1 - out["share_of_wallet"]).clip(0, 1)
+    period = window.current if window is not None else None
+    out["cost_to_serve"] = ids.map(_cost_to_serve(cost_to_serve, period=period, settings=settings)).astype(
+        "float64"
     )
+    out["contribution"] = out["gross_profit"] - out["cost_to_serve"]
     floor = (
         float(out.loc[buying, "sales"].quantile(settings.growth_sales_floor_quantile)) if n_buying else np.inf
     )
@@ -607,7 +592,7 @@ def score_from_basis(
     Parameters
     ----------
     basis : ScoringBasis
-        From :func:`scoring_basis`.
+        From :func:`~kamtools.stages.screening.rerank.period_basis`.
     settings : ScreeningSettings
         Weights, gates, key count and growth rules; :data:`BASIS_SETTINGS` must be the basis' own.
     reasons : bool
@@ -679,6 +664,12 @@ def score_from_basis(
 
 # --------------------------------------------------------------------------------------------
 # One period end to end
+
+
+def first_buyer_label(history: DataHistory | None) -> str:
+    """How reasons name a customer first seen in the current window: "new customer", or "no
+    earlier history" when the data begin at the previous period (nothing says it is new)."""
+    return "new customer" if history is None or history.can_call_new else "no earlier history"
 
 
 @dataclass(frozen=True)
@@ -770,7 +761,7 @@ def screen_period(
         qualitative=qualitative,
         market=tables.get("market"),
         cost_to_serve=tables.get("cost_to_serve"),
-        first_buyer_label="new customer" if history.can_call_new else "no earlier history",
+        first_buyer_label=first_buyer_label(history),
     )
     return PeriodScreening(
         window=window,
