@@ -90,27 +90,33 @@ def size_points(
     pandas.Series
         Scores from 0 to 1, same index as ``values``.
     """
-    positive = values.where(values > 0).dropna().sort_values(ascending=False)
-    if positive.empty:
-        return pd.Series(0.0, index=values.index).where(values.notna())
-    count = len(positive)
+    raw = values.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        amount = np.where(raw > 0, raw, np.nan)
+    positive = np.sort(amount[~np.isnan(amount)])[::-1]  # numpy throughout: a re-rank runs it often
+    if positive.size == 0:
+        return pd.Series(np.where(np.isnan(raw), np.nan, 0.0), index=values.index)
+    count = positive.size
     reference_rank = max(reference_rank, 1)
-    largest = float(positive.iloc[0])
-    reference = float(positive.iloc[min(reference_rank, count) - 1])
-    floor = float(positive.iloc[min(math.ceil(reference_rank * floor_multiple), count) - 1])
+    largest = float(positive[0])
+    reference = float(positive[min(reference_rank, count) - 1])
+    floor = float(positive[min(math.ceil(reference_rank * floor_multiple), count) - 1])
     if not floor < reference:
         floor = reference / 10  # too few customers for a range: a tenfold step below the reference
-    amount = values.where(values > 0)
     # When the reference is the largest customer (one key place), it is also the top score.
     at_reference = reference_score if largest > reference else 1.0
-    lower = at_reference * np.log(amount / floor) / np.log(reference / floor)
-    upper = pd.Series(1.0, index=values.index)
-    if largest > reference:
-        upper = reference_score + (1 - reference_score) * np.log(amount / reference) / np.log(
-            largest / reference
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lower = at_reference * np.log(amount / floor) / np.log(reference / floor)
+        upper = np.ones(len(raw))
+        if largest > reference:
+            upper = reference_score + (1 - reference_score) * np.log(amount / reference) / np.log(
+                largest / reference
+            )
+        score = np.where(
+            amount <= reference, np.where(lower < 0, 0.0, lower), np.where(upper > 1.0, 1.0, upper)
         )
-    score = lower.clip(lower=0.0).where(amount <= reference, upper.clip(upper=1.0))
-    return score.where(amount.notna(), 0.0).where(values.notna()).astype("float64")
+    score = np.where(np.isnan(amount), 0.0, score)
+    return pd.Series(np.where(np.isnan(raw), np.nan, score), index=values.index)
 
 
 def peer_margin(sales: pd.Series, margin: pd.Series, *, peers: int = 100) -> pd.Series:
@@ -646,7 +652,7 @@ def score_from_basis(
         ["inactive", "review", "key", "growth"],
         "maintain",
     )
-    columns["rank"] = pd.Series(rank, index=frame.index).where(buying).astype("Int64")
+    columns["rank"] = pd.Series(pd.arrays.IntegerArray(rank, ~buying), index=frame.index)
     out = pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
     if reasons:
         out.insert(out.columns.get_loc("failed_gates"), "exclusion", exclusion_texts(out, settings=settings))

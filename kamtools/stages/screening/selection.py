@@ -187,7 +187,7 @@ def final_tiers(
     for chosen in (key, listed):
         rows = _ranked(composite, tiebreak, chosen)
         position[rows] = np.arange(1, len(rows) + 1)
-    out["tier_rank"] = pd.Series(position, index=out.index).where(key | listed).astype("Int64")
+    out["tier_rank"] = pd.Series(pd.arrays.IntegerArray(position, ~(key | listed)), index=out.index)
     out.attrs = {**scored.attrs, "growth_places": places}
     return out
 
