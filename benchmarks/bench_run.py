@@ -84,7 +84,7 @@ class Results:
     client: str
     stages: list[str]
     repeat: int
-    jobs: int
+    jobs: int | None
     workspace: Path
     run: RunTiming
     floor: FloorTiming
@@ -109,7 +109,7 @@ def _manifests(reports_dir: Path) -> dict[Path, dict[str, Any]]:
     return found
 
 
-def time_run(client: str, *, clients_dir: Path, reports_dir: Path, jobs: int) -> RunTiming:
+def time_run(client: str, *, clients_dir: Path, reports_dir: Path, jobs: int | None = None) -> RunTiming:
     """Time ``kam run CLIENT --quiet`` for all available stages and read the run's manifest.
 
     Parameters
@@ -118,8 +118,8 @@ def time_run(client: str, *, clients_dir: Path, reports_dir: Path, jobs: int) ->
         Client folder name under ``clients_dir``, or a path to a workspace.
     clients_dir, reports_dir : Path
         Passed to ``kam`` as ``--clients-dir`` and ``--reports-dir``.
-    jobs : int
-        Passed as ``--jobs``.
+    jobs : int, optional
+        Passed as ``--jobs``; None keeps ``kam run``'s default (the machine's cores).
 
     Returns
     -------
@@ -130,7 +130,7 @@ def time_run(client: str, *, clients_dir: Path, reports_dir: Path, jobs: int) ->
 
     before = set(_manifests(reports_dir))
     argv = ["--clients-dir", str(clients_dir), "run", client, "--quiet", "--reports-dir", str(reports_dir)]
-    if jobs > 1:
+    if jobs is not None:
         argv += ["--jobs", str(jobs)]
     captured = io.StringIO()  # the "Reports: ..." line; shown only if the run fails
     started = time.perf_counter()
@@ -350,11 +350,11 @@ def _parser() -> argparse.ArgumentParser:
         default=DEMO_CLIENT,
         help="client to run (default: the demo, generated in a temporary folder)",
     )
-    parser.add_argument("--jobs", type=int, default=1, help="passed to kam run --jobs")
+    parser.add_argument("--jobs", type=int, help="passed to kam run --jobs (default: kam run's, the cores)")
     return parser
 
 
-def measure(client: str, *, repeat: int = 1, jobs: int = 1) -> Results | int:
+def measure(client: str, *, repeat: int = 1, jobs: int | None = None) -> Results | int:
     """Take every measurement in a temporary folder; the exit code of ``kam run`` if it fails.
 
     Parameters
@@ -364,8 +364,8 @@ def measure(client: str, *, repeat: int = 1, jobs: int = 1) -> Results | int:
         or a path to a workspace.
     repeat : int
         Number of times each figure is measured; the shortest is kept.
-    jobs : int
-        Passed to ``kam run --jobs``.
+    jobs : int, optional
+        Passed to ``kam run --jobs``; None keeps its default.
 
     Returns
     -------
@@ -501,7 +501,7 @@ def render(results: Results) -> str:
         )
 
     best = f"best of {r.repeat}" if r.repeat > 1 else "1 run"
-    jobs = f", --jobs {r.jobs}" if r.jobs > 1 else ""
+    jobs = f", --jobs {r.jobs}" if r.jobs is not None else ""
     title = f"kam run {r.client}: {n} stage(s) ({', '.join(r.stages) or 'none available'}), {best}{jobs}"
     return f"{title}\n{table.render()}"
 

@@ -292,7 +292,7 @@ def demo_run(folder: Path) -> dict[str, Any]:
     with contextlib.redirect_stdout(io.StringIO()):
         cli.main(["--clients-dir", str(clients_dir), "demo"])
     ensure_kernel()
-    timing = bench_run.time_run("demo", clients_dir=clients_dir, reports_dir=folder / "reports", jobs=1)
+    timing = bench_run.time_run("demo", clients_dir=clients_dir, reports_dir=folder / "reports")
     if timing.exit_code != 0:
         raise SystemExit(f"kam run demo failed with exit code {timing.exit_code}")
     notebooks = bench_run.write_floor_notebooks(folder / "floor", len(stages))

@@ -13,6 +13,7 @@ naming the log file that holds its details (:mod:`kamtools.crashlog`).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import webbrowser
 from collections.abc import Sequence
@@ -80,7 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     keys = ", ".join(s.key for s in stages())
     run.add_argument("--stage", default="all", help=f"{keys}: one, a comma list, or all")
     run.add_argument("--period", type=int, help="fiscal year to analyse (default: client.yml's current)")
-    run.add_argument("--jobs", type=int, default=1, help="stages to run at once where dependencies allow")
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="notebooks to execute at once where dependencies allow (default: the machine's cores)",
+    )
     run.add_argument("--from-run", help="re-run stages on the outputs of this earlier run id")
     run.add_argument("--with-code", action="store_true", help="analyst variant: keep the code in the HTML")
     run.add_argument("--reports-dir", type=Path, help="where report packs go (default: reports/)")

@@ -28,6 +28,9 @@ import nbformat
 import papermill
 from papermill.engines import NBClientEngine, papermill_engines
 
+KERNEL_NAME = "kamtools"
+"""The Jupyter kernel stage notebooks run on (installed into the environment by the runner)."""
+
 ENGINE_NAME = "kamtools"
 """papermill engine name of :class:`SparseSaveEngine` (registered when this module is imported)."""
 

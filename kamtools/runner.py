@@ -29,37 +29,28 @@ their contracts; after it finishes, the outputs it declares must be there.
 from __future__ import annotations
 
 import ast
-import contextlib
 import datetime as dt
 import json
 import keyword
-import multiprocessing
-import os
-import signal
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from kamtools import __version__, execution, io, processes, report, runs
+from kamtools import __version__, io, processes, report, runs
+from kamtools.execution import KERNEL_NAME
 from kamtools.paths import DEFAULT_REPORTS_DIR, NOTEBOOKS_DIR
+from kamtools.stage_process import AUDIT_DIR, RunOptions, StageJob, StageProcess
 from kamtools.stages import Stage, output_table, stages
 from kamtools.validation import Problem
 from kamtools.workspace import INTAKE_CACHE_DIR, Workspace, save_intake_cache
 
-KERNEL_NAME = "kamtools"
 KERNEL_LOG_FLAG = "--log-level=ERROR"
-AUDIT_DIR = "audit"
-"""Run subfolder of the executed notebooks: the analyst's audit trail, not for the client
-(their parameters name folders of the analyst's machine)."""
-KERNEL_START_ATTEMPTS = 3
 DEFAULT_CELL_TIMEOUT = 600
 DEFAULT_STAGE_TIMEOUT = 1800
-GO = "go"
-"""What the runner sends a waiting stage process when its notebook may start."""
 
 
 class RunError(Exception):
@@ -228,226 +219,6 @@ def _stage_order(requested: Sequence[str]) -> list[Stage]:
 def available_stages(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[str]:
     """Registered stages whose notebook exists in this version of kamtools."""
     return [s.key for s in stages() if s.notebook_path(notebooks_dir).exists()]
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """What every stage of one run shares: its notebook parameters and how it is rendered."""
-
-    parameters: dict[str, Any]
-    client_name: str
-    period_label: str
-    report_date: str
-    next_period_label: str
-    with_code: bool
-    cell_timeout: int
-
-
-@dataclass(frozen=True)
-class StageJob:
-    """Everything one child process needs to execute and render one stage."""
-
-    stage: str
-    title: str
-    notebook: str
-    executed: str
-    html: str
-    options: RunOptions
-    progress: bool
-    result_file: str
-    summary_file: str
-    period_label: str
-    """How the cover names the period: the analysed one, or the next for a planning stage."""
-    runner_pid: int = 0  # the stage stops (with its kernel) when this process is gone
-
-    @classmethod
-    def for_stage(
-        cls, stage: Stage, *, work_dir: Path, notebooks_dir: Path, options: RunOptions, progress: bool
-    ) -> StageJob:
-        """The job of ``stage`` writing into the run's work folder."""
-        return cls(
-            stage=stage.key,
-            title=stage.title,
-            notebook=str(stage.notebook_path(notebooks_dir)),
-            executed=str(work_dir / AUDIT_DIR / f"{stage.basename}.ipynb"),
-            html=str(work_dir / f"{stage.basename}.html"),
-            options=options,
-            progress=progress,
-            result_file=str(work_dir / f".{stage.key}.result.json"),
-            summary_file=str(work_dir / io.stage_summary_file(stage.key)),
-            period_label=options.next_period_label if stage.reports_on_next_period else options.period_label,
-            runner_pid=os.getpid(),
-        )
-
-
-def _execute_stage(job: StageJob, conn: Connection) -> None:
-    """Child process: warm a kernel, wait for the runner's go, execute the notebook and render it.
-
-    The kernel starts and imports the notebook's modules at once, while the stages this one
-    depends on still run; the notebook starts when the runner sends :data:`GO`. When the
-    notebook has run (its output tables are written) the result is sent back, so the stages
-    that depend on it can start while this process renders the report page.
-    """
-    os.setpgrp()  # own process group: the watchdog can stop the kernel with its parent
-    processes.stop_with_parent(job.runner_pid)
-    os.environ.pop("MPLBACKEND", None)
-    kernel = execution.WarmKernel(
-        KERNEL_NAME, execution.notebook_imports(execution.read_notebook(job.notebook))
-    )
-    try:
-        if conn.recv() != GO:
-            return
-        started = time.monotonic()
-        result = _execute_notebook(job, kernel)
-        conn.send(result)
-    except EOFError:  # the runner is gone; stop_with_parent ends this process
-        return
-    finally:
-        kernel.shutdown()
-    _render_stage(job, result)
-    result["seconds"] = round(time.monotonic() - started, 2)
-    io.write_json(Path(job.result_file), result)
-
-
-def _execute_notebook(job: StageJob, kernel: execution.WarmKernel) -> dict[str, Any]:
-    """Execute the stage notebook (retrying a kernel that will not start); its result."""
-    from papermill.exceptions import PapermillExecutionError
-
-    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
-        try:
-            execution.execute(
-                job.notebook,
-                job.executed,
-                parameters=job.options.parameters,
-                kernel_name=KERNEL_NAME,
-                progress=job.progress,
-                cell_timeout=job.options.cell_timeout,
-                kernel=kernel if attempt == 1 else None,
-            )
-            return {"status": "done"}
-        except PapermillExecutionError:
-            return {"status": "failed"}
-        except Exception as exc:  # dead kernel, cell timeout, kernel start failure
-            kernel.shutdown()
-            if execution.executed_cells(Path(job.executed)) == 0 and attempt < KERNEL_START_ATTEMPTS:
-                time.sleep(1.0 * attempt)
-                continue
-            reason = f"{type(exc).__name__}: {exc}"
-            execution.mark_unfinished(Path(job.executed), reason)
-            return {"status": "failed", "reason": reason}
-    raise AssertionError("unreachable: the last attempt returns")  # pragma: no cover
-
-
-def _render_stage(job: StageJob, result: dict[str, Any]) -> None:
-    """Write the stage's client page (or its error page); ``result`` gets summary and failed step."""
-    nb = execution.read_notebook(job.executed) if Path(job.executed).exists() else None
-    report_date = dt.date.fromisoformat(job.options.report_date)
-    html = None
-    if result["status"] == "done" and nb is not None:
-        try:
-            html = report.render_notebook_html(
-                nb,
-                client_name=job.options.client_name,
-                period=job.period_label,
-                stage_title=job.title,
-                report_date=report_date,
-                with_code=job.options.with_code,
-            )
-        except report.ReportSafetyError as exc:
-            # The page would load or run something: the client gets the error page instead.
-            result.update(status="failed", reason=f"report refused: {exc}")
-            execution.mark_unfinished(Path(job.executed), str(result["reason"]))
-            result["failed_step"] = "preparing the report page"
-        summary_file = Path(job.summary_file)
-        if summary_file.exists():
-            result["summary"] = io.read_text(summary_file).strip()
-            summary_file.unlink()
-    if html is None:
-        failed_step = result.get("failed_step") or (
-            report.failed_step_description(nb) if nb is not None else None
-        )
-        failed_step = failed_step or "starting the analysis"
-        result["failed_step"] = failed_step
-        html = report.render_error_html(
-            client_name=job.options.client_name,
-            period=job.period_label,
-            stage_title=job.title,
-            failed_step=failed_step,
-            report_date=report_date,
-        )
-    io.write_text_atomic(Path(job.html), html)
-
-
-def _process_context() -> multiprocessing.context.BaseContext:
-    """Fork on Linux: a stage process then starts with papermill and nbconvert already imported
-    (about two seconds a stage); elsewhere (macOS system libraries dislike fork) spawn.
-
-    Forking is safe here because the runner starts its stage processes from its main thread
-    and holds no kernel connections at that moment.
-    """
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    return multiprocessing.get_context(method)
-
-
-@dataclass
-class _StageProcess:
-    """A started stage process: its job, the pipe to it and how far it got."""
-
-    job: StageJob
-    process: multiprocessing.process.BaseProcess
-    conn: Connection
-    released: float | None = None  # when the runner sent GO (monotonic seconds)
-    executed: dict[str, Any] | None = None  # the notebook's result, sent before the page is rendered
-
-    @classmethod
-    def start(cls, job: StageJob) -> _StageProcess:
-        """Fork (or spawn) the process of ``job``; it warms its kernel and waits for GO."""
-        context = _process_context()
-        conn, child_conn = context.Pipe()
-        process = context.Process(target=_execute_stage, args=(job, child_conn), name=f"kam-{job.stage}")
-        sys.stdout.flush()  # a forked child would print the parent's unflushed lines again
-        sys.stderr.flush()
-        process.start()
-        child_conn.close()
-        return cls(job, process, conn)
-
-    def release(self) -> None:
-        """Let the notebook start."""
-        self.conn.send(GO)
-        self.released = time.monotonic()
-
-    def receive(self) -> None:
-        """Take the executed notebook's result from the pipe (nothing if the process ended)."""
-        with contextlib.suppress(EOFError, OSError):
-            self.executed = self.conn.recv()
-
-    def stop_overdue(self) -> dict[str, Any]:
-        """The watchdog: stop the stage and its kernel, mark the notebook, and fail the stage."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)  # the stage and its kernel
-        self.process.join(10)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
-        execution.mark_unfinished(Path(self.job.executed), "the stage ran past its time limit")
-        return {
-            "status": "failed",
-            "reason": "watchdog timeout",
-            "failed_step": "the whole stage (time limit)",
-        }
-
-    def result(self) -> dict[str, Any]:
-        """The finished process's result (from its result file)."""
-        self.process.join()
-        self.conn.close()
-        result_file = Path(self.job.result_file)
-        if not result_file.exists():
-            return {
-                "status": "failed",
-                "reason": f"process exit code {self.process.exitcode}",
-                "failed_step": "starting the analysis",
-            }
-        return io.read_json(result_file)
 
 
 @dataclass(frozen=True)
@@ -636,7 +407,7 @@ class _Schedule:
     work_dir: Path
     settings: RunSettings
     notify: Callable[[str], None]
-    live: dict[str, _StageProcess] = field(default_factory=dict)
+    live: dict[str, StageProcess] = field(default_factory=dict)
     results: dict[str, StageResult] = field(default_factory=dict)
 
     def _executed_ok(self, key: str) -> bool | None:
@@ -671,15 +442,19 @@ class _Schedule:
                     self._drop(stage.key, refused)
                     continue
                 if process is None:
-                    process = self.live[stage.key] = _StageProcess.start(self.jobs[stage.key])
+                    process = self._start(stage.key)
                 else:
                     waiting -= 1
                 self.notify(f"[{stage.number}/{len(stages())}] {stage.title} ...")
-                process.release()
+                process.release(self.jobs[stage.key])
                 running += 1
             elif process is None and waiting < limit:
-                self.live[stage.key] = _StageProcess.start(self.jobs[stage.key])  # warms up meanwhile
+                self._start(stage.key)  # its kernel warms up while it waits
                 waiting += 1
+
+    def _start(self, key: str) -> StageProcess:
+        process = self.live[key] = StageProcess.start(key, self.jobs[key].notebook)
+        return process
 
     def collect(self) -> None:
         """Wait for the next message or finished process (or an overdue stage) and record it."""

@@ -194,3 +194,17 @@ def test_kernelspec_points_at_this_environment():
     spec = KernelSpecManager().get_kernel_spec(runner.KERNEL_NAME)
     assert Path(spec.argv[0]).absolute() == Path(sys.executable).absolute()
     assert spec.env["MPLBACKEND"].endswith("backend_inline")
+
+
+def test_stages_without_a_dependency_between_them_run_side_by_side(notebooks, tmp_path):
+    register_stage(Stage("aside", 93, "Aside", "03_aside.ipynb"))
+    try:
+        write_notebook(notebooks / "03_aside.ipynb", "import time\ntime.sleep(3)")
+        result = run(notebooks, tmp_path / "reports", stages=("screening", "next", "aside"), jobs=2)
+        assert result.ok, result.stages
+        aside = nbformat.read(result.run_dir / "audit" / "03_aside.ipynb", as_version=4)
+        screening = nbformat.read(result.run_dir / "audit" / "01_screening.ipynb", as_version=4)
+        # The independent stage started before the screening ended.
+        assert aside.metadata.papermill.start_time < screening.metadata.papermill.end_time
+    finally:
+        unregister_stage("aside")

@@ -22,7 +22,7 @@ STAGE = Stage(
     number=4,
     title="Post-period review",
     notebook="04_post_period_review.ipynb",
-    depends_on=("planning",),
+    depends_on=(),  # it reviews the plan made a period earlier, not this run's (see below)
     settings_class=ReviewSettings,
     config_section="review",
     validate=review_problems,
@@ -30,4 +30,5 @@ STAGE = Stage(
 )
 """Stage 4 in the registry (:mod:`kamtools.stages.registry`). It reads the plan file and tracker
 of the reviewed period from the workspace (made by the planning stage a period earlier), not an
-output of the same run, so it declares no ``reads``."""
+output of the same run, so it declares no ``reads`` and depends on no stage of the run: it runs
+beside the others (``kam run --jobs``) and a failed plan development does not hold it back."""
