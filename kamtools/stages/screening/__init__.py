@@ -15,11 +15,13 @@ The stage is split by layer:
 
 * :mod:`.settings`: vocabulary (tiers, criteria), errors and :class:`ScreeningSettings`,
 * :mod:`.metrics`: per-customer measures, payment behaviour, workshop scores,
-* :mod:`.scoring`: criterion scores, gates and tiers; :func:`screen_period`,
-* :mod:`.reasons`: the gates, growth signals and reasons in words,
+* :mod:`.scoring`: criterion scores, gates and tiers (a cached basis, then column operations);
+  :func:`screen_period`,
+* :mod:`.reasons`: the gates and growth signals as column operations, and the reasons in words,
 * :mod:`.overrides`: the workshop's overrides,
 * :mod:`.movement`: movement between periods, weight sensitivity, team capacity,
 * :mod:`.selection`: the final key, growth and at-risk lists, weight robustness,
+* :mod:`.rerank`: the workshop's re-rank from the cached bases of both periods,
 * :mod:`.narrative`: :func:`screen_client` and the report's sentences and tables,
 * :mod:`.summary`: the executive summary, findings with next steps, glossary,
 * :mod:`.plots` and :mod:`.workshop`: the stage's charts and its JupyterLab panel.

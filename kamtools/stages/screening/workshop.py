@@ -6,11 +6,13 @@ with the saved settings, the sales and margin quadrant, and the count per tier. 
 percentages with each criterion's share of the score (the shares always add up to 100%);
 gates and the number of key accounts are sliders wide enough to use with a mouse.
 
-A control acts when it is released (``continuous_update=False``): the customers are re-scored
-from the metrics already computed (scoring only, no re-reading of invoice lines), the lists are
-rewritten, and the chart is drawn again only when the tiers changed. "Save settings" writes
-only the settings the room changed, rounded as the panel shows them, into ``client.yml``
-(comments kept, the previous file dated in ``history/``: :func:`kamtools.config.save_stage_settings`).
+A control acts when it is released (``continuous_update=False``): the customers are re-ranked
+from a basis computed once when the panel opens (metrics, context and criterion scores:
+:mod:`.rerank`), so a move only weighs, gates and tiers them and writes the reasons of the
+listed accounts; the lists are rewritten, and the chart is drawn again only when the tiers
+changed. "Save settings" writes only the settings the room changed, rounded as the panel shows
+them, into ``client.yml`` (comments kept, the previous file dated in ``history/``:
+:func:`kamtools.config.save_stage_settings`).
 
 All logic is here and testable without a browser: the widgets are plain ipywidgets objects
 whose values a test can set; the pure functions below build what the panel shows.
