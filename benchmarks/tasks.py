@@ -35,7 +35,7 @@ CURRENT, PREVIOUS = 2026, 2025
 RANK_CUSTOMERS = 50_000  # customers re-ranked by the workshop (the size)
 RANK_FILE = "rank_metrics.parquet"  # per-customer metrics of those customers, for both rankings
 WORKSHOP_FILE = "workshop-periods.pkl"  # both periods of their screening, for the workshop's re-rank
-WORKSHOP_MOVES = 3  # median of three moves (a move on 50,000 customers takes seconds today)
+WORKSHOP_MOVES = 3  # median of three slider moves
 RFM_COLUMNS = ["invoice_date", "customer_id", "net_sales", "invoice_id"]
 
 
