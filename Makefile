@@ -31,7 +31,8 @@ demo: $(STAMP)
 
 ## test: lint, then run the whole test suite (creates the environment if needed)
 test: $(STAMP)
-	$(BIN)/ruff check kamtools tests benchmarks
+	$(BIN)/ruff check kamtools tests benchmarks setup.py
+	$(BIN)/ruff format --check kamtools tests benchmarks setup.py
 	$(BIN)/python -m pytest -q
 
 ## test-browser: workshop mode in a real JupyterLab driven by Chromium (/usr/bin/chromium)
@@ -48,8 +49,8 @@ hooks:
 
 ## lint: ruff check and format check
 lint: $(STAMP)
-	$(BIN)/ruff check kamtools tests benchmarks
-	$(BIN)/ruff format --check kamtools tests benchmarks
+	$(BIN)/ruff check kamtools tests benchmarks setup.py
+	$(BIN)/ruff format --check kamtools tests benchmarks setup.py
 
 $(BENCH_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(BENCH_VENV)

@@ -317,7 +317,12 @@ class ScreeningWorkshop:
         self.ranked.add_class("kam-ranked")
         self.chart = widgets.Image(
             format="png",
-            layout={"flex": "1 1 400px", "min_width": "320px", "max_width": "760px", "align_self": "flex-start"},  # noqa: E501
+            layout={
+                "flex": "1 1 400px",
+                "min_width": "320px",
+                "max_width": "760px",
+                "align_self": "flex-start",
+            },
         )
         self.chart.add_class("kam-quadrant")
         self._chart_tiers: pd.Series | None = None
