@@ -34,7 +34,7 @@ from kamtools.workspace import open_client
 figures.configure_report_figures()
 client = open_client(workspace_dir, period=period, cache_dir=output_dir, columns={"sales": screening.sales_columns})
 config = client.config
-settings = screening.ScreeningSettings.from_mapping(config.section("screening"))
+settings = screening.STAGE.settings(config)
 result = screening.screen_client(
     client.tables,
     start_month=config.fiscal_year_start_month,

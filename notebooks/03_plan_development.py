@@ -34,7 +34,7 @@ from kamtools.workspace import open_client
 figures.configure_report_figures()
 client = open_client(workspace_dir, period=period, cache_dir=output_dir)
 config = client.config
-settings = planning.PlanningSettings.from_mapping(config.section("planning"))
+settings = planning.STAGE.settings(config)
 development = planning.develop_plans(client, output_dir=Path(output_dir) if output_dir else None, settings=settings)
 plan = development.plan
 money = config.currency

@@ -27,13 +27,12 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from kamtools import __version__, contract, figures, io, tables
-from kamtools.stages.review import narrative, plots
+from kamtools.stages.review import STAGE, narrative, plots
 from kamtools.stages.review.analysis import review_period
 from kamtools.stages.review.economics import REICHHELD_SASSER_CAVEAT
 from kamtools.stages.review.inputs import load_reviewed_plan, plan_frames
 from kamtools.stages.review.lessons import load_lessons
 from kamtools.stages.review.next_screening import save_tier_proposals
-from kamtools.stages.review.settings import ReviewSettings
 from kamtools.stages.review.workshop import LessonsWorkshop
 from kamtools.workspace import open_client
 
@@ -42,7 +41,7 @@ client = open_client(workspace_dir, period=period, cache_dir=output_dir)
 config = client.config
 money = config.currency
 reviewed = config.current_period
-settings = ReviewSettings.from_mapping(config.section("review"))
+settings = STAGE.settings(config)
 plan, tracker_actions, tracker_contacts = load_reviewed_plan(client.root, reviewed)
 result = review_period(
     client.tables,
