@@ -100,7 +100,7 @@ def _compact(size: float) -> str:
 
 
 def money_text(amount: float, currency: str, *, compact: bool = True, places: int = 0) -> str:
-    """An amount with its currency: "€2.3m" in a sentence, "€2,345,678" in a table.
+    """An amount with its currency: "€2.3m" in sentences, tables and axes; "€2,345,678.40" in full.
 
     Parameters
     ----------
@@ -112,7 +112,8 @@ def money_text(amount: float, currency: str, *, compact: bool = True, places: in
     compact : bool
         True (sentences): thousands, millions and billions get ``k``, ``m`` and ``bn``, with one
         decimal below 100 units of the suffix and none above ("€12.3m", "€123m"); amounts under a
-        thousand are whole. False (tables): every digit with thousands separators.
+        thousand are whole. False: every digit with thousands separators (a table column whose
+        decimals are named, a rate such as "€12.50 per order").
     places : int
         Decimals when ``compact`` is False.
 

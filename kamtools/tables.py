@@ -1,10 +1,11 @@
 """Client-ready tables and numbers in words.
 
 :func:`format_table` turns a DataFrame into a pandas ``Styler`` that reads well in a report:
-money with the client's currency and thousands separators, percentages from fractions, numbers
+money with the client's currency in a sensible unit ("€2.3m", "€240k", "€940": the house
+rules never show 13,786,662; the workbook keeps every digit), percentages from fractions, numbers
 right-aligned, no index, "n/a" where a value is missing, every cell and header escaped, a
-caption. Numbers are written by :mod:`kamtools.formatting`, whose compact forms serve sentences
-("Sales grew to €2.3m, 15% above plan").
+caption. Numbers are written by :mod:`kamtools.formatting`, so a table and the sentence above it
+write the same amount the same way ("Sales grew to €2.3m, 15% above plan").
 
 Missing values are shown as "n/a" because the reader must see "not available", never "nan".
 """
@@ -22,8 +23,9 @@ from pandas.io.formats.style import Styler
 
 from kamtools.formatting import NOT_AVAILABLE, currency_code, money_text, number_text, percent_text
 
-DEFAULT_DECIMALS = {"money": 0, "percent": 1, "integer": 0, "number": 2}
-"""Decimals per kind of column unless ``decimals`` names the column."""
+DEFAULT_DECIMALS = {"percent": 1, "integer": 0, "number": 2}
+"""Decimals per kind of column unless ``decimals`` names the column. Money has none: it is
+written compact unless ``decimals`` names the column."""
 
 _RIGHT = "text-align: right;"
 PROSE_CLASS = "kam-prose"
@@ -44,12 +46,12 @@ def format_table(
 ) -> Styler:
     """Format a table for the client report.
 
-    Money columns read "€1,234,567" (EUR, GBP, USD) or "1,234,567 CHF" (any other code),
-    percentage columns take fractions (0.153 → "15.3%"), integer columns get thousands
-    separators; other numeric columns get thousands separators and two decimals, date columns
-    ``YYYY-MM-DD``. Numeric columns and their headers are right-aligned, the index is hidden,
-    missing values read "n/a", every cell and header is HTML-escaped, and the caption (escaped
-    too) says when rows were left out.
+    Money columns read "€1.2m", "€240k", "€940" (EUR, GBP, USD; "1.2m CHF" for any other code),
+    or every digit ("€1,234,567.40") when ``decimals`` names the column; percentage columns take
+    fractions (0.153 → "15.3%"), integer columns get thousands separators; other numeric columns
+    get thousands separators and two decimals, date columns ``YYYY-MM-DD``. Numeric columns and
+    their headers are right-aligned, the index is hidden, missing values read "n/a", every cell
+    and header is HTML-escaped, and the caption (escaped too) says when rows were left out.
 
     Parameters
     ----------
@@ -61,7 +63,8 @@ def format_table(
         Columns to format as money, percentage (from fractions) and whole numbers. A column
         may appear in one of them only.
     decimals : mapping of str to int, optional
-        Decimals for named columns, overriding the defaults (money 0, percent 1, other 2).
+        Decimals for named columns, overriding the defaults (percent 1, other 2); a money
+        column named here is written in full with that many decimals instead of compact.
     caption : str, optional
         Plain-text caption. The report numbers tables itself ("Table 3: ...").
     max_rows : int, optional
@@ -98,7 +101,7 @@ def format_table(
     )
     styler = styler.format_index(escape="html", axis=1, na_rep=NOT_AVAILABLE)
     formatters = {
-        column: _formatter(kind, code=code, places=decimals.get(column, DEFAULT_DECIMALS.get(kind, 0)))
+        column: _formatter(kind, code=code, places=decimals.get(column, DEFAULT_DECIMALS.get(kind)))
         for column, kind in kinds.items()
     }
     if formatters:  # one call: a call per column costs a column selection each (reports show hundreds)
@@ -172,10 +175,16 @@ def _column_kinds(
     return kinds
 
 
-def _formatter(kind: str, *, code: str, places: int) -> Callable[[Any], str]:
-    """Cell formatter for one kind of column (missing values never reach it: na_rep)."""
+def _formatter(kind: str, *, code: str, places: int | None) -> Callable[[Any], str]:
+    """Cell formatter for one kind of column (missing values never reach it: na_rep).
+
+    ``places`` None means the kind's own form: compact for money, no decimals otherwise.
+    """
     if kind == "money":
+        if places is None:
+            return lambda value: money_text(float(value), code)
         return lambda value: money_text(float(value), code, compact=False, places=places)
+    places = places or 0
     if kind == "percent":
         return lambda value: percent_text(float(value), places)
     if kind == "date":

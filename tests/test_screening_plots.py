@@ -87,6 +87,11 @@ def test_quadrant_plot(screened, ax):
     scatters = [c for c in ax.collections if isinstance(c, PathCollection)]
     assert [c.get_label() for c in scatters] == ["growth", "review", "key"]
     assert sum(len(c.get_offsets()) for c in scatters) == 4
+    # Growth and review differ by shape too (grey-scale print); the legend's points are one size.
+    shapes = [c.get_paths()[0].vertices.round(6).tobytes() for c in scatters]
+    assert len(set(shapes)) == 3
+    legend_sizes = {float(h.get_sizes()[0]) for h in ax.get_legend().legend_handles}
+    assert legend_sizes == {plots.LEGEND_POINT_SIZE}
     assert sorted(t.get_text() for t in ax.texts) == ["Wolf", "Zinc"]
     assert len(ax.get_lines()) == 2  # median lines
     assert ax.get_xscale() == "log"

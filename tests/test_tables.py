@@ -88,15 +88,15 @@ def test_format_table_formats_money_percent_and_integers(sales: pd.DataFrame) ->
     styler = format_table(sales, currency="EUR", money=["revenue"], percent=["share"], integer=["orders"])
 
     assert cells(styler) == [
-        ["&lt;b&gt;Acme &amp; Sons&lt;/b&gt;", "€1,234,567", "15.3%", "12"],
-        ["Beta GmbH", "-€2,500", "50.0%", "1,500"],
+        ["&lt;b&gt;Acme &amp; Sons&lt;/b&gt;", "€1.2m", "15.3%", "12"],
+        ["Beta GmbH", "-€2.5k", "50.0%", "1,500"],
         ["n/a", "n/a", "n/a", "3"],
     ]
 
 
 @pytest.mark.parametrize(
     ("currency", "expected"),
-    [("EUR", "€1,234,567"), ("GBP", "£1,234,567"), ("USD", "$1,234,567"), ("CHF", "1,234,567 CHF")],
+    [("EUR", "€1.2m"), ("GBP", "£1.2m"), ("USD", "$1.2m"), ("CHF", "1.2m CHF")],
 )
 def test_format_table_currency_forms(sales: pd.DataFrame, currency: str, expected: str) -> None:
     styler = format_table(sales, currency=currency, money=["revenue"])

@@ -48,6 +48,11 @@ LABEL_COLOURS: dict[str, str] = {
 }
 """Colours of the labels of :func:`kamtools.stages.screening.movement.weight_sensitivity`."""
 
+TIER_MARKERS: dict[str, str] = {"growth": "^", "at_risk": "D", "review": "X"}
+"""Point shapes of the tiers a reader must find among the many "maintain" circles: the tier
+colours alone (the reds of "at risk" and "review") merge in a grey-scale print."""
+LEGEND_POINT_SIZE = 40.0
+
 
 def pareto_plot(
     data: pd.DataFrame,
@@ -266,6 +271,7 @@ def quadrant_plot(
             frame.loc[mask, y],
             s=sizes[mask],
             color=tier_colour(name),
+            marker=TIER_MARKERS.get(name, "o"),
             edgecolors=edge,
             linewidths=0.6,
             alpha=0.8,
@@ -282,7 +288,9 @@ def quadrant_plot(
     ax.set_xlabel(f"{column_label(x)} (log scale)")
     ax.set_ylabel(f"{column_label(y)} %" if y.endswith("_pct") else column_label(y))
     handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles, [_tier_name(t) for t in labels], title="tier", loc="lower left", markerscale=0.6)
+    legend = ax.legend(handles, [_tier_name(t) for t in labels], title="tier", loc="lower left")
+    for handle in legend.legend_handles:  # one size for all: a tier's first point may be tiny
+        handle.set_sizes([LEGEND_POINT_SIZE])
     return ax
 
 
