@@ -10,6 +10,7 @@ seconds within a bounded memory (see ``benchmarks/RESULTS.md``).
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -118,7 +119,10 @@ def is_trimmed(values: pd.Series) -> bool:
 
     Read from the first and last byte of each cell of an Arrow-backed text column, without
     copying the text: on millions of cells a fraction of the time of stripping them. A cell
-    whose first or last byte is not ASCII counts as padded (it may be a Unicode space).
+    whose first or last byte is not ASCII counts as padded (it may be a Unicode space). The
+    answer is remembered for as long as the Arrow array lives: the intake asks it of the same
+    columns many times (spaces, blank cells, conversion, duplicates), and Arrow data never
+    changes once written.
 
     Parameters
     ----------
@@ -133,6 +137,27 @@ def is_trimmed(values: pd.Series) -> bool:
     arrow = getattr(values.array, "_pa_array", None)
     if arrow is None or not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
         return False
+    known = _TRIMMED.get(id(arrow))
+    if known is not None and known[0]() is arrow:
+        return known[1]
+    trimmed = _chunks_trimmed(arrow)
+    key = id(arrow)
+
+    def forget(ref: weakref.ref) -> None:
+        # Called as the array is freed, before its id can be reused by another object.
+        if _TRIMMED.get(key, (None,))[0] is ref:
+            del _TRIMMED[key]
+
+    _TRIMMED[key] = (weakref.ref(arrow, forget), trimmed)
+    return trimmed
+
+
+_TRIMMED: dict[int, tuple[weakref.ref, bool]] = {}
+"""What :func:`is_trimmed` found, by the id of the living Arrow array it read."""
+
+
+def _chunks_trimmed(arrow: pa.ChunkedArray) -> bool:
+    """:func:`is_trimmed` of Arrow text, read chunk by chunk from its buffers."""
     offset_type = np.int64 if pa.types.is_large_string(arrow.type) else np.int32
     for chunk in arrow.chunks:
         _, offsets_buffer, data_buffer = chunk.buffers()
@@ -267,8 +292,48 @@ def duplicated_rows(frame: pd.DataFrame, *, strip: Sequence[str] = ()) -> pd.Ser
         hashed = connection.execute(f"SELECT hash({', '.join(columns)}) AS h FROM rows").fetchnumpy()["h"]
     finally:
         connection.close()
-    candidates = pd.Series(hashed).duplicated(keep=False).to_numpy()
+    candidates = repeated_values(hashed)
     duplicated = np.zeros(len(frame), dtype=bool)
     if candidates.any():
         duplicated[candidates] = exact(frame[candidates]).to_numpy()
     return pd.Series(duplicated, index=frame.index)
+
+
+def repeated_values(hashes: np.ndarray, *, bits: int = 24) -> np.ndarray:
+    """``pd.Series(hashes).duplicated(keep=False)``: which values occur more than once, fast.
+
+    On ten million row hashes pandas' hash table takes seconds. Counting the hashes by
+    ``bits`` of their bits (``np.bincount``, one linear pass) drops every hash alone in its
+    bucket; three such rounds, each on other bits, leave only a few thousand of ten million
+    unique hashes, and pandas decides among those. A repeated hash shares its bucket in every
+    round, so it is never dropped: the result is exactly pandas'.
+
+    Parameters
+    ----------
+    hashes : numpy.ndarray
+        Unsigned 64-bit hashes (e.g. DuckDB's ``hash`` of each row).
+    bits : int
+        Bits of the hash counted per round (``2 ** bits`` counters).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, True for a value that occurs more than once.
+    """
+    hashes = np.asarray(hashes, dtype=np.uint64)
+    survivors: np.ndarray | None = None  # None: every row (no index array for the first round)
+    mask = np.uint64((1 << bits) - 1)
+    for shift in (64 - bits, (64 - bits) // 2, 0):
+        left = len(hashes) if survivors is None else len(survivors)
+        if left < (1 << bits) // 16:
+            break  # few enough for pandas' hash table (milliseconds)
+        values = hashes if survivors is None else hashes[survivors]
+        key = ((values >> np.uint64(shift)) & mask).astype(np.intp)
+        shared = np.bincount(key, minlength=1 << bits)[key] > 1
+        survivors = np.flatnonzero(shared) if survivors is None else survivors[shared]
+    if survivors is None:
+        return pd.Series(hashes).duplicated(keep=False).to_numpy()
+    repeated = np.zeros(len(hashes), dtype=bool)
+    if len(survivors):
+        repeated[survivors] = pd.Series(hashes[survivors]).duplicated(keep=False).to_numpy()
+    return repeated

@@ -10,7 +10,7 @@ through the same check, so every message of the intake has one form.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -194,8 +194,23 @@ class TableCheck:
         self.repairs: list[Repair] = []
         self.notes: list[str] = []
         self.decimal_fallback: str | None = None
-        # Net sales of each invoice line by Excel row, so set-aside lines are counted in money.
-        self.amounts: pd.Series | None = None
+        self._amounts: pd.Series | None = None
+        self._amounts_of: Callable[[], pd.Series | None] | None = None
+
+    @property
+    def amounts(self) -> pd.Series | None:
+        """Net sales of each invoice line by Excel row, so set-aside lines are counted in money.
+
+        Computed on first use (see :meth:`amounts_from`): most files set no line aside, and
+        reading every line's amount once more costs a second on ten million lines.
+        """
+        if self._amounts_of is not None:
+            self._amounts, self._amounts_of = self._amounts_of(), None
+        return self._amounts
+
+    def amounts_from(self, compute: Callable[[], pd.Series | None]) -> None:
+        """Say how :attr:`amounts` is computed, when it is first needed."""
+        self._amounts, self._amounts_of = None, compute
 
     def problem(
         self, column: str | None, message: str, rows: Sequence[int] = (), values=(), *, file: str = ""

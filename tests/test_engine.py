@@ -269,3 +269,49 @@ inputs:
     assert not intake.problems
     assert intake.tables["sales"]["net_sales"].tolist() == [expected] * 4
     assert any(note in text for text in intake.notes) or note == "decimal point"
+
+
+def test_is_trimmed_is_remembered_per_living_column():
+    text = pd.Series(["a", "b"], dtype="str")
+    assert engine.is_trimmed(text)
+    assert engine.is_trimmed(text.fillna("").astype(str))  # the same Arrow data: remembered
+    padded = pd.Series(["a", "b "], dtype="str")
+    assert not engine.is_trimmed(padded)  # another column is read, not taken from the memory
+    key = id(text.array._pa_array)
+    assert key in engine._TRIMMED
+    del text
+    import gc
+
+    gc.collect()
+    assert key not in engine._TRIMMED  # forgotten with the column: no stale answer for a new one
+
+
+@pytest.mark.parametrize("bits", [4, 8, 24])
+def test_repeated_values_is_pandas_duplicated_keep_false(bits):
+    rng = np.random.default_rng(bits)
+    hashes = rng.integers(0, 2**63, size=20_000, dtype=np.uint64)
+    hashes[rng.integers(0, 20_000, 400)] = hashes[rng.integers(0, 20_000, 400)]
+    expected = pd.Series(hashes).duplicated(keep=False).to_numpy()
+    assert expected.sum() > 100
+    np.testing.assert_array_equal(engine.repeated_values(hashes, bits=bits), expected)
+    assert not engine.repeated_values(np.arange(5, dtype=np.uint64), bits=bits).any()
+
+
+def test_duplicated_rows_is_pandas_duplicated_on_stripped_text():
+    rng = np.random.default_rng(5)
+    n = 3_000
+    frame = pd.DataFrame(
+        {
+            "customer": pd.Series(rng.choice(["C1", " C1", "C2", "C2 ", "C3"], n), dtype="str"),
+            "amount": rng.choice([1.0, -0.0, 0.0, 2.5, np.nan], n),
+            "item": pd.Series(rng.choice(["a", "b"], n), dtype="str"),
+        }
+    )
+    stripped = frame.assign(
+        customer=frame["customer"].str.strip(), amount=frame["amount"] + 0.0, item=frame["item"]
+    )
+    expected = stripped.duplicated(keep="first")
+    assert 0 < expected.sum() < n
+    pd.testing.assert_series_equal(engine.duplicated_rows(frame, strip=["customer", "item"]), expected)
+    unstripped = frame.assign(amount=frame["amount"] + 0.0).duplicated(keep="first")
+    pd.testing.assert_series_equal(engine.duplicated_rows(frame, strip=["item"]), unstripped)
