@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from kamtools import __version__, crashlog
+from kamtools.command import EXIT_INTERRUPTED, INTERRUPTED
 from kamtools.config import ClientConfig, ConfigError, check_folder_name, load_config
 from kamtools.io import InputFileError
 from kamtools.paths import DEFAULT_CLIENTS_DIR, DEFAULT_REPORTS_DIR
@@ -298,8 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kam {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("kam: interrupted; earlier reports and workshop entries are untouched.", file=sys.stderr)
-        return 130
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED
     except OSError as exc:
         sentence = crashlog.disk_problem(exc)
         if sentence is None:

@@ -132,6 +132,39 @@ def test_ctrl_c_during_a_run_prints_one_line_and_leaves_nothing(demo_workspace, 
     assert not list((tmp_path / "reports").rglob(".work-*"))
 
 
+def test_ctrl_c_while_kam_is_still_loading_prints_the_same_one_line(tmp_path):
+    # A real SIGINT, delivered at the moment the command first imports pandas: the second in
+    # which an analyst who started the wrong command presses Ctrl-C.
+    script = (
+        "import builtins, os, signal, sys\n"
+        "real_import = builtins.__import__\n"
+        "def interrupting_import(name, *args, **kwargs):\n"
+        "    if name == 'pandas':\n"
+        "        builtins.__import__ = real_import\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return real_import(name, *args, **kwargs)\n"
+        "builtins.__import__ = interrupting_import\n"
+        "from kamtools.command import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", script, "validate", str(tmp_path / "nowhere")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 130, process.stderr
+    assert "Traceback" not in process.stdout + process.stderr
+    assert process.stderr.strip().splitlines() == [
+        "kam: interrupted; earlier reports and workshop entries are untouched."
+    ]
+
+
+def test_the_kam_command_starts_from_the_light_entry_point():
+    kam = Path(sys.executable).with_name("kam")
+    assert "kamtools.command" in kam.read_text(encoding="utf-8")
+
+
 def test_a_failed_run_never_becomes_latest_and_is_listed_on_the_client_index(tmp_path):
     good = tmp_path / "good"
     write_notebook(good / "01_screening.ipynb", GOOD)
