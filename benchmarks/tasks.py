@@ -79,12 +79,14 @@ def intake(folder: Path, kind: str) -> dict[str, Any]:
 
 def _screening_metrics(sales: pd.DataFrame, receivables: pd.DataFrame, customers: pd.DataFrame):
     """Every per-customer measure of the screening, for this period and the previous one."""
-    from kamtools.stages.screening import customer_metrics, payment_behaviour
+    from kamtools.stages.screening import customer_metrics_by_window, payment_behaviour
 
     window = _window(sales)
+    windows = [window, window.shifted(1)]
+    # As screen_client does: both periods' customer metrics from one pass over the lines.
+    by_window = customer_metrics_by_window(sales, customers=customers, windows=windows)
     out = []
-    for shifted in (window, window.shifted(1)):
-        metrics = customer_metrics(sales, customers=customers, window=shifted)
+    for shifted, metrics in zip(windows, by_window, strict=True):
         since = shifted.current_end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
         payments = payment_behaviour(receivables, as_of=shifted.current_end, customers=customers, since=since)
         out.append((metrics, payments))
@@ -93,20 +95,26 @@ def _screening_metrics(sales: pd.DataFrame, receivables: pd.DataFrame, customers
 
 def _read_sales(path: Path) -> pd.DataFrame:
     """The sales columns the screening reads (``screening.sales_columns``), as its notebook
-    reads them from the intake cache (``open_client(..., columns=...)``)."""
-    import pyarrow.parquet as pq
-
+    reads them from the intake cache (``open_client(..., columns=...)``: ``io.read_parquet``)."""
+    from kamtools import io
     from kamtools.stages.screening import sales_columns
 
-    return pd.read_parquet(path, columns=sales_columns(pq.read_schema(path).names))
+    return io.read_parquet(path, columns=sales_columns)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A whole table, as the notebooks read it from the intake cache (``io.read_parquet``)."""
+    from kamtools import io
+
+    return io.read_parquet(path)
 
 
 def metrics(folder: Path) -> dict[str, Any]:
     """Read the Parquet files and compute all screening metrics of both periods."""
     started = time.perf_counter()
     sales = _read_sales(folder / "sales.parquet")
-    receivables = pd.read_parquet(folder / "receivables.parquet")
-    customers = pd.read_parquet(folder / "customers.parquet")
+    receivables = _read_table(folder / "receivables.parquet")
+    customers = _read_table(folder / "customers.parquet")
     periods = _screening_metrics(sales, receivables, customers)
     seconds = time.perf_counter() - started
     return _result(seconds, rows=len(sales), out=sum(len(m) + len(p) for m, p in periods))
@@ -114,7 +122,7 @@ def metrics(folder: Path) -> dict[str, Any]:
 
 def _tables(folder: Path) -> dict[str, pd.DataFrame]:
     files = [path for path in sorted(folder.glob("*.parquet")) if path.name != RANK_FILE]
-    return {path.stem: _read_sales(path) if path.stem == "sales" else pd.read_parquet(path) for path in files}
+    return {path.stem: _read_sales(path) if path.stem == "sales" else _read_table(path) for path in files}
 
 
 def screen(folder: Path) -> dict[str, Any]:

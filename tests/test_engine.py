@@ -106,6 +106,68 @@ def test_large_amounts_are_summed_exactly(lines):
     assert metrics.loc[0, "sales"] == pytest.approx(500000000000.03, rel=1e-15, abs=0)
 
 
+def _metrics_by_pandas(lines: pd.DataFrame, window) -> pd.DataFrame:
+    """Plain pandas groupby formulas for the metrics one pass over several windows must give."""
+    day = lines["invoice_date"].dt.normalize()
+    upto = lines[day <= window.current_end]
+    day = day[day <= window.current_end]
+    current = upto[day.between(window.current_start, window.current_end)]
+    previous = upto[day.between(window.previous_start, window.previous_end)]
+    bought = current[current["net_sales"] > 0]
+    purchases = upto[upto["net_sales"] > 0]
+    by = "customer_id"
+    out = pd.DataFrame(
+        {
+            "sales": current.groupby(by)["net_sales"].sum(),
+            "previous_sales": previous.groupby(by)["net_sales"].sum(),
+            "gross_profit": (current["net_sales"] - current["cost"]).groupby(current[by]).sum(),
+            "frequency": bought.groupby(by)["invoice_id"].nunique(),
+            "variety": bought.groupby(by)["category"].nunique(),
+            "first_purchase": purchases.groupby(by)["invoice_date"].min().dt.normalize(),
+            "last_purchase": purchases.groupby(by)["invoice_date"].max().dt.normalize(),
+        }
+    )
+    in_window = current[by].unique().tolist() + previous[by].unique().tolist()
+    return out[out.index.isin(in_window)].sort_index()
+
+
+def test_metrics_of_both_periods_in_one_pass_are_each_period_s_metrics(lines):
+    window = _window(lines)
+    windows = [window, window.shifted(1), window.shifted(2)]
+    both = sc.customer_metrics_by_window(lines, windows=windows)
+    assert len(both) == 3
+    for frame, each in zip(both, windows, strict=True):
+        alone = sc.customer_metrics(lines, window=each)
+        pd.testing.assert_frame_equal(frame, alone, check_exact=True)
+        expected = _metrics_by_pandas(lines, each)
+        got = frame.set_index("customer_id").loc[expected.index]
+        for column in ("sales", "previous_sales", "gross_profit"):
+            np.testing.assert_allclose(got[column], expected[column].fillna(0.0), rtol=1e-12)
+        for column in ("frequency", "variety"):
+            assert (got[column] == expected[column].fillna(0)).all(), column
+        for column in ("first_purchase", "last_purchase"):
+            pd.testing.assert_series_equal(
+                got[column], expected[column], check_names=False, check_dtype=False
+            )
+    # The previous period alone, without cost, invoice ids or categories: the same either way.
+    narrow = lines.drop(columns=["cost", "invoice_id", "category"])
+    for frame, each in zip(
+        sc.customer_metrics_by_window(narrow, windows=windows[1:]), windows[1:], strict=True
+    ):
+        pd.testing.assert_frame_equal(frame, sc.customer_metrics(narrow, window=each), check_exact=True)
+    assert sc.customer_metrics_by_window(lines, windows=[]) == []
+
+
+def test_screen_client_screens_both_periods_as_screen_period_does(lines):
+    tables = {"sales": lines}
+    result = sc.screen_client(tables, start_month=4, period=2026)
+    for screened in (result.current, result.previous):
+        alone = sc.screen_period(tables, start_month=4, window=screened.window)
+        pd.testing.assert_frame_equal(screened.metrics, alone.metrics, check_exact=True)
+    before = sc.screen_period(tables, start_month=4, window=result.current.window.shifted(1))
+    pd.testing.assert_frame_equal(result.previous.scored, before.scored, check_exact=True)
+
+
 def _payments_by_pandas(receivables, *, as_of, grace_days=5, since=None):
     """The pandas formulas payment behaviour was first written with (the reference)."""
     as_of = T(as_of).normalize()

@@ -259,6 +259,18 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _to_pandas_options() -> dict[str, Any]:
+    """How a Parquet file is turned into a frame: each column its own block, and the Arrow
+    copy of a column freed as soon as it is converted. Without them pandas copies the number
+    columns into one block while the whole Arrow table is still held: at 10M invoice lines
+    about half the reading time goes to touching that extra memory. The frame is the same."""
+    import inspect
+
+    if "to_pandas_kwargs" not in inspect.signature(pd.read_parquet).parameters:
+        return {}  # pandas before 3.0
+    return {"to_pandas_kwargs": {"split_blocks": True, "self_destruct": True}}
+
+
 def read_parquet(path: Path, *, columns: Callable[[list[str]], Sequence[str]] | None = None) -> pd.DataFrame:
     """Read a Parquet file kamtools wrote (the intake cache keeps the validated tables' types).
 
@@ -266,12 +278,12 @@ def read_parquet(path: Path, *, columns: Callable[[list[str]], Sequence[str]] | 
     the others are left unread, which on millions of rows saves most of the reading.
     """
     if columns is None:
-        return pd.read_parquet(path)
+        return pd.read_parquet(path, **_to_pandas_options())
     import pyarrow.parquet as pq
 
     names = pq.read_schema(path).names
     wanted = set(columns(names))
-    return pd.read_parquet(path, columns=[name for name in names if name in wanted])
+    return pd.read_parquet(path, columns=[name for name in names if name in wanted], **_to_pandas_options())
 
 
 def read_text(path: Path) -> str:

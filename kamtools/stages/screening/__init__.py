@@ -46,6 +46,7 @@ from kamtools.analytics import BUYING_STATUSES
 from kamtools.stages.registry import Stage
 from kamtools.stages.screening.metrics import (
     customer_metrics,
+    customer_metrics_by_window,
     payment_behaviour,
     payment_data_available,
     qualitative_scores,
@@ -135,6 +136,7 @@ __all__ = [
     "at_risk_table",
     "capacity_warning",
     "customer_metrics",
+    "customer_metrics_by_window",
     "effective_weights",
     "executive_summary",
     "final_tiers",

@@ -19,8 +19,14 @@ from kamtools.analytics.concentration import abc_classes, gini, pareto_share
 from kamtools.formatting import count_text, percent_text
 from kamtools.periods import completeness_sentence
 from kamtools.stages.screening import movement
+from kamtools.stages.screening.metrics import customer_metrics_by_window
 from kamtools.stages.screening.overrides import apply_overrides
-from kamtools.stages.screening.scoring import PeriodScreening, screen_period
+from kamtools.stages.screening.scoring import (
+    PeriodScreening,
+    period_window,
+    screen_period,
+    screening_sales,
+)
 from kamtools.stages.screening.selection import final_tiers, weight_sensitivity
 from kamtools.stages.screening.settings import CRITERIA, ScreeningSettings
 from kamtools.stages.screening.summary import headline
@@ -476,14 +482,23 @@ def screen_client(
     ScreeningResult
     """
     settings = settings or ScreeningSettings()
-    current = screen_period(
-        tables, start_month=start_month, period=period, settings=settings, data_end=data_end
-    )
-    before_window = current.window.shifted(1)
-    dates = pd.to_datetime(tables["sales"]["invoice_date"])
-    previous = None
+    sales = screening_sales(tables)
+    window = period_window(sales, start_month=start_month, period=period, data_end=data_end)
+    before_window = window.shifted(1)
+    dates = pd.to_datetime(sales["invoice_date"])
+    windows = [window]
     if dates.between(before_window.current_start, before_window.current_end).any():
-        previous = screen_period(tables, start_month=start_month, window=before_window, settings=settings)
+        windows.append(before_window)
+    # Both periods' metrics from one pass over the invoice lines.
+    metrics = customer_metrics_by_window(sales, customers=tables.get("customers"), windows=windows)
+    current = screen_period(
+        tables, start_month=start_month, window=window, settings=settings, metrics=metrics[0]
+    )
+    previous = None
+    if len(metrics) > 1:
+        previous = screen_period(
+            tables, start_month=start_month, window=before_window, settings=settings, metrics=metrics[1]
+        )
     team = tables.get("team")
     capacity = (
         movement.team_capacity(team, manager_load=settings.manager_load)

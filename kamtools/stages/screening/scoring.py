@@ -697,6 +697,23 @@ class PeriodScreening:
         return self.scored[self.scored["tier"] == "key"].sort_values("rank", ignore_index=True)
 
 
+def screening_sales(tables: Mapping[str, pd.DataFrame | None]) -> pd.DataFrame:
+    """The sales table of ``tables``; a clear error when there is none."""
+    sales = tables.get("sales")
+    if sales is None:
+        raise ScreeningInputError("screening needs the sales table")
+    return sales
+
+
+def period_window(
+    sales: pd.DataFrame, *, start_month: int, period: int, data_end: pd.Timestamp | None = None
+) -> ComparisonWindow:
+    """The window :func:`screen_period` screens ``period`` on, against ``period - 1`` (see
+    :func:`~kamtools.periods.comparison_window`: like for like when the data end early)."""
+    years = {"current": period, "previous": period - 1}
+    return comparison_window(sales["invoice_date"], **years, start_month=start_month, data_end=data_end)
+
+
 def screen_period(
     tables: Mapping[str, pd.DataFrame | None],
     *,
@@ -705,6 +722,7 @@ def screen_period(
     window: ComparisonWindow | None = None,
     settings: ScreeningSettings | None = None,
     data_end: pd.Timestamp | None = None,
+    metrics: pd.DataFrame | None = None,
 ) -> PeriodScreening:
     """Screen one period: metrics, payment behaviour, workshop scores, scoring.
 
@@ -729,6 +747,9 @@ def screen_period(
     data_end : pandas.Timestamp, optional
         Where the export ends (client.yml ``periods.data_end``), passed to
         :func:`~kamtools.periods.comparison_window` with ``period``.
+    metrics : pandas.DataFrame, optional
+        The window's :func:`customer_metrics` when the caller has them already (e.g. both
+        periods' from one pass, :func:`customer_metrics_by_window`); computed here otherwise.
 
     Returns
     -------
@@ -737,20 +758,13 @@ def screen_period(
     if (period is None) == (window is None):
         raise ValueError("give exactly one of period and window")
     settings = settings or ScreeningSettings()
-    sales = tables.get("sales")
-    if sales is None:
-        raise ScreeningInputError("screening needs the sales table")
+    sales = screening_sales(tables)
     if window is None:
-        window = comparison_window(
-            sales["invoice_date"],
-            current=period,
-            previous=period - 1,
-            start_month=start_month,
-            data_end=data_end,
-        )
+        window = period_window(sales, start_month=start_month, period=period, data_end=data_end)
     customers = tables.get("customers")
     history = data_history(sales["invoice_date"], window=window)
-    metrics = customer_metrics(sales, customers=customers, window=window)
+    if metrics is None:
+        metrics = customer_metrics(sales, customers=customers, window=window)
     payments = payment_behaviour(
         tables.get("receivables"),
         as_of=window.current_end,
