@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         default=os.cpu_count() or 1,
-        help="notebooks to execute at once where dependencies allow (default: the machine's cores)",
+        help="notebooks to analyse at once where dependencies allow (default: the machine's cores)",
     )
     run.add_argument("--from-run", help="re-run stages on the outputs of this earlier run id")
     run.add_argument("--with-code", action="store_true", help="analyst variant: keep the code in the HTML")

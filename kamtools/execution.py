@@ -14,13 +14,17 @@ what the notebook computes or shows:
   notebook then runs on that kernel (:func:`execute`). The warm-up only runs the notebook's
   own top-level ``import`` statements, silently (no output, no execution count), so the
   executed notebook is the same as on a fresh kernel.
+
+A stage notebook writes its output tables in a cell tagged :data:`OUTPUTS_TAG`, right after its
+analysis; :func:`execute` reports when that cell has run (``on_outputs``), so the stages that
+read those tables can start while this notebook still draws its report.
 """
 
 from __future__ import annotations
 
 import ast
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +44,9 @@ SAVE_INTERVAL = 2.0
 WARMUP_TIMEOUT = 120.0
 """Seconds a kernel may take to start and import the notebook's modules."""
 
+OUTPUTS_TAG = "stage-outputs"
+"""Tag of the notebook cell that writes the stage's output tables (see :func:`execute`)."""
+
 
 class SparseSaveEngine(NBClientEngine):
     """papermill's nbclient engine, saving the notebook at most every :data:`SAVE_INTERVAL` s.
@@ -47,10 +54,20 @@ class SparseSaveEngine(NBClientEngine):
     papermill saves at every cell start and end; here a save is skipped when the last one is
     younger than the interval. The final save (``notebook_complete``, run by papermill
     whatever happened) is never skipped, so the notebook on disk is complete at the end.
+
+    ``on_outputs`` (optional) is called once the cell tagged :data:`OUTPUTS_TAG` has run
+    without error: when the next cell starts. papermill stops at a failed cell, and a cell
+    timeout or a dead kernel raises, so a cell that did not finish never reaches that point.
     """
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
+    def execute_managed_notebook(
+        cls,
+        nb_man: Any,
+        kernel_name: str,
+        on_outputs: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> Any:
         full_save = nb_man.save
         last_save = [time.monotonic()]  # papermill saved at notebook start
 
@@ -61,10 +78,29 @@ class SparseSaveEngine(NBClientEngine):
                 last_save[0] = now
 
         nb_man.save = sparse_save
+        if on_outputs is not None:
+            nb_man.cell_start = _after_outputs_cell(nb_man.cell_start, on_outputs)
         try:
             return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
         finally:
             del nb_man.save  # papermill's notebook_complete then writes the whole notebook
+            vars(nb_man).pop("cell_start", None)
+
+
+def _after_outputs_cell(cell_start: Callable[..., Any], on_outputs: Callable[[], None]) -> Callable[..., Any]:
+    """papermill's ``cell_start``, calling ``on_outputs`` first when a cell follows the outputs cell."""
+    outputs_cell_seen = [False]
+    called = [False]
+
+    def start(cell: Any, *args: Any, **kwargs: Any) -> Any:
+        if outputs_cell_seen[0] and not called[0]:
+            called[0] = True
+            on_outputs()
+        if OUTPUTS_TAG in cell.metadata.get("tags", []):
+            outputs_cell_seen[0] = True
+        return cell_start(cell, *args, **kwargs)
+
+    return start
 
 
 papermill_engines.register(ENGINE_NAME, SparseSaveEngine)
@@ -182,8 +218,12 @@ def execute(
     progress: bool,
     cell_timeout: int,
     kernel: WarmKernel | None = None,
+    on_outputs: Callable[[], None] | None = None,
 ) -> None:
     """Execute ``notebook`` into ``executed`` with papermill, on ``kernel`` if it is warm.
+
+    ``on_outputs`` is called once the notebook's cell tagged :data:`OUTPUTS_TAG` has run
+    without error, while the cells after it still run (see :class:`SparseSaveEngine`).
 
     Raises what :func:`papermill.execute_notebook` raises (``PapermillExecutionError`` when a
     cell failed; a dead kernel, a cell timeout or a kernel that would not start otherwise).
@@ -191,6 +231,8 @@ def execute(
     extra: dict[str, Any] = {}
     if kernel is not None and kernel.manager is not None:
         extra["km"] = kernel.manager
+    if on_outputs is not None:
+        extra["on_outputs"] = on_outputs
     papermill.execute_notebook(
         notebook,
         executed,

@@ -12,9 +12,10 @@ A run of ``kam run CLIENT`` does, in order:
    naming the failed step.
 
 What is not analysis overlaps with it (:mod:`kamtools.execution`): a stage's process starts
-its kernel and imports the notebook's modules while the stages before it still run, and a
-stage's page is rendered while the stages after it already run. ``jobs`` limits how many
-notebooks execute at once.
+its kernel and imports the notebook's modules while the stages before it still run; the stages
+after it start as soon as its notebook has written its output tables, while it still draws its
+report and renders its page. ``jobs`` limits how many notebooks analyse at once (a notebook that
+has handed over its tables no longer counts, unless ``jobs`` is 1).
 4. write ``index.html`` and move the whole run folder into
    ``reports/<client>/<period>/<run-id>/`` with one atomic rename, then point ``latest`` at it.
 
@@ -411,22 +412,38 @@ class _Schedule:
     results: dict[str, StageResult] = field(default_factory=dict)
 
     def _executed_ok(self, key: str) -> bool | None:
-        """Whether stage ``key`` executed its notebook and wrote its outputs; None while unknown."""
-        if key in self.live and self.live[key].executed is not None:
-            return self.live[key].executed["status"] == "done"
+        """Whether stage ``key`` wrote its outputs (and has not failed since); None while unknown.
+
+        A stage whose notebook still runs after handing over its tables counts as done; should it
+        fail later, the stages that depend on it are stopped and not run, as before.
+        """
+        if key in self.live:
+            process = self.live[key]
+            if process.executed is not None:
+                return process.executed["status"] == "done"
+            return True if process.outputs_written else None
         return self.results[key].status == "done" if key in self.results else None
 
     def _drop(self, key: str, result: StageResult) -> None:
-        """Record a stage that will not run, stopping its waiting process."""
+        """Record a stage that will not run, stopping its process (and its outputs, if it started)."""
         if key in self.live:
-            processes.stop_stage_processes([self.live.pop(key).process])
+            process = self.live.pop(key)
+            processes.stop_stage_processes([process.process])
+            if process.released is not None:
+                _remove_outputs(next(s for s in self.order if s.key == key), self.work_dir)
         self.results[key] = result
+
+    def _analysing(self, process: StageProcess) -> bool:
+        """Whether ``process`` counts against ``jobs``: released, notebook not yet handed over."""
+        if process.released is None or process.executed is not None:
+            return False
+        return not (process.outputs_written and self.settings.jobs > 1)
 
     def start_what_can_start(self) -> None:
         """Skip stages whose dependency failed, release those that may run, pre-start the next."""
         keys = {s.key for s in self.order}
         limit = max(1, self.settings.jobs)
-        running = sum(1 for p in self.live.values() if p.released is not None and p.executed is None)
+        running = sum(1 for p in self.live.values() if self._analysing(p))
         waiting = sum(1 for p in self.live.values() if p.released is None)
         for stage in (s for s in self.order if s.key not in self.results):
             done = [self._executed_ok(d) for d in stage.depends_on if d in keys]
@@ -470,7 +487,10 @@ class _Schedule:
             if process is None or process.released is None:
                 continue
             if process.conn in ready:
+                handed_over = process.outputs_written
                 process.receive()
+                if process.outputs_written and not handed_over and _missing_outputs(stage, self.work_dir):
+                    process.outputs_written = False  # not handed over: the check below names the fault
                 if process.executed is not None and process.executed["status"] == "done":
                     wrong = _missing_outputs(stage, self.work_dir)
                     if wrong:
@@ -524,6 +544,14 @@ def _missing_outputs(stage: Stage, work_dir: Path) -> list[str]:
         except io.StageOutputError as exc:
             wrong.append(str(exc))
     return wrong
+
+
+def _remove_outputs(stage: Stage, work_dir: Path) -> None:
+    """Remove the output tables a stopped stage may have written: a stage not run has none."""
+    for name in stage.writes:
+        for suffix in (".csv", ".xlsx"):
+            (work_dir / f"{name}{suffix}").unlink(missing_ok=True)
+    (work_dir / io.stage_summary_file(stage.key)).unlink(missing_ok=True)
 
 
 def _file_pack(

@@ -2,20 +2,24 @@
 
 A stage process starts from its notebook alone: it starts a kernel and imports the notebook's
 modules (:class:`kamtools.execution.WarmKernel`), then waits for its :class:`StageJob`. With the
-job it executes the notebook, sends the result back (the stages that depend on it may start),
-renders the report page (or the error page) and writes its result file. The runner
-(:mod:`kamtools.runner`) holds a :class:`StageProcess` per started stage.
+job it executes the notebook; it tells the runner when the notebook's output tables are written
+(:data:`OUTPUTS_WRITTEN`: the stages that depend on it may start while its report cells run),
+sends the result when the notebook has run, renders the report page (or the error page) and
+writes its result file. The runner (:mod:`kamtools.runner`) holds a :class:`StageProcess` per
+started stage.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import multiprocessing
 import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -29,6 +33,8 @@ AUDIT_DIR = "audit"
 """Run subfolder of the executed notebooks: the analyst's audit trail, not for the client
 (their parameters name folders of the analyst's machine)."""
 KERNEL_START_ATTEMPTS = 3
+OUTPUTS_WRITTEN = "outputs written"
+"""What a stage process sends once its notebook's output tables are written, before its result."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,19 @@ class StageJob:
         )
 
 
+def _stage_main(notebook: str, conn: Connection, runner_pid: int) -> None:
+    """Child process entry: :func:`_execute_stage` with an asyncio event loop of its own.
+
+    jupyter_client and nbclient run their coroutines on the loop jupyter_core keeps in a context
+    variable. A forked process inherits the parent's loop when the parent ever ran one (a test
+    suite or a benchmark that executed a notebook in-process): its epoll instance is shared with
+    the parent and with every sibling forked alike, so a stage would wake for its siblings' kernel
+    sockets and spin. In a fresh context jupyter_core makes a new loop; the inherited one is left
+    untouched (closing it would unregister the parent's descriptors from the shared epoll).
+    """
+    contextvars.Context().run(_execute_stage, notebook, conn, runner_pid)
+
+
 def _execute_stage(notebook: str, conn: Connection, runner_pid: int) -> None:
     """Child process: warm a kernel for ``notebook``, wait for its job, execute and render it.
 
@@ -97,7 +116,7 @@ def _execute_stage(notebook: str, conn: Connection, runner_pid: int) -> None:
         if not isinstance(job, StageJob):
             return
         started = time.monotonic()
-        result = _execute_notebook(job, kernel)
+        result = _execute_notebook(job, kernel, on_outputs=lambda: conn.send(OUTPUTS_WRITTEN))
         conn.send(result)
     except EOFError:  # the runner is gone; stop_with_parent ends this process
         return
@@ -108,8 +127,14 @@ def _execute_stage(notebook: str, conn: Connection, runner_pid: int) -> None:
     io.write_json(Path(job.result_file), result)
 
 
-def _execute_notebook(job: StageJob, kernel: execution.WarmKernel) -> dict[str, Any]:
-    """Execute the stage notebook (retrying a kernel that will not start); its result."""
+def _execute_notebook(
+    job: StageJob, kernel: execution.WarmKernel, *, on_outputs: Callable[[], None]
+) -> dict[str, Any]:
+    """Execute the stage notebook (retrying a kernel that will not start); its result.
+
+    ``on_outputs`` is called when the notebook's output tables are written (see
+    :func:`kamtools.execution.execute`).
+    """
     from papermill.exceptions import PapermillExecutionError
 
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
@@ -122,6 +147,7 @@ def _execute_notebook(job: StageJob, kernel: execution.WarmKernel) -> dict[str, 
                 progress=job.progress,
                 cell_timeout=job.options.cell_timeout,
                 kernel=kernel if attempt == 1 else None,
+                on_outputs=on_outputs,
             )
             return {"status": "done"}
         except PapermillExecutionError:
@@ -198,6 +224,7 @@ class StageProcess:
     job: StageJob | None = None  # sent when the runner lets the notebook start
     released: float | None = None  # when it was sent (monotonic seconds)
     executed: dict[str, Any] | None = None  # the notebook's result, sent before the page is rendered
+    outputs_written: bool = False  # the notebook said its output tables are written
 
     @classmethod
     def start(cls, key: str, notebook: str) -> StageProcess:
@@ -205,7 +232,7 @@ class StageProcess:
         context = _process_context()
         conn, child_conn = context.Pipe()
         process = context.Process(
-            target=_execute_stage, args=(notebook, child_conn, os.getpid()), name=f"kam-{key}"
+            target=_stage_main, args=(notebook, child_conn, os.getpid()), name=f"kam-{key}"
         )
         sys.stdout.flush()  # a forked child would print the parent's unflushed lines again
         sys.stderr.flush()
@@ -220,9 +247,14 @@ class StageProcess:
         self.released = time.monotonic()
 
     def receive(self) -> None:
-        """Take the executed notebook's result from the pipe (nothing if the process ended)."""
+        """Take what the pipe holds: the outputs message, the notebook's result (nothing if it ended)."""
         with contextlib.suppress(EOFError, OSError):
-            self.executed = self.conn.recv()
+            while self.conn.poll():
+                message = self.conn.recv()
+                if message == OUTPUTS_WRITTEN:
+                    self.outputs_written = True
+                else:
+                    self.executed = message
 
     def stop_overdue(self) -> dict[str, Any]:
         """The watchdog: stop the stage and its kernel, mark the notebook, and fail the stage."""

@@ -47,6 +47,15 @@ current = result.current
 money = config.currency
 margin_known = screening.summary.cost_note(result) is None
 
+# %% tags=["remove-cell", "stage-outputs"]
+# The output tables first: the stages that read them start while the report below is drawn.
+if output_dir:
+    io.write_stage_output(result.key_accounts_output(), Path(output_dir), contract.KEY_ACCOUNTS, currency=money)
+    io.write_stage_output(result.customer_tiers_output(), Path(output_dir), contract.CUSTOMER_TIERS, formats=("csv",), currency=money)
+    io.write_stage_table(result.review_table(), Path(output_dir), "review_accounts", currency=money)
+    io.write_stage_table(result.growth_signal_table(), Path(output_dir), "growth_candidates", currency=money)
+    io.write_stage_summary(Path(output_dir), "screening", result.summary(currency=money))
+
 # %% tags=["remove-cell"]
 # Workshop mode (`kam lab`, JupyterLab only, no run folder): the panel shows the lists, changes and
 # chart at once; move a control to re-rank, then "Save settings". The report below keeps the saved settings.
@@ -216,14 +225,6 @@ display(tables.format_table(client.intake.sources_table(), integer=["rows read",
 display(tables.table_or_note(client.intake.quality_table(), empty_note="Data quality: every row of every file was read as given; nothing needed a repair and no row was set aside.", integer=["rows", "rows set aside"], currency=money, caption="Data quality: repairs and rows set aside"))
 display(tables.table_or_note(client.intake.set_aside_sales_table(), empty_note="No invoice line was set aside: every sale in the files is analysed.", integer=["lines"], money=["net sales"], percent=["share of sales"], currency=money, caption="Sales set aside by intake, in money and as a share of the sales in the file"))
 display(HTML(tables.notes_html(client.intake.notes + [f"Report produced with kamtools {__version__}."])))
-
-# %% tags=["remove-cell"]
-if output_dir:
-    io.write_stage_output(result.key_accounts_output(), Path(output_dir), contract.KEY_ACCOUNTS, currency=money)
-    io.write_stage_output(result.customer_tiers_output(), Path(output_dir), contract.CUSTOMER_TIERS, formats=("csv",), currency=money)
-    io.write_stage_table(result.review_table(), Path(output_dir), "review_accounts", currency=money)
-    io.write_stage_table(result.growth_signal_table(), Path(output_dir), "growth_candidates", currency=money)
-    io.write_stage_summary(Path(output_dir), "screening", result.summary(currency=money))
 
 # %% tags=["remove-cell"]
 # Provenance: kept in the executed notebook for the audit trail, never shown to the client.

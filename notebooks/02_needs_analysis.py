@@ -35,6 +35,13 @@ money = config.currency
 settings = STAGE.settings(config)
 result = analysis.analyse_client(client, settings=settings, output_dir=Path(output_dir) if output_dir else None)
 
+# %% tags=["remove-cell", "stage-outputs"]
+# The output tables first: the stages that read them start while the report below is drawn.
+if output_dir:
+    for name, frame in narrative.outputs(result).items():
+        io.write_stage_output(frame, Path(output_dir), contract.OUTPUTS[name], currency=money)
+    io.write_stage_summary(Path(output_dir), "needs", narrative.summary(result))
+
 # %% [markdown]
 # ## Key findings
 
@@ -130,12 +137,6 @@ if not output_dir:
 
     form = NeedsWorkshop(result.accounts, indicators=list(settings.indicators), workspace=client.root, assessments=client.tables.get("assessments"))
     display(form.widget())
-
-# %% tags=["remove-cell"]
-if output_dir:
-    for name, frame in narrative.outputs(result).items():
-        io.write_stage_output(frame, Path(output_dir), contract.OUTPUTS[name], currency=money)
-    io.write_stage_summary(Path(output_dir), "needs", narrative.summary(result))
 
 # %% tags=["remove-cell"]
 # Provenance: kept in the executed notebook for the audit trail, never shown to the client.

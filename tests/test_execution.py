@@ -121,3 +121,24 @@ def test_a_failed_cell_is_on_disk_with_its_error(tmp_path):
     assert any(o.get("ename") == "ValueError" for o in code[1].outputs)
     assert execution.executed_cells(out) == 2
     assert os.path.getsize(out) > 0
+
+
+def test_a_stage_process_runs_on_an_event_loop_of_its_own(monkeypatch):
+    from jupyter_core.utils import ensure_event_loop
+
+    from kamtools import stage_process
+
+    inherited = ensure_event_loop()  # as in a process that executed a notebook itself
+
+    def report_loop(notebook, conn, runner_pid):
+        conn.send(ensure_event_loop() is inherited)
+
+    monkeypatch.setattr(stage_process, "_execute_stage", report_loop)
+    process = stage_process.StageProcess.start("probe", "unused.ipynb")
+    try:
+        assert process.conn.poll(30)
+        # A forked stage on the parent's loop would share its epoll with every sibling and spin.
+        assert process.conn.recv() is False
+    finally:
+        process.process.join(10)
+    assert not inherited.is_closed()  # the parent's loop is left as it was

@@ -96,3 +96,42 @@ def test_fingerprint_changes_with_content(tmp_path):
     b.write_text("x\n2\n", encoding="utf-8")
     assert io.file_fingerprint(a) != io.file_fingerprint(b)
     assert len(io.file_fingerprint(a)) == 16
+
+
+YAML_VALUES = (
+    "client: Müller & Söhne\nperiod: 2027\nstart: 2026-04-01\nshare: 0.25\nnone: ~\nflag: yes\n"
+    "accounts:\n  - {id: C1, goals: [1, 2.5, '3']}\n  - id: 'C2'\n    note: |\n      two\n      lines\n"
+)
+BROKEN_YAML = [
+    "accounts: [unclosed\n",
+    "a: 1\n  b: 2\n",
+    "a:\n\t- 1\n",
+    "key: 'unterminated\n",
+    "a: 1\na: *unknown\n",
+    "- [1, 2\n- 3\n",
+    "bad: \x07 control\n",
+]
+
+
+def test_yaml_is_read_with_libyaml_and_gives_pyyaml_values(tmp_path):
+    import yaml
+
+    from kamtools.io import stores
+
+    assert stores._FAST_SAFE_LOADER is not None  # PyYAML's wheels ship libyaml: the fast path runs
+    path = tmp_path / "plan.yml"
+    path.write_text(YAML_VALUES, encoding="utf-8")
+    assert io.read_yaml(path) == yaml.safe_load(YAML_VALUES)
+    assert io.read_yaml(path)["start"].isoformat() == "2026-04-01"
+
+
+@pytest.mark.parametrize("text", BROKEN_YAML)
+def test_broken_yaml_gives_pyyaml_message_with_its_place(text):
+    import yaml
+
+    with pytest.raises(yaml.YAMLError) as pure:
+        yaml.safe_load(text)
+    with pytest.raises(io.InputFileError) as raised:
+        io.parse_yaml_text(text, name="client.yml")
+    assert str(raised.value) == str(io.InputFileError("client.yml", f"is not valid YAML: {pure.value}"))
+    assert "line" in str(raised.value) or "position" in str(raised.value)

@@ -208,3 +208,59 @@ def test_stages_without_a_dependency_between_them_run_side_by_side(notebooks, tm
         assert aside.metadata.papermill.start_time < screening.metadata.papermill.end_time
     finally:
         unregister_stage("aside")
+
+
+def _with_outputs_cell(path: Path, outputs: str, *after: str) -> Path:
+    """A stage notebook whose cell tagged ``stage-outputs`` writes its tables, then more cells."""
+    write_notebook(path, *after)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(2, new_code_cell(outputs, metadata={"tags": ["remove-cell", "stage-outputs"]}))
+    nbformat.write(nb, path)
+    return path
+
+
+SCREENING_OUTPUTS = (
+    "import pathlib\n"
+    f"pathlib.Path(output_dir, 'key_accounts.csv').write_text({KEY_ACCOUNTS_CSV!r})\n"
+    f"pathlib.Path(output_dir, 'customer_tiers.csv').write_text({CUSTOMER_TIERS_CSV!r})\n"
+)
+
+
+def test_dependents_start_once_the_outputs_cell_has_run(notebooks, tmp_path):
+    _with_outputs_cell(notebooks / "01_screening.ipynb", SCREENING_OUTPUTS, "import time\ntime.sleep(4)")
+    result = run(notebooks, tmp_path / "reports", stages=("screening", "next"), jobs=2)
+    assert result.ok, result.stages
+    screening = nbformat.read(result.run_dir / "audit" / "01_screening.ipynb", as_version=4)
+    following = nbformat.read(result.run_dir / "audit" / "02_next.ipynb", as_version=4)
+    # The next stage ran while the screening was still drawing its report.
+    assert following.metadata.papermill.start_time < screening.metadata.papermill.end_time
+
+
+def test_a_stage_failing_after_its_outputs_stops_what_depends_on_it(notebooks, tmp_path):
+    _with_outputs_cell(
+        notebooks / "01_screening.ipynb",
+        SCREENING_OUTPUTS,
+        "import time\ntime.sleep(3)\nraise ValueError('late')",
+    )
+    write_notebook(
+        notebooks / "02_next.ipynb",
+        "import pathlib, time\npathlib.Path(output_dir, 'needs_team.csv').write_text('x\\n')\ntime.sleep(60)",
+    )
+    unregister_stage("next")
+    register_stage(
+        Stage(
+            "next",
+            92,
+            "Next stage",
+            "02_next.ipynb",
+            depends_on=("screening",),
+            reads=("key_accounts",),
+            writes=("needs_team",),
+        )
+    )
+    result = run(notebooks, tmp_path / "reports", stages=("screening", "next"), jobs=2)
+    assert [(s.key, s.status) for s in result.stages] == [("screening", "failed"), ("next", "not run")]
+    assert result.stages[1].summary == "Not run because an earlier stage it needs failed."
+    assert (result.run_dir / "audit" / "02_next.ipynb").exists()  # it had started
+    assert not (result.run_dir / "needs_team.csv").exists()  # a stage not run leaves no outputs
+    assert (result.run_dir / "key_accounts.csv").exists()

