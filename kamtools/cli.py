@@ -27,6 +27,7 @@ from kamtools.config import ClientConfig, ConfigError, check_folder_name, load_c
 from kamtools.io import InputFileError
 from kamtools.paths import DEFAULT_CLIENTS_DIR, DEFAULT_REPORTS_DIR
 from kamtools.periods import period_bounds
+from kamtools.runs import RunError
 from kamtools.scaffold import DEMO_SLUG, ensure_demo_workspace, new_workspace
 from kamtools.stages import stages
 from kamtools.workspace import Workspace, load_workspace
@@ -285,8 +286,6 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``kam`` command; returns the exit code."""
-    from kamtools.runner import RunError
-
     parser = _parser()
     args = parser.parse_args(argv)
     handlers = {"demo": cmd_demo, "new": cmd_new, "validate": cmd_validate, "run": cmd_run, "lab": cmd_lab}

@@ -44,26 +44,14 @@ from typing import Any
 from kamtools import __version__, io, processes, report, runs
 from kamtools.execution import KERNEL_NAME
 from kamtools.paths import DEFAULT_REPORTS_DIR, NOTEBOOKS_DIR
+from kamtools.runs import RunError
 from kamtools.stage_process import AUDIT_DIR, RunOptions, StageJob, StageProcess
 from kamtools.stages import Stage, output_table, stages
-from kamtools.validation import Problem
 from kamtools.workspace import INTAKE_CACHE_DIR, Workspace, save_intake_cache
 
 KERNEL_LOG_FLAG = "--log-level=ERROR"
 DEFAULT_CELL_TIMEOUT = 600
 DEFAULT_STAGE_TIMEOUT = 1800
-
-
-class RunError(Exception):
-    """A run cannot start: unknown stage, bad parameter, missing notebook or earlier run."""
-
-
-class DataContractError(RunError):
-    """The client's data breaks the contract; ``problems`` lists every problem found."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        super().__init__(f"{len(problems)} data problem(s) found; run `kam validate` for the list")
-        self.problems = list(problems)
 
 
 @dataclass

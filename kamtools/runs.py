@@ -29,6 +29,12 @@ RUN_MANIFEST = "run.json"
 LATEST = "latest"
 
 
+# The errors that stop a run before it starts live here, not in the runner, so that the ``kam``
+# command can name them without loading the report pipeline for commands that run no stage.
+class RunError(Exception):
+    """A run cannot start: unknown stage, bad parameter, missing notebook or earlier run."""
+
+
 def claim(work_dir: Path) -> None:
     """Record which process works in ``work_dir``, so a later run can tell it was abandoned."""
     (work_dir / OWNER_FILE).write_text(str(os.getpid()), encoding="utf-8")

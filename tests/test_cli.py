@@ -108,3 +108,23 @@ def test_run_rejects_an_unknown_stage(demo_workspace, tmp_path, capsys):
         ]
     )
     assert code == 2 and "unknown stage(s) ['screenin']" in capsys.readouterr().err
+
+
+def test_commands_that_run_no_stage_never_load_the_report_pipeline(demo_workspace):
+    # papermill, nbconvert and nbformat (with jsonschema's grammar) take 1-2 s to import: an
+    # analyst re-validating a fixed file should not wait for them.
+    script = (
+        "import sys\n"
+        "from kamtools.command import main\n"
+        "code = main(sys.argv[1:])\n"
+        "heavy = ('papermill', 'nbconvert', 'nbformat', 'kamtools.runner')\n"
+        "loaded = sorted(m for m in heavy if m in sys.modules)\n"
+        "print('LOADED', loaded)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "--clients-dir", str(demo_workspace.parent), "validate", "demo"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "LOADED []" in done.stdout
