@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 
+import numpy as np
 import pandas as pd
 
-from kamtools.engine import duplicated_rows, strip_text
+from kamtools.engine import duplicated_rows, in_background, row_hashes, strip_text
 from kamtools.formatting import count_text
 from kamtools.inputspec import InputSpec
 from kamtools.intake import TableCheck
@@ -30,6 +32,7 @@ __all__ = [
     "blank_missing_tokens",
     "cost_from_profit",
     "find_column",
+    "hash_rows_ahead",
     "join_lookups",
     "line_amounts",
     "set_aside_exact_duplicates",
@@ -192,15 +195,44 @@ def _note_duplicate_rule(check: TableCheck, raw: pd.DataFrame, *, has_invoice_id
     )
 
 
-def set_aside_exact_duplicates(check: TableCheck, raw: pd.DataFrame, canonical: pd.DataFrame) -> pd.DataFrame:
+def _text_columns(frame: pd.DataFrame) -> list:
+    """The columns holding text: duplicates compare them without spaces around the values."""
+    return [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+
+
+HASH_AHEAD_ROWS = 100_000
+"""From this many rows on, the rows are hashed for duplicates on a thread while the rest of the
+intake converts the columns (below it hashing takes milliseconds)."""
+
+
+def hash_rows_ahead(raw: pd.DataFrame) -> Future | None:
+    """Start hashing every source row for :func:`set_aside_exact_duplicates`, on a thread.
+
+    The hashes depend on the source rows alone, so they are computed while the main thread
+    maps and converts the columns (DuckDB hashes on one thread beside pandas: on two cores, a
+    second or two less on ten million lines). Returns the future of :func:`kamtools.engine.row_hashes`, or
+    None for a small table. The caller waits for it before it returns.
+    """
+    if len(raw) < HASH_AHEAD_ROWS or raw.shape[1] == 0:
+        return None
+    return in_background(row_hashes, raw, strip=_text_columns(raw), threads=1)
+
+
+def set_aside_exact_duplicates(
+    check: TableCheck, raw: pd.DataFrame, canonical: pd.DataFrame, *, raw_hashes: np.ndarray | None = None
+) -> pd.DataFrame:
     """``canonical`` without lines that repeat an earlier line in every column of the source file.
 
     Duplicates are judged on the whole source row, not on the mapped columns: two lines with the
     same date, customer and amount but another product, description or line number are two sales.
+    ``raw_hashes`` are the hashes of every row of ``raw`` (:func:`hash_rows_ahead`), if computed.
     """
-    source = raw if raw.index.equals(canonical.index) else raw.loc[canonical.index]
-    text = [c for c in source.columns if source[c].dtype == object or pd.api.types.is_string_dtype(source[c])]
-    duplicated = duplicated_rows(source, strip=text)
+    same_rows = raw.index.equals(canonical.index)
+    source = raw if same_rows else raw.loc[canonical.index]
+    hashes = raw_hashes
+    if raw_hashes is not None and not same_rows:
+        hashes = raw_hashes[raw.index.get_indexer(canonical.index)]
+    duplicated = duplicated_rows(source, strip=_text_columns(source), hashes=hashes)
     check.repair("set aside: exact duplicate of an earlier row", canonical.loc[duplicated, ROW], dropped=True)
     if check.table.name == "sales":
         _note_duplicate_rule(

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from concurrent import futures
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from kamtools.contract import SATISFACTION_LABELS, TABLES, Column, Table
-from kamtools.engine import is_trimmed, strip_text
+from kamtools.engine import is_trimmed, may_end_with, strip_text
 from kamtools.inputspec import ExclusionRule, InputSpec, spec_from_mapping
 from kamtools.intake import Intake, Problem, Repair, SourceSummary, TableCheck
 from kamtools.io import READ_FINDINGS, ROW_NUMBERS
@@ -41,6 +42,7 @@ from kamtools.source_rows import (
     ROW,
     blank_missing_tokens,
     cost_from_profit,
+    hash_rows_ahead,
     join_lookups,
     line_amounts,
     set_aside_exact_duplicates,
@@ -118,7 +120,7 @@ def _convert(
         if bad.any():
             check.problem(user_column, f"must be one of: {', '.join(column.choices)}", rows[bad], values[bad])
         return lowered
-    if column.kind == "id":
+    if column.kind == "id" and may_end_with(stripped, ".0"):
         numeric_id = stripped.str.fullmatch(r"\d+\.0")
         if numeric_id.any():
             check.repair(
@@ -306,23 +308,29 @@ def validate_table(
         return pd.DataFrame(columns=[*table.column_names, ROW]), check
     raw, rows = _numbered_rows(raw)
     raw, emptied = blank_missing_tokens(raw, spec.missing_values)
-    check.amounts_from(functools.partial(line_amounts, raw, spec, rows))
-    kept = _apply_exclusions(check, raw, rows)
-    canonical = _mapped_frame(check, raw, kept, rows)
-    join_lookups(check, raw, canonical, kept, rows, lookup_tables or {})
-    _report_missing_tokens(check, raw, emptied, kept, rows)
+    hashing = hash_rows_ahead(raw) if spec.drop_exact_duplicates else None
+    try:
+        check.amounts_from(functools.partial(line_amounts, raw, spec, rows))
+        kept = _apply_exclusions(check, raw, rows)
+        canonical = _mapped_frame(check, raw, kept, rows)
+        join_lookups(check, raw, canonical, kept, rows, lookup_tables or {})
+        _report_missing_tokens(check, raw, emptied, kept, rows)
 
-    canonical = canonical[kept]
-    rows = rows[kept]
-    canonical[ROW] = rows
-    _report_padded_values(check, canonical, rows)
-    # Blank cells are judged on the text, before conversion turns unreadable cells into NaN too.
-    blank = _blank_required_cells(canonical, table)
-    _convert_columns(check, raw, canonical)
-    canonical = _empty_required_values(check, canonical, blank)
-    if spec.drop_exact_duplicates and len(canonical):
-        canonical = set_aside_exact_duplicates(check, raw, canonical)
-    _check_unique_key(check, canonical)
+        canonical = canonical[kept]
+        rows = rows[kept]
+        canonical[ROW] = rows
+        _report_padded_values(check, canonical, rows)
+        # Blank cells are judged on the text, before conversion turns unreadable cells into NaN too.
+        blank = _blank_required_cells(canonical, table)
+        _convert_columns(check, raw, canonical)
+        canonical = _empty_required_values(check, canonical, blank)
+        if spec.drop_exact_duplicates and len(canonical):
+            hashes = hashing.result() if hashing is not None else None
+            canonical = set_aside_exact_duplicates(check, raw, canonical, raw_hashes=hashes)
+        _check_unique_key(check, canonical)
+    finally:
+        if hashing is not None:
+            futures.wait([hashing])  # no thread outlives the intake (e.g. into a forked process)
     return canonical.reset_index(drop=True), check
 
 
@@ -520,7 +528,7 @@ def derive_customers(sales: pd.DataFrame) -> pd.DataFrame:
     Name, region and segment come from the lines' mapped ``customer_*`` columns where present
     (the most frequent value per customer), else the name is the customer number.
     """
-    ids = sales["customer_id"].drop_duplicates().sort_values()
+    ids = pd.Series(sales["customer_id"].unique()).sort_values()  # unique: Arrow's hash, not pandas
     customers = pd.DataFrame({"customer_id": ids.to_numpy()})
     for target in ("name", "region", "segment"):
         source = f"customer_{target}"

@@ -10,6 +10,7 @@ are made by :mod:`kamtools.scaffold`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent import futures
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import pandas as pd
 
 from kamtools import io
 from kamtools.config import ClientConfig, ConfigError, load_config, with_current_period
+from kamtools.engine import in_background
 from kamtools.scaffold import ensure_demo_workspace
 from kamtools.stages import stages
 from kamtools.validation import Intake, PeriodSpan, Problem, spec_from_mapping, validate_tables
@@ -48,6 +50,7 @@ def load_workspace(workspace: Path, *, period: int | None = None) -> Workspace:
     raw_tables: dict[str, pd.DataFrame] = {}
     specs = {}
     fingerprints: dict[str, str] = {}
+    hashing: dict[str, futures.Future] = {}
     unreadable: list[Problem] = []
     lookup_tables: dict[str, pd.DataFrame] = {}
     for table, mapping in config.inputs.items():
@@ -55,7 +58,8 @@ def load_workspace(workspace: Path, *, period: int | None = None) -> Workspace:
         try:
             path = _input_path(workspace, mapping, table)
             raw_tables[table] = io.read_raw_table(path, options=mapping, expected=spec.expected_headers)
-            fingerprints[table] = io.file_fingerprint(path)
+            # Hashed on a thread while the tables are validated (a second on a large file).
+            hashing[table] = in_background(io.file_fingerprint, path)
             specs[table] = spec
         except io.InputFileError as exc:
             unreadable.append(Problem(table, exc.file, exc.column, exc.message, exc.rows))
@@ -72,18 +76,38 @@ def load_workspace(workspace: Path, *, period: int | None = None) -> Workspace:
             except io.InputFileError as exc:
                 unreadable.append(Problem(table, lookup.file, None, f"lookup file: {exc.message}"))
     start, end = config.span
-    intake = validate_tables(
-        raw_tables,
-        specs,
-        span=PeriodSpan(start, end),
-        fingerprints=fingerprints,
-        lookup_tables=lookup_tables,
-    )
+    try:
+        intake = validate_tables(
+            raw_tables,
+            specs,
+            span=PeriodSpan(start, end),
+            fingerprints=_Fingerprints(fingerprints, hashing),
+            lookup_tables=lookup_tables,
+        )
+    finally:
+        futures.wait(hashing.values())  # no thread outlives the intake
     intake.problems[:0] = unreadable
     loaded = Workspace(root=workspace, config=config, intake=intake)
     for stage in stages():
         intake.problems.extend(stage.problems(loaded))
     return loaded
+
+
+class _Fingerprints(Mapping[str, str]):
+    """File fingerprints by table or file name, those still being hashed taken when asked for."""
+
+    def __init__(self, done: Mapping[str, str], pending: Mapping[str, futures.Future]) -> None:
+        self._done = done
+        self._pending = pending
+
+    def __getitem__(self, key: str) -> str:
+        return self._pending[key].result() if key in self._pending else self._done[key]
+
+    def __iter__(self):
+        return iter({**self._done, **self._pending})
+
+    def __len__(self) -> int:
+        return len({**self._done, **self._pending})
 
 
 def _input_path(workspace: Path, mapping: Mapping[str, Any], table: str) -> Path:

@@ -282,9 +282,10 @@ def test_strip_text_is_str_strip(cells, trimmed):
 
 
 @pytest.mark.parametrize("quoted", [False, True], ids=["no quotes", "quoted line breaks"])
-def test_large_csv_reads_cell_for_cell_as_pandas_does(tmp_path, quoted):
-    from kamtools.io import read_raw_table
+def test_large_csv_reads_cell_for_cell_as_pandas_does(tmp_path, monkeypatch, quoted):
+    from kamtools.io import read_raw_table, reading
 
+    monkeypatch.setattr(reading, "CSV_BLOCK_BYTES", 1 << 16)
     rng = np.random.default_rng(3)
     n = 60_000  # several of Arrow's blocks, so the file is split for its threads
     rows = [
@@ -295,6 +296,7 @@ def test_large_csv_reads_cell_for_cell_as_pandas_does(tmp_path, quoted):
     path = tmp_path / "sales.csv"
     path.write_text("invoice_date,customer_id,net_sales,product\n" + "\n".join(rows) + "\n", encoding="utf-8")
     frame = read_raw_table(path)
+    assert frame["net_sales"].array._pa_array.num_chunks > 10
     expected = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
     assert list(frame.columns) == list(expected.columns) and len(frame) == len(expected) == n
     for column in expected.columns:

@@ -47,6 +47,37 @@ def test_duplicates_are_judged_on_the_whole_source_row_not_the_mapped_columns():
     assert duplicate.amount == 120.0 and duplicate.share == pytest.approx(0.25)
 
 
+@pytest.mark.parametrize("padded", [False, True])
+def test_rows_hashed_ahead_on_a_thread_find_the_same_duplicates(monkeypatch, padded):
+    from kamtools import source_rows
+
+    rows = RESELLER.astype("str")
+    if padded:  # spaces around a repeated line's customer: still the same line, stripped
+        rows.loc[2, "Customer"] = " C1 "
+    # A first line set aside by a rule: the hashes of the rows left are taken from all rows'.
+    rows = pd.concat([rows.iloc[[0]].assign(Customer="X"), rows], ignore_index=True)
+    mapping = {**MAPPING, "exclude_rows": [{"column": "Customer", "in": ["X"], "reason": "test"}]}
+    inline = intake(rows, mapping)
+    monkeypatch.setattr(source_rows, "HASH_AHEAD_ROWS", 1)
+    calls = []
+    monkeypatch.setattr(source_rows, "in_background", lambda *a, **k: calls.append(a) or _done(*a, **k))
+    ahead = intake(rows, mapping)
+    assert calls, "the rows were not hashed ahead"
+    assert [str(r) for r in ahead.repairs] == [str(r) for r in inline.repairs]
+    [duplicate] = [r for r in ahead.repairs if "exact duplicate" in r.action]
+    assert duplicate.example_rows == (5,)
+    pd.testing.assert_frame_equal(ahead.tables["sales"], inline.tables["sales"])
+
+
+def _done(function, *args, **kwargs):
+    """A finished future of ``function(*args, **kwargs)`` (run here, to count the calls)."""
+    from concurrent.futures import Future
+
+    future = Future()
+    future.set_result(function(*args, **kwargs))
+    return future
+
+
 def test_an_export_without_invoice_or_line_numbers_says_how_duplicates_were_judged():
     result = intake(RESELLER, MAPPING)
     [note] = [n for n in result.notes if "duplicate" in n]
