@@ -327,10 +327,8 @@ def duplicated_rows(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        The rows to compare, every column counted.
-    strip : sequence of str
-        Text columns compared without surrounding whitespace (missing values as "").
+    frame, strip
+        The rows, and the text columns compared stripped, as :func:`row_hashes` takes them.
     hashes : numpy.ndarray, optional
         ``row_hashes(frame, strip=strip)`` when already computed (e.g. ahead, on a thread).
 

@@ -285,7 +285,7 @@ def test_strip_text_is_str_strip(cells, trimmed):
 def test_large_csv_reads_cell_for_cell_as_pandas_does(tmp_path, monkeypatch, quoted):
     from kamtools.io import read_raw_table, reading
 
-    monkeypatch.setattr(reading, "CSV_BLOCK_BYTES", 1 << 16)
+    monkeypatch.setattr(reading, "_CSV_BLOCK_BYTES", 1 << 16)
     rng = np.random.default_rng(3)
     n = 60_000  # several of Arrow's blocks, so the file is split for its threads
     rows = [

@@ -75,7 +75,7 @@ ROW_NUMBERS = "row_numbers"
 MAGIC_ZIP = b"PK\x03\x04"
 MAGIC_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAGIC_GZIP = b"\x1f\x8b"
-CSV_BLOCK_BYTES = 16 << 20
+_CSV_BLOCK_BYTES = 16 << 20
 """Bytes of CSV per block of Arrow's reader (its default is 1 MB): a sixteenth of the chunks per
 column, so every later step that walks the chunks (spaces, empty cells, numbers) calls less."""
 
@@ -285,7 +285,7 @@ def _arrow_csv(path: Path, delimiter: str, encoding: str) -> pd.DataFrame | None
     try:
         table = pa_csv.read_csv(
             path,
-            read_options=pa_csv.ReadOptions(use_threads=True, block_size=CSV_BLOCK_BYTES),
+            read_options=pa_csv.ReadOptions(use_threads=True, block_size=_CSV_BLOCK_BYTES),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter,
                 quote_char='"',
