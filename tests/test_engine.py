@@ -131,8 +131,14 @@ def _metrics_by_pandas(lines: pd.DataFrame, window) -> pd.DataFrame:
     return out[out.index.isin(in_window)].sort_index()
 
 
-def test_metrics_of_both_periods_in_one_pass_are_each_period_s_metrics(lines):
-    window = _window(lines)
+@pytest.mark.parametrize("data_end", [None, "2025-09-15"])
+def test_metrics_of_both_periods_in_one_pass_are_each_period_s_metrics(lines, data_end):
+    # With data_end mid-September the periods compared are 1 April to 15 September: the lines
+    # between them belong to no period but count for first and last purchases.
+    window = comparison_window(
+        lines["invoice_date"], current=2026, previous=2025, start_month=4, data_end=data_end and T(data_end)
+    )
+    assert window.like_for_like == (data_end is not None)
     windows = [window, window.shifted(1), window.shifted(2)]
     both = sc.customer_metrics_by_window(lines, windows=windows)
     assert len(both) == 3

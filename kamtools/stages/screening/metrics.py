@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -37,31 +37,34 @@ def _customer_attributes(customers: pd.DataFrame | None) -> pd.DataFrame:
 
 
 # One pass over the invoice lines up to the last window's end gives every per-customer
-# aggregate of every window asked for (this period and the previous one: one scan, one hash
-# table, instead of one pass per period); DuckDB runs it on Arrow views of the columns
-# (kamtools.engine), in parallel and without copying the lines. Customers are grouped by
-# integer codes (their ids' sorted order), which DuckDB hashes and compares faster than text.
-# Amounts are summed as decimals (to a millionth): exact, so the result does not depend on the
-# order in which threads add the lines, nor on which windows are computed together, and credit
-# notes that cancel a purchase leave exactly zero instead of a rounding residue. ``{k}`` is the
-# window's number in the column and parameter names.
-_WINDOW_FLAGS_SQL = """day BETWEEN $current_start_{k} AND $current_end_{k} AS cur_{k},
-           day BETWEEN $previous_start_{k} AND $previous_end_{k} AS prev_{k},
-           day <= $current_end_{k} AS upto_{k}"""
+# aggregate of every window asked for (this period and the previous one: one scan instead of
+# one per period); DuckDB runs it on Arrow views of the columns (kamtools.engine), in parallel
+# and without copying the lines. The lines are first summed per customer and *bucket*, the days
+# between two consecutive edges of the windows' periods (``$edge_{i}``: a first day, or the day
+# after a last), so each line passes through a few plain sums; each window's aggregates then
+# add up the buckets of its periods, a few per customer. Customers are grouped by integer codes
+# (their ids' sorted order), which DuckDB hashes and compares faster than text. Amounts are
+# summed as decimals (to a millionth): exact, so the result does not depend on the order in
+# which threads add the lines, nor on how they are bucketed, and credit notes that cancel a
+# purchase leave exactly zero instead of a rounding residue. ``{k}`` is the window's number in
+# the column and parameter names.
+_WINDOW_FLAGS_SQL = """bucket BETWEEN $current_first_{k} AND $current_last_{k} AS cur_{k},
+           bucket BETWEEN $previous_first_{k} AND $previous_last_{k} AS prev_{k},
+           bucket <= $current_last_{k} AS upto_{k}"""
 
 _WINDOW_AGGREGATES_SQL = """
-       CAST(coalesce(sum(exact_amount) FILTER (cur_{k}), 0) AS DOUBLE) AS sales_{k},
-       CAST(coalesce(sum(exact_amount) FILTER (prev_{k}), 0) AS DOUBLE) AS previous_sales_{k},
-       CAST(sum(exact_profit) FILTER (cur_{k}) AS DOUBLE) AS gross_profit_{k},
-       CAST(sum(exact_profit) FILTER (prev_{k}) AS DOUBLE) AS previous_gross_profit_{k},
-       count(*) FILTER (cur_{k}) AS current_lines_{k},
-       count(*) FILTER (prev_{k}) AS previous_lines_{k},
-       count(exact_profit) FILTER (cur_{k}) AS current_costed_{k},
-       count(exact_profit) FILTER (prev_{k}) AS previous_costed_{k},
-       min(day) FILTER (amount > 0 AND upto_{k}) AS first_purchase_{k},
-       max(day) FILTER (amount > 0 AND upto_{k}) AS last_purchase_{k},
-       coalesce(bool_or(cur_{k} AND amount > 0), false) AS bought_now_{k},
-       coalesce(bool_or(prev_{k} AND amount > 0), false) AS bought_before_{k},
+       CAST(coalesce(sum(bucket_sales) FILTER (cur_{k}), 0) AS DOUBLE) AS sales_{k},
+       CAST(coalesce(sum(bucket_sales) FILTER (prev_{k}), 0) AS DOUBLE) AS previous_sales_{k},
+       CAST(sum(bucket_profit) FILTER (cur_{k}) AS DOUBLE) AS gross_profit_{k},
+       CAST(sum(bucket_profit) FILTER (prev_{k}) AS DOUBLE) AS previous_gross_profit_{k},
+       CAST(coalesce(sum(bucket_lines) FILTER (cur_{k}), 0) AS BIGINT) AS current_lines_{k},
+       CAST(coalesce(sum(bucket_lines) FILTER (prev_{k}), 0) AS BIGINT) AS previous_lines_{k},
+       CAST(coalesce(sum(bucket_costed) FILTER (cur_{k}), 0) AS BIGINT) AS current_costed_{k},
+       CAST(coalesce(sum(bucket_costed) FILTER (prev_{k}), 0) AS BIGINT) AS previous_costed_{k},
+       min(bucket_first) FILTER (upto_{k}) AS first_purchase_{k},
+       max(bucket_last) FILTER (upto_{k}) AS last_purchase_{k},
+       coalesce(bool_or(bucket_bought) FILTER (cur_{k}), false) AS bought_now_{k},
+       coalesce(bool_or(bucket_bought) FILTER (prev_{k}), false) AS bought_before_{k},
        coalesce(bool_or(cur_{k} OR prev_{k}), false) AS in_window_{k}"""
 
 _LINE_AGGREGATES_SQL = """
@@ -70,7 +73,15 @@ WITH dated AS (
            CAST(amount AS {exact}) AS exact_amount, CAST(profit AS {exact}) AS exact_profit
     FROM lines WHERE CAST(ts AS DATE) <= $last_end
 ),
-flagged AS (SELECT *, {flags} FROM dated)
+buckets AS (
+    SELECT customer_id, {bucket} AS bucket,
+           sum(exact_amount) AS bucket_sales, sum(exact_profit) AS bucket_profit,
+           count(*) AS bucket_lines, count(exact_profit) AS bucket_costed,
+           min(day) FILTER (amount > 0) AS bucket_first, max(day) FILTER (amount > 0) AS bucket_last,
+           bool_or(amount > 0) AS bucket_bought
+    FROM dated GROUP BY ALL
+),
+flagged AS (SELECT *, {flags} FROM buckets)
 SELECT customer_id, {aggregates} FROM flagged GROUP BY customer_id
 """
 
@@ -244,10 +255,32 @@ def _window_params(window: ComparisonWindow) -> dict[str, pd.Timestamp]:
     }
 
 
+def _buckets(windows: Sequence[ComparisonWindow]) -> tuple[str, dict[str, Any]]:
+    """The bucket of a line (see ``_LINE_AGGREGATES_SQL``) and the buckets of each period.
+
+    Returns the SQL of a line's bucket (the number of edges on or before its day) and the
+    parameters: the edges, and the first and last bucket of each window's periods. A period is
+    the days ``start`` to ``end`` inclusive (the days a ``BETWEEN`` on the timestamps keeps).
+    """
+    day = pd.Timedelta(days=1)
+    periods = {}
+    for k, window in enumerate(windows):
+        periods["current", k] = (window.current_start.ceil("D"), window.current_end.floor("D"))
+        periods["previous", k] = (window.previous_start.ceil("D"), window.previous_end.floor("D"))
+    edges = sorted({edge for first, last in periods.values() for edge in (first, last + day)})
+    params: dict[str, Any] = {f"edge_{i}": edge for i, edge in enumerate(edges)}
+    for (period, k), (first, last) in periods.items():
+        params[f"{period}_first_{k}"] = sum(edge <= first for edge in edges)
+        params[f"{period}_last_{k}"] = sum(edge <= last for edge in edges)
+    bucket = " + ".join(f"CAST(day >= $edge_{i} AS INTEGER)" for i in range(len(edges)))
+    return bucket, params
+
+
 def _windows_sql(lines: _Lines, windows: Sequence[ComparisonWindow]) -> tuple[list[str], dict]:
     """The three queries of :func:`customer_metrics_by_window` and their parameters."""
     slots = range(len(windows))
-    params: dict = {"last_end": max(window.current_end for window in windows)}
+    bucket, params = _buckets(windows)
+    params["last_end"] = max(window.current_end for window in windows)
     for k, window in enumerate(windows):
         params.update({f"{name}_{k}": value for name, value in _window_params(window).items()})
         params[f"first_month_{k}"] = window.current_start.year * 12 + window.current_start.month
@@ -255,6 +288,7 @@ def _windows_sql(lines: _Lines, windows: Sequence[ComparisonWindow]) -> tuple[li
     order = "CAST(ts AS DATE)" if lines.orders_are_days else '"order"'
     aggregates = _LINE_AGGREGATES_SQL.format(
         exact=lines.exact,
+        bucket=bucket,
         flags=",\n           ".join(_WINDOW_FLAGS_SQL.format(k=k) for k in slots),
         aggregates=",".join(_WINDOW_AGGREGATES_SQL.format(k=k) for k in slots),
     )
