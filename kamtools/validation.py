@@ -308,18 +308,20 @@ def validate_table(
         return pd.DataFrame(columns=[*table.column_names, ROW]), check
     raw, rows = _numbered_rows(raw)
     raw, emptied = blank_missing_tokens(raw, spec.missing_values)
+    check.amounts_from(functools.partial(line_amounts, raw, spec, rows))
+    kept = _apply_exclusions(check, raw, rows)
+    canonical = _mapped_frame(check, raw, kept, rows)
+    join_lookups(check, raw, canonical, kept, rows, lookup_tables or {})
+    _report_missing_tokens(check, raw, emptied, kept, rows)
+
+    canonical = canonical[kept]
+    rows = rows[kept]
+    canonical[ROW] = rows
+    _report_padded_values(check, canonical, rows)
+    # Rows hashed for duplicates on a thread while the columns are converted; started after the
+    # spaces are counted, whose answers per column (is_trimmed) the hashing then reuses.
     hashing = hash_rows_ahead(raw) if spec.drop_exact_duplicates else None
     try:
-        check.amounts_from(functools.partial(line_amounts, raw, spec, rows))
-        kept = _apply_exclusions(check, raw, rows)
-        canonical = _mapped_frame(check, raw, kept, rows)
-        join_lookups(check, raw, canonical, kept, rows, lookup_tables or {})
-        _report_missing_tokens(check, raw, emptied, kept, rows)
-
-        canonical = canonical[kept]
-        rows = rows[kept]
-        canonical[ROW] = rows
-        _report_padded_values(check, canonical, rows)
         # Blank cells are judged on the text, before conversion turns unreadable cells into NaN too.
         blank = _blank_required_cells(canonical, table)
         _convert_columns(check, raw, canonical)
