@@ -62,8 +62,8 @@ def exact_decimal(*amounts: pd.Series | np.ndarray) -> str:
     largest = 0.0
     for values in amounts:
         array = np.asarray(values, dtype="float64")
-        if array.size:
-            largest = max(largest, float(np.nanmax(np.abs(array), initial=0.0)))
+        # The largest and smallest value, NaN left out, without a temporary array of magnitudes.
+        largest = max(largest, np.fmax.reduce(array, initial=-np.inf), -np.fmin.reduce(array, initial=np.inf))
     return "DECIMAL(18, 6)" if largest < 1e11 else "DECIMAL(38, 6)"
 
 
