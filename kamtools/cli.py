@@ -18,6 +18,7 @@ import sys
 import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -31,6 +32,9 @@ from kamtools.runs import RunError
 from kamtools.scaffold import DEMO_SLUG, ensure_demo_workspace, new_workspace
 from kamtools.stages import stages
 from kamtools.workspace import Workspace, load_workspace
+
+if TYPE_CHECKING:
+    from kamtools.runner import WarmStart
 
 EXIT_OK, EXIT_STAGE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_BUG = 3
@@ -219,20 +223,36 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from kamtools.runner import RunSettings, RunTarget, available_stages, run_stages
+    from kamtools.runner import available_stages, warm_start
 
     if args.client == DEMO_SLUG:
         ensure_demo_workspace(args.clients_dir / DEMO_SLUG)
-    workspace = load_workspace(resolve_workspace(args.client, args.clients_dir), period=args.period)
-    if workspace.intake.problems:
-        _print_problems(workspace)
-        return EXIT_BAD_INPUT
+    root = resolve_workspace(args.client, args.clients_dir)
     requested = available_stages() if args.stage == "all" else [s.strip() for s in args.stage.split(",")]
     titles = {s.key: s.title for s in stages()}
     unknown = [s for s in requested if s not in titles]
     if unknown:
         print(f"kam run: unknown stage(s) {unknown}; choose from {list(titles)} or all", file=sys.stderr)
         return EXIT_BAD_INPUT
+    # The first stage's kernel starts while the data is validated; refused, it is stopped.
+    with warm_start(requested) as warm:
+        workspace = load_workspace(root, period=args.period)
+        if workspace.intake.problems:
+            _print_problems(workspace)
+            return EXIT_BAD_INPUT
+        return _run(args, workspace, requested, titles, warm)
+
+
+def _run(
+    args: argparse.Namespace,
+    workspace: Workspace,
+    requested: list[str],
+    titles: dict[str, str],
+    warm: WarmStart,
+) -> int:
+    """``kam run`` once the data is valid: execute, file the pack, say where it is."""
+    from kamtools.runner import RunSettings, RunTarget, run_stages
+
     settings = RunSettings(
         reports_dir=args.reports_dir or DEFAULT_REPORTS_DIR,
         from_run=args.from_run,
@@ -249,6 +269,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         requested,
         settings,
         notify=(lambda _message: None) if args.quiet else print,
+        warm=warm,
     )
     index = result.run_dir / "index.html"
     for stage in result.stages:

@@ -23,6 +23,7 @@ read those tables can start while this notebook still draws its report.
 from __future__ import annotations
 
 import ast
+import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -171,6 +172,15 @@ class WarmKernel:
             self.manager: Any = None
             return
         self.manager = manager
+
+    def lower_priority(self, niceness: int) -> None:
+        """Lower the CPU priority of the kernel's main thread (the one running the cells) by
+        ``niceness``; nothing when the kernel was not started here or is gone."""
+        try:
+            pid = self.manager.provisioner.process.pid
+            os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, pid) + niceness)
+        except (AttributeError, OSError):
+            pass
 
     def shutdown(self) -> None:
         """Stop the kernel (if it was started)."""

@@ -15,7 +15,10 @@ What is not analysis overlaps with it (:mod:`kamtools.execution`): a stage's pro
 its kernel and imports the notebook's modules while the stages before it still run; the stages
 after it start as soon as its notebook has written its output tables, while it still draws its
 report and renders its page. ``jobs`` limits how many notebooks analyse at once (a notebook that
-has handed over its tables no longer counts, unless ``jobs`` is 1).
+has handed over its tables no longer counts, unless ``jobs`` is 1). The run waits for its longest
+chain of stages (screening, needs, planning); what nothing waits for (a stage beside the chain, a
+report drawn after its tables were handed over) runs at a lower CPU priority. :func:`warm_start`
+starts the first stage's kernel while the caller still validates the data.
 4. write ``index.html`` and move the whole run folder into
    ``reports/<client>/<period>/<run-id>/`` with one atomic rename, then point ``latest`` at it.
 
@@ -261,12 +264,76 @@ class RunSettings:
     now: dt.datetime | None = None
 
 
+@dataclass
+class WarmStart:
+    """Stage processes started before their run (:func:`warm_start`), by stage key.
+
+    A run (:func:`run_stages`) takes those it uses; leaving the ``with`` block stops the others
+    (a run refused for bad data, an error, Ctrl-C), each with its kernel.
+    """
+
+    processes: dict[str, StageProcess] = field(default_factory=dict)
+
+    def take(self, key: str) -> StageProcess | None:
+        """The process started for stage ``key`` (now the caller's to stop), or None."""
+        return self.processes.pop(key, None)
+
+    def __enter__(self) -> WarmStart:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        processes.stop_stage_processes([p.process for p in self.processes.values()])
+        self.processes.clear()
+
+
+def warm_start(stages: Sequence[str], *, notebooks_dir: Path = NOTEBOOKS_DIR) -> WarmStart:
+    """Start the process of the run's first stage now, so that its kernel starts and imports the
+    notebook's modules while the caller still validates the client's data.
+
+    Only the first stage of the longest chain: the others start during the run, as usual.
+    Unknown stages or a missing notebook start nothing (:func:`run_stages` names the fault).
+    Use as ``with warm_start(...) as warm: ... run_stages(..., warm=warm)``.
+    """
+    try:
+        order = _stage_order(stages)
+    except RunError:
+        return WarmStart()
+    chain = _longest_chain(order)
+    first = next((s for s in order if s.key in chain), None)
+    if first is None or not first.notebook_path(notebooks_dir).exists():
+        return WarmStart()
+    ensure_kernel()  # the kernel must be installed before the process starts one
+    return WarmStart({first.key: StageProcess.start(first.key, str(first.notebook_path(notebooks_dir)))})
+
+
+def _longest_chain(order: Sequence[Stage]) -> set[str]:
+    """The keys of the longest chain of dependencies among the stages of ``order`` (method order).
+
+    The run lasts at least as long as this chain runs, one stage after the other; every other
+    stage runs beside it. Of chains as long, the first in method order.
+    """
+    keys = {s.key for s in order}
+    depth: dict[str, int] = {}
+    below: dict[str, str | None] = {}
+    for stage in order:  # a stage comes after the stages it depends on
+        deepest = max((d for d in stage.depends_on if d in keys), key=depth.__getitem__, default=None)
+        depth[stage.key] = 1 + (depth[deepest] if deepest is not None else 0)
+        below[stage.key] = deepest
+    key = max(depth, key=depth.__getitem__) if depth else None
+    chain = set()
+    while key is not None:
+        chain.add(key)
+        key = below[key]
+    return chain
+
+
 def run_stages(
     target: RunTarget,
     stages: Sequence[str],
     settings: RunSettings = RunSettings(),
     *,
     notify: Callable[[str], None] = print,
+    warm: WarmStart | None = None,
 ) -> RunResult:
     """Execute stages for a validated client and file the report pack; see the module doc.
 
@@ -281,6 +348,8 @@ def run_stages(
         Reports folder, earlier run, parallelism, time limits.
     notify
         Receives the progress lines.
+    warm
+        Stage processes started ahead (:func:`warm_start`); the run takes those of its stages.
     """
     order = _stage_order(stages)
     for stage in order:
@@ -316,7 +385,9 @@ def run_stages(
             with_code=settings.with_code,
             cell_timeout=settings.cell_timeout,
         )
-        results = _run_in_waves(order, work_dir, options=options, settings=settings, notify=notify)
+        results = _run_in_waves(
+            order, work_dir, options=options, settings=settings, notify=notify, warm=warm or WarmStart()
+        )
         _file_pack(
             work_dir,
             order,
@@ -358,8 +429,9 @@ def _run_in_waves(
     options: RunOptions,
     settings: RunSettings,
     notify: Callable[[str], None],
+    warm: WarmStart,
 ) -> dict[str, StageResult]:
-    """Run the stages: each starts once the stages it depends on have executed their notebooks.
+    """Run the stages: each starts once the stages it depends on have written their outputs.
 
     At most ``settings.jobs`` notebooks execute at once. Work that is not a notebook's analysis
     overlaps with it: a stage's process starts (kernel, imports) while the stages before it
@@ -375,7 +447,15 @@ def _run_in_waves(
         )
         for s in order
     }
-    schedule = _Schedule(order, jobs, work_dir, settings, notify)
+    schedule = _Schedule(
+        order, jobs, work_dir, settings, notify, beside={s.key for s in order} - _longest_chain(order)
+    )
+    for key, job in jobs.items():
+        started = warm.take(key)
+        if started is not None and started.notebook == job.notebook:
+            schedule.live[key] = started
+        elif started is not None:
+            processes.stop_stage_processes([started.process])
     try:
         while len(schedule.results) < len(order):
             schedule.start_what_can_start()
@@ -396,6 +476,8 @@ class _Schedule:
     work_dir: Path
     settings: RunSettings
     notify: Callable[[str], None]
+    beside: set[str] = field(default_factory=set)
+    """Stages off the longest chain: nothing waits for them, they run at a lower priority."""
     live: dict[str, StageProcess] = field(default_factory=dict)
     results: dict[str, StageResult] = field(default_factory=dict)
 
@@ -458,7 +540,7 @@ class _Schedule:
                 waiting += 1
 
     def _start(self, key: str) -> StageProcess:
-        process = self.live[key] = StageProcess.start(key, self.jobs[key].notebook)
+        process = self.live[key] = StageProcess.start(key, self.jobs[key].notebook, beside=key in self.beside)
         return process
 
     def collect(self) -> None:

@@ -35,6 +35,11 @@ AUDIT_DIR = "audit"
 KERNEL_START_ATTEMPTS = 3
 OUTPUTS_WRITTEN = "outputs written"
 """What a stage process sends once its notebook's output tables are written, before its result."""
+BESIDE_NICENESS = 10
+"""How much lower the CPU priority of work that no stage waits for: a stage beside the longest
+chain of the run (and its kernel), and a stage's report once its tables are handed over. On a
+machine with fewer cores than busy processes the chain the run waits for goes first; work that
+can wait takes what is left (nice 10 weighs about a tenth of nice 0)."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,7 @@ class StageJob:
         )
 
 
-def _stage_main(notebook: str, conn: Connection, runner_pid: int) -> None:
+def _stage_main(notebook: str, conn: Connection, runner_pid: int, beside: bool) -> None:
     """Child process entry: :func:`_execute_stage` with an asyncio event loop of its own.
 
     jupyter_client and nbclient run their coroutines on the loop jupyter_core keeps in a context
@@ -94,7 +99,11 @@ def _stage_main(notebook: str, conn: Connection, runner_pid: int) -> None:
     the parent and with every sibling forked alike, so a stage would wake for its siblings' kernel
     sockets and spin. In a fresh context jupyter_core makes a new loop; the inherited one is left
     untouched (closing it would unregister the parent's descriptors from the shared epoll).
+
+    A stage ``beside`` the run's longest chain runs (with its kernel) at a lower priority.
     """
+    if beside:
+        os.nice(BESIDE_NICENESS)
     contextvars.Context().run(_execute_stage, notebook, conn, runner_pid)
 
 
@@ -116,7 +125,7 @@ def _execute_stage(notebook: str, conn: Connection, runner_pid: int) -> None:
         if not isinstance(job, StageJob):
             return
         started = time.monotonic()
-        result = _execute_notebook(job, kernel, on_outputs=lambda: conn.send(OUTPUTS_WRITTEN))
+        result = _execute_notebook(job, kernel, on_outputs=lambda: _hand_over(conn, kernel))
         conn.send(result)
     except EOFError:  # the runner is gone; stop_with_parent ends this process
         return
@@ -125,6 +134,15 @@ def _execute_stage(notebook: str, conn: Connection, runner_pid: int) -> None:
     _render_stage(job, result)
     result["seconds"] = round(time.monotonic() - started, 2)
     io.write_json(Path(job.result_file), result)
+
+
+def _hand_over(conn: Connection, kernel: execution.WarmKernel) -> None:
+    """Tell the runner the output tables are written; the rest of this stage (its report cells
+    and page) then runs at the lower priority of work nobody waits for."""
+    conn.send(OUTPUTS_WRITTEN)
+    kernel.lower_priority(BESIDE_NICENESS)
+    with contextlib.suppress(OSError):
+        os.nice(BESIDE_NICENESS)
 
 
 def _execute_notebook(
@@ -227,12 +245,16 @@ class StageProcess:
     outputs_written: bool = False  # the notebook said its output tables are written
 
     @classmethod
-    def start(cls, key: str, notebook: str) -> StageProcess:
-        """Fork (or spawn) a process for stage ``key``; it warms its kernel and waits for its job."""
+    def start(cls, key: str, notebook: str, *, beside: bool = False) -> StageProcess:
+        """Fork (or spawn) a process for stage ``key``; it warms its kernel and waits for its job.
+
+        ``beside``: no stage of the run waits for this one, so it runs at a lower priority
+        (:data:`BESIDE_NICENESS`).
+        """
         context = _process_context()
         conn, child_conn = context.Pipe()
         process = context.Process(
-            target=_stage_main, args=(notebook, child_conn, os.getpid()), name=f"kam-{key}"
+            target=_stage_main, args=(notebook, child_conn, os.getpid(), beside), name=f"kam-{key}"
         )
         sys.stdout.flush()  # a forked child would print the parent's unflushed lines again
         sys.stderr.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,21 @@ def test_run_stops_on_data_problems_before_any_notebook(tmp_path, capsys):
     assert main(["run", str(root), "--reports-dir", str(reports), "--quiet"]) == 2
     assert "sales.xlsx: file not found" in capsys.readouterr().err
     assert not reports.exists()
+    # The first stage's process, started while the data was checked, is gone with its kernel.
+    assert _alive_children() == []
+
+
+def _alive_children() -> list[int]:
+    from kamtools.processes import descendant_pids
+
+    alive = []
+    for pid in descendant_pids(os.getpid()):
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z":
+                alive.append(pid)
+        except OSError:
+            continue
+    return alive
 
 
 def test_run_rejects_an_unknown_stage(demo_workspace, tmp_path, capsys):

@@ -42,6 +42,16 @@ def _wait_for_kernel(pid: int, timeout: float = 90.0) -> list[int]:
     raise AssertionError("no kernel started")
 
 
+def _wait_for_work_folder(reports: Path, timeout: float = 90.0) -> None:
+    """Return once a run has made its work folder under ``reports`` (the data is validated)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if list(reports.rglob(".work-*")):
+            return
+        time.sleep(0.1)
+    raise AssertionError("no run started")
+
+
 def _cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -120,6 +130,7 @@ def test_ctrl_c_during_a_run_prints_one_line_and_leaves_nothing(demo_workspace, 
         start_new_session=True,
     )
     below = _wait_for_kernel(process.pid)
+    _wait_for_work_folder(tmp_path / "reports")  # the kernel warms before the run itself starts
     os.killpg(process.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from kamtools.runner import (
     check_parameter_values,
     run_stages,
 )
-from kamtools.stages import Stage, register_stage, unregister_stage
+from kamtools.stage_process import BESIDE_NICENESS
+from kamtools.stages import Stage, get_stage, register_stage, stages, unregister_stage
 
 PARAMETERS = 'workspace_dir = ""\nperiod = 2025\noutput_dir = ""'
 KEY_ACCOUNTS_CSV = (
@@ -264,3 +266,32 @@ def test_a_stage_failing_after_its_outputs_stops_what_depends_on_it(notebooks, t
     assert (result.run_dir / "audit" / "02_next.ipynb").exists()  # it had started
     assert not (result.run_dir / "needs_team.csv").exists()  # a stage not run leaves no outputs
     assert (result.run_dir / "key_accounts.csv").exists()
+
+
+def test_the_longest_chain_runs_first_and_work_nobody_waits_for_runs_below_it(notebooks, tmp_path):
+    base = os.nice(0)
+    report_priority = "import os, pathlib\npathlib.Path(output_dir, '{name}').write_text(str(os.nice(0)))"
+    _with_outputs_cell(
+        notebooks / "01_screening.ipynb",
+        SCREENING_OUTPUTS,
+        report_priority.format(name="screening_report.txt"),
+    )
+    write_notebook(notebooks / "02_next.ipynb", report_priority.format(name="next.txt"))
+    register_stage(Stage("aside", 93, "Aside", "03_aside.ipynb"))
+    try:
+        write_notebook(notebooks / "03_aside.ipynb", report_priority.format(name="aside.txt"))
+        result = run(notebooks, tmp_path / "reports", stages=("screening", "next", "aside"), jobs=2)
+    finally:
+        unregister_stage("aside")
+    assert result.ok, result.stages
+    niceness = {p.stem: int(p.read_text()) - base for p in result.run_dir.glob("*.txt")}
+    # next ends the longest chain; the aside stage and the screening's report cells can wait.
+    assert niceness == {"next": 0, "aside": BESIDE_NICENESS, "screening_report": BESIDE_NICENESS}
+
+
+def test_the_longest_chain_of_the_demo_stages():
+    chain = runner._longest_chain(
+        [s for s in stages() if s.key in ("screening", "needs", "planning", "review")]
+    )
+    assert chain == {"screening", "needs", "planning"}
+    assert runner._longest_chain([get_stage("review")]) == {"review"}
