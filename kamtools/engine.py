@@ -353,7 +353,7 @@ def duplicated_rows(
     duplicated = np.zeros(len(frame), dtype=bool)
     if candidates.any():
         duplicated[candidates] = exact(frame[candidates]).to_numpy()
-    return pd.Series(duplicated, index=frame.index)
+    return pd.Series(duplicated, index=frame.index, copy=False)
 
 
 def in_background(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:

@@ -312,13 +312,14 @@ def _read_plain_numbers(raw: pd.Series, *, decimal: str) -> NumberReading | None
     non_finite = np.isinf(floats)
     too_large = ((floats > MAX_ABS_NUMBER) | (floats < -MAX_ABS_NUMBER)) & ~non_finite
     refused = non_finite | too_large
-    values = pd.Series(floats, index=index, dtype="float64")
+    # copy=False: the array is this reading's own (pandas would copy ten million floats again).
+    values = pd.Series(floats, index=index, dtype="float64", copy=False)
     return NumberReading(
         values=values.where(~refused) if refused.any() else values,
         repaired=none,
         unreadable=none.copy(),
-        non_finite=pd.Series(non_finite, index=index),
-        too_large=pd.Series(too_large, index=index),
+        non_finite=pd.Series(non_finite, index=index, copy=False),
+        too_large=pd.Series(too_large, index=index, copy=False),
         decimal=".",
         evidence=decision[1],
         contradicts_setting=none.copy() if decimal != "auto" else None,
@@ -564,7 +565,7 @@ def _spread(reading: DateReading, codes: np.ndarray, index: pd.Index) -> DateRea
     spread = {}
     for name, value in vars(reading).items():
         if isinstance(value, pd.Series):
-            spread[name] = pd.Series(value.to_numpy()[codes], index=index)
+            spread[name] = pd.Series(value.to_numpy()[codes], index=index, copy=False)  # a new array
         else:
             spread[name] = value
     return DateReading(**spread)

@@ -342,7 +342,7 @@ def _numbered_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     raw = raw.reset_index(drop=True)
     if numbers is not None and len(numbers) == len(raw):
         return raw, pd.Series(np.asarray(numbers, dtype="int64"), index=raw.index)
-    return raw, pd.Series(np.arange(2, len(raw) + 2), index=raw.index)
+    return raw, pd.Series(np.arange(2, len(raw) + 2), index=raw.index, copy=False)
 
 
 def _apply_exclusions(check: TableCheck, raw: pd.DataFrame, rows: pd.Series) -> pd.Series:
