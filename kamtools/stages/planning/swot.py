@@ -178,21 +178,34 @@ def swot_table(
             "needs_scorecard",
         )
 
-    def lookup(frame: pd.DataFrame | None, account: str) -> pd.DataFrame:
-        if frame is None or frame.empty:
-            return pd.DataFrame()
-        return frame.loc[frame["customer_id"].astype(str) == account]
-
+    wallet_rows, gap_rows, baseline_rows, competitor_rows, price_rows = (
+        _rows_by_account(frame) for frame in (wallets, gaps, baseline, competitors, prices)
+    )
     n_naming = 0 if competitors is None or competitors.empty else competitors["customer_id"].nunique()
     rows: list[tuple] = []
     for account in (str(c) for c in customer_ids):
         items: list[tuple] = []
         if scorecard is not None and not scorecard.empty:
             items += _scorecard_items(scorecard, account, settings)
-        items += _market_items(
-            account, lookup(wallets, account), lookup(gaps, account), lookup(baseline, account), money
-        )
-        items += _threat_items(account, lookup(competitors, account), lookup(prices, account), n_naming)
+        market = wallet_rows(account), gap_rows(account), baseline_rows(account)
+        items += _market_items(account, *market, money)
+        items += _threat_items(account, competitor_rows(account), price_rows(account), n_naming)
         for quadrant in QUADRANTS:
             rows += [item for item in items if item[1] == quadrant][:MAX_ITEMS]
     return pd.DataFrame(rows, columns=list(SWOT_COLUMNS))
+
+
+def _rows_by_account(frame: pd.DataFrame | None) -> Callable[[str], pd.DataFrame]:
+    """A function giving the rows of ``frame`` whose ``customer_id`` (as text) is an account.
+
+    The same frame as ``frame.loc[frame["customer_id"].astype(str) == account]`` (which takes
+    the matching rows by position, as here), but the ids are converted and grouped once instead
+    of once per account: a plan has dozens of accounts, the category gaps thousands of rows.
+    Without a frame (or rows), every account gets an empty frame.
+    """
+    if frame is None or frame.empty:
+        return lambda _account: pd.DataFrame()
+    ids = frame["customer_id"].astype(str)
+    positions = ids.groupby(ids, sort=False).indices
+    none = np.array([], dtype=np.intp)
+    return lambda account: frame.take(positions.get(account, none))
