@@ -13,11 +13,15 @@ naming the log file that holds its details (:mod:`kamtools.crashlog`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 import webbrowser
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -313,22 +317,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
-    try:
-        return handlers[args.command](args)
-    except (ConfigError, InputFileError, RunError) as exc:
-        print(f"kam {args.command}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
+    with _interrupts_noted() as interrupted:
+        try:
+            code = handlers[args.command](args)
+        except KeyboardInterrupt:
+            code = EXIT_INTERRUPTED
+        except Exception as exc:
+            code = EXIT_INTERRUPTED if interrupted.is_set() else _failure(exc, args.command)
+    if code == EXIT_INTERRUPTED or interrupted.is_set():
         print(INTERRUPTED, file=sys.stderr)
         return EXIT_INTERRUPTED
-    except OSError as exc:
-        sentence = crashlog.disk_problem(exc)
-        if sentence is None:
-            return _bug(exc, args.command)
-        print(f"kam {args.command}: {sentence}", file=sys.stderr)
+    return code
+
+
+@contextlib.contextmanager
+def _interrupts_noted() -> Iterator[threading.Event]:
+    """Note each Ctrl-C while the command works, and raise ``KeyboardInterrupt`` as Python does.
+
+    Libraries may catch the interrupt themselves (DuckDB stops its query and raises
+    ``RuntimeError("Query interrupted")``; a fallback may then carry on). With the note the
+    command still ends as interrupted: one line, exit 130, never a bug report or exit 0. A
+    SIGINT that was ignored when kam started (a background job) stays ignored.
+    """
+    noted = threading.Event()
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        noted.set()
+        signal.default_int_handler(signum, frame)
+
+    own = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT) if own else None
+    if own and previous is signal.default_int_handler:
+        signal.signal(signal.SIGINT, note)
+    try:
+        yield noted
+    finally:
+        if own and previous is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _failure(exc: Exception, command: str) -> int:
+    """The exit code of a command that raised ``exc``, after its one line on stderr."""
+    if isinstance(exc, (ConfigError, InputFileError, RunError)):
+        print(f"kam {command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except Exception as exc:  # anything else is a bug in kamtools: one line, details in a log
-        return _bug(exc, args.command)
+    sentence = crashlog.disk_problem(exc) if isinstance(exc, OSError) else None
+    if sentence is None:  # anything else is a bug in kamtools: one line, details in a log
+        return _bug(exc, command)
+    print(f"kam {command}: {sentence}", file=sys.stderr)
+    return EXIT_BAD_INPUT
 
 
 def _bug(exc: BaseException, command: str) -> int:

@@ -16,6 +16,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from kamtools import runs
 from kamtools.processes import descendant_pids
 
@@ -163,6 +165,37 @@ def test_ctrl_c_while_kam_is_still_loading_prints_the_same_one_line(tmp_path):
         capture_output=True,
         text=True,
         timeout=120,
+    )
+    assert process.returncode == 130, process.stderr
+    assert "Traceback" not in process.stdout + process.stderr
+    assert process.stderr.strip().splitlines() == [
+        "kam: interrupted; earlier reports and workshop entries are untouched."
+    ]
+
+
+SWALLOWED_INTERRUPT = (
+    "import os, signal, sys, threading\n"
+    "import duckdb\n"
+    "from kamtools import cli, command\n"
+    "def long_query(args):\n"
+    "    # Ctrl-C 0.3 s into a DuckDB query: DuckDB catches it and raises RuntimeError instead.\n"
+    "    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+    "    try:\n"
+    "        duckdb.sql('SELECT sum(i * i) FROM range(100000000000) t(i)').fetchall()\n"
+    "    except RuntimeError:\n"
+    "        if sys.argv[1] == 'fallback':\n"
+    "            return 0  # a fallback path that carries on as if nothing had happened\n"
+    "        raise\n"
+    "    return 0\n"
+    "cli.cmd_validate = long_query\n"
+    "sys.exit(command.main(['validate', 'acme']))\n"
+)
+
+
+@pytest.mark.parametrize("after", ["raise", "fallback"])
+def test_ctrl_c_caught_by_duckdb_still_ends_as_interrupted(after):
+    process = subprocess.run(
+        [sys.executable, "-c", SWALLOWED_INTERRUPT, after], capture_output=True, text=True, timeout=180
     )
     assert process.returncode == 130, process.stderr
     assert "Traceback" not in process.stdout + process.stderr
