@@ -30,6 +30,24 @@ def demo_workspace(tmp_path_factory) -> Path:
     return write_demo_workspace(tmp_path_factory.mktemp("clients") / "demo")
 
 
+@pytest.fixture(scope="session")
+def demo_screened(demo_workspace):
+    """The demo workspace loaded and screened once with its default settings: (workspace, result).
+
+    Analysis functions never mutate what they are given, so tests share it.
+    """
+    import warnings
+
+    from kamtools.stages.screening import ScreeningSettings, screen_client
+    from kamtools.workspace import load_workspace
+
+    workspace = load_workspace(demo_workspace)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        result = screen_client(workspace.tables, start_month=4, period=2026, settings=ScreeningSettings())
+    return workspace, result
+
+
 def write_workspace(root: Path, files: dict[str, str | bytes], config: str) -> Path:
     """A client workspace from literal file contents and a literal client.yml."""
     (root / "inputs").mkdir(parents=True, exist_ok=True)

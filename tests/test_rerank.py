@@ -13,15 +13,11 @@ from kamtools.stages.screening import ScreeningSettings, score_customers, screen
 from kamtools.stages.screening.reasons import gate_table, joined_keys, signal_table
 from kamtools.stages.screening.rerank import LISTED_TIERS, period_basis, rerank, rerank_basis
 from kamtools.stages.screening.scoring import score_from_basis
-from kamtools.workspace import load_workspace
 
 
 @pytest.fixture(scope="module")
-def demo(demo_workspace):
-    workspace = load_workspace(demo_workspace)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        saved = screen_client(workspace.tables, start_month=4, period=2026, settings=ScreeningSettings())
+def demo(demo_screened):
+    workspace, saved = demo_screened
     scored = saved.current.scored
     review = scored.loc[scored["tier"] == "review", "customer_id"].iloc[0]
     maintain = scored.loc[scored["tier"] == "maintain", "customer_id"].iloc[0]

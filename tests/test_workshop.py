@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import replace
 
 import pytest
 
 from kamtools import io
-from kamtools.stages.screening import ScreeningSettings, screen_client
+from kamtools.stages.screening import ScreeningSettings
 from kamtools.stages.screening.workshop import (
     GATES,
     ScreeningWorkshop,
@@ -17,15 +16,11 @@ from kamtools.stages.screening.workshop import (
     weight_shares,
     weights_note,
 )
-from kamtools.workspace import load_workspace
 
 
 @pytest.fixture(scope="module")
-def demo_screening(demo_workspace):
-    workspace = load_workspace(demo_workspace)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        result = screen_client(workspace.tables, start_month=4, period=2026, settings=ScreeningSettings())
+def demo_screening(demo_screened):
+    workspace, result = demo_screened
     return workspace, result.current, result
 
 
