@@ -42,6 +42,14 @@ def arrow_column(values: pd.Series | Any) -> pa.Array | pa.ChunkedArray:
     return pa.array(values, from_pandas=True)
 
 
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow text behind an Arrow-backed text column (pandas "str"), else None."""
+    arrow = getattr(values.array, "_pa_array", None)
+    if arrow is None or not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        return None
+    return arrow
+
+
 def exact_decimal(*amounts: pd.Series | np.ndarray) -> str:
     """The SQL type amounts are summed in exactly: to a millionth, as narrow as they allow.
 
@@ -135,8 +143,8 @@ def is_trimmed(values: pd.Series) -> bool:
     bool
         True when stripping is known to change nothing; False when it may.
     """
-    arrow = getattr(values.array, "_pa_array", None)
-    if arrow is None or not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+    arrow = _arrow_text(values)
+    if arrow is None:
         return False
     known = _TRIMMED.get(id(arrow))
     if known is not None and known[0]() is arrow:
@@ -212,8 +220,8 @@ def may_end_with(text: pd.Series, suffix: str) -> bool:
     bool
         False only when no cell ends with ``suffix``.
     """
-    arrow = getattr(text.array, "_pa_array", None)
-    if arrow is None or not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+    arrow = _arrow_text(text)
+    if arrow is None:
         return True
     return bool(pc.any(pc.ends_with(arrow, suffix)).as_py())
 
@@ -265,8 +273,8 @@ def query(
 def _hash_input(values: pd.Series, *, strip: bool) -> pa.Array | pa.ChunkedArray:
     """A column as hashed for duplicates: text stripped as ``str.strip`` does, -0.0 as 0.0."""
     if strip:
-        arrow = getattr(values.array, "_pa_array", None)
-        if arrow is not None and (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        arrow = _arrow_text(values)
+        if arrow is not None:
             filled = pc.fill_null(arrow, "") if arrow.null_count else arrow
             return filled if is_trimmed(values) else pc.utf8_trim_whitespace(filled)
         return arrow_column(values.fillna("").astype(str).str.strip())

@@ -494,14 +494,14 @@ class _Schedule:
             return True if process.outputs_written else None
         return self.results[key].status == "done" if key in self.results else None
 
-    def _drop(self, key: str, result: StageResult) -> None:
+    def _drop(self, stage: Stage, result: StageResult) -> None:
         """Record a stage that will not run, stopping its process (and its outputs, if it started)."""
-        if key in self.live:
-            process = self.live.pop(key)
+        if stage.key in self.live:
+            process = self.live.pop(stage.key)
             processes.stop_stage_processes([process.process])
             if process.released is not None:
-                _remove_outputs(next(s for s in self.order if s.key == key), self.work_dir)
-        self.results[key] = result
+                _remove_outputs(stage, self.work_dir)
+        self.results[stage.key] = result
 
     def _analysing(self, process: StageProcess) -> bool:
         """Whether ``process`` counts against ``jobs``: released, notebook not yet handed over."""
@@ -520,13 +520,13 @@ class _Schedule:
             process = self.live.get(stage.key)
             if False in done:
                 summary = "Not run because an earlier stage it needs failed."
-                self._drop(stage.key, StageResult(stage.key, "not run", summary=summary))
+                self._drop(stage, StageResult(stage.key, "not run", summary=summary))
             elif process is not None and process.released is not None:
                 continue
             elif None not in done and running < limit:
                 refused = _unreadable_inputs(stage, self.work_dir, self.notify)
                 if refused is not None:
-                    self._drop(stage.key, refused)
+                    self._drop(stage, refused)
                     continue
                 if process is None:
                     process = self._start(stage.key)
@@ -561,7 +561,9 @@ class _Schedule:
                 process.receive()
                 if process.outputs_written and not handed_over and _missing_outputs(stage, self.work_dir):
                     process.outputs_written = False  # not handed over: the check below names the fault
-                if process.executed is not None and process.executed["status"] == "done":
+                # Outputs handed over were checked then, and nothing writes them after.
+                done = process.executed is not None and process.executed["status"] == "done"
+                if done and not process.outputs_written:
                     wrong = _missing_outputs(stage, self.work_dir)
                     if wrong:
                         self.notify(f"      {stage.title}: its outputs are wrong: {'; '.join(wrong)}")

@@ -238,9 +238,8 @@ def open_client(
         for name, choose in columns.items():
             if name in workspace.tables:
                 frame = workspace.tables[name]
-                workspace.tables[name] = frame[
-                    [c for c in frame.columns if c in set(choose(list(frame.columns)))]
-                ]
+                wanted = set(choose(list(frame.columns)))
+                workspace.tables[name] = frame[[c for c in frame.columns if c in wanted]]
     if workspace.intake.problems:
         listed = "\n".join(f"- {p}" for p in workspace.intake.problems)
         raise ConfigError(f"the client's data has {len(workspace.intake.problems)} problem(s):\n{listed}")

@@ -261,7 +261,11 @@ def _quotes_after_header(path: Path) -> bool:
     if path.name.lower().endswith(".gz") or path.stat().st_size == 0:
         return True
     with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        line_ends = [at for at in (data.find(b"\n"), data.find(b"\r")) if at >= 0]
+        # The header ends at its first line end; "\r" is looked for only before the first "\n"
+        # (a file of "\n" line ends would otherwise be read to its end for it, then again).
+        newline = data.find(b"\n")
+        carriage = data.find(b"\r", 0, newline if newline >= 0 else len(data))
+        line_ends = [at for at in (newline, carriage) if at >= 0]
         return data.find(b'"', min(line_ends, default=0)) >= 0
 
 

@@ -10,6 +10,7 @@ Parquet, text) and the moves that publish a finished run folder.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import re
@@ -286,6 +287,7 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+@functools.cache
 def _to_pandas_options() -> dict[str, Any]:
     """How a Parquet file is turned into a frame: each column its own block, and the Arrow
     copy of a column freed as soon as it is converted. Without them pandas copies the number

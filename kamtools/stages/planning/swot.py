@@ -40,8 +40,8 @@ def _pct(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
-def _scorecard_items(scorecard: pd.DataFrame, account: str, settings: PlanningSettings) -> list[tuple]:
-    rows = scorecard.loc[scorecard["customer_id"].astype(str) == account]
+def _scorecard_items(rows: pd.DataFrame, account: str, settings: PlanningSettings) -> list[tuple]:
+    """Strengths and weaknesses from one account's scorecard rows."""
     strong, weak = [], []
     for row in rows.itertuples(index=False):
         score, average = float(row.score), float(row.portfolio_average)
@@ -178,15 +178,13 @@ def swot_table(
             "needs_scorecard",
         )
 
-    wallet_rows, gap_rows, baseline_rows, competitor_rows, price_rows = (
-        _rows_by_account(frame) for frame in (wallets, gaps, baseline, competitors, prices)
+    scorecard_rows, wallet_rows, gap_rows, baseline_rows, competitor_rows, price_rows = (
+        _rows_by_account(frame) for frame in (scorecard, wallets, gaps, baseline, competitors, prices)
     )
     n_naming = 0 if competitors is None or competitors.empty else competitors["customer_id"].nunique()
     rows: list[tuple] = []
     for account in (str(c) for c in customer_ids):
-        items: list[tuple] = []
-        if scorecard is not None and not scorecard.empty:
-            items += _scorecard_items(scorecard, account, settings)
+        items = _scorecard_items(scorecard_rows(account), account, settings)
         market = wallet_rows(account), gap_rows(account), baseline_rows(account)
         items += _market_items(account, *market, money)
         items += _threat_items(account, competitor_rows(account), price_rows(account), n_naming)
