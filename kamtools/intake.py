@@ -193,7 +193,6 @@ class TableCheck:
         self.problems: list[Problem] = []
         self.repairs: list[Repair] = []
         self.notes: list[str] = []
-        self.decimal_fallback: str | None = None
         self._amounts: pd.Series | None = None
         self._amounts_of: Callable[[], pd.Series | None] | None = None
 

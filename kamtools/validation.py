@@ -175,9 +175,9 @@ def _convert_numbers(
     reading = read_numbers(values, decimal=decimal)
     if reading.ambiguous and decimal == "auto":
         # Undecided by its own values ('2.299' only): the file's other number columns decide.
-        check.decimal_fallback = file_decimal()
-        if check.decimal_fallback is not None:
-            reading = read_numbers(values, decimal=decimal, fallback=check.decimal_fallback)
+        fallback = file_decimal()
+        if fallback is not None:
+            reading = read_numbers(values, decimal=decimal, fallback=fallback)
     if reading.mixed_rows is not None:
         _mixed_problem(check, user_column, rows[reading.mixed_rows], reading.mixed, MIXED_DECIMAL_MARKS)
     if reading.contradicts_setting is not None and reading.contradicts_setting.any():
