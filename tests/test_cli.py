@@ -144,3 +144,28 @@ def test_commands_that_run_no_stage_never_load_the_report_pipeline(demo_workspac
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "LOADED []" in done.stdout
+
+
+def test_kam_run_loads_the_report_pipeline_without_the_iri_grammar(tmp_path):
+    # jsonschema compiles rfc3987_syntax's IRI grammar on import (about a second) for a format no
+    # notebook schema uses: the command keeps it out, and notebooks still validate.
+    script = (
+        "import sys\n"
+        "from kamtools.command import main\n"
+        "code = main(sys.argv[1:])\n"
+        "import jsonschema, nbformat\n"
+        "nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')]))\n"
+        "print('REPORT PIPELINE', 'kamtools.runner' in sys.modules, 'nbformat' in sys.modules)\n"
+        "print('IRI GRAMMAR', sys.modules.get('rfc3987_syntax') is not None)\n"
+        "print('IRI CHECK', 'iri' in jsonschema.FormatChecker().checkers)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "--clients-dir", str(tmp_path), "run", "no-such-client"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr  # the client is unknown: one line, no run
+    assert "Traceback" not in done.stderr
+    assert "REPORT PIPELINE True True" in done.stdout  # the run's imports did happen
+    assert "IRI GRAMMAR False" in done.stdout
+    assert "IRI CHECK False" in done.stdout
