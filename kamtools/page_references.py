@@ -23,6 +23,14 @@ _CSS_REFERENCE = re.compile(
 _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.IGNORECASE)
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 _WINDOWS_DRIVE = re.compile(r"^[a-z]:[\\/]", re.IGNORECASE)
+_MAY_REFER = re.compile(
+    r"(?:src|href|poster|data|action|background|manifest|ping|srcset|style|http-equiv)\s*=|<style"
+)
+"""What lowercased HTML must contain to hold a reference at all: every reference the parser finds
+is the value of one of these attributes (``xlink:href``, ``formaction``, ``imagesrcset`` end in
+one; ``http-equiv`` marks a refresh) or CSS inside a ``<style>`` element, and the parser knows
+attributes and tags by their lowercased names. Most outputs of a report (tables, sentences) have
+none of these and are not parsed: the check of a plan's 370 outputs took ~0.4 s of its page."""
 
 
 def external_references(page: str, *, allow_hyperlinks: bool = False) -> list[str]:
@@ -52,6 +60,8 @@ def external_references(page: str, *, allow_hyperlinks: bool = False) -> list[st
     list of str
         The offending references in document order (empty when the page stands alone).
     """
+    if not _MAY_REFER.search(page.lower()):
+        return []
     collector = _ReferenceCollector()
     collector.feed(page)
     collector.close()

@@ -789,6 +789,50 @@ def test_external_references(page: str, expected: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
+    "page",
+    [
+        pytest.param("<IMG SRC = 'https://x.example/a.png'>", id="upper-case-spaced"),
+        pytest.param("<img/src=https://x.example/a.png>", id="slash-separated"),
+        pytest.param("<SVG><IMAGE XLINK:HREF='https://x.example/a.png'/></SVG>", id="upper-case-xlink"),
+        pytest.param("<button formaction='https://x.example/'>go</button>", id="formaction"),
+        pytest.param("<link imagesrcset='https://x.example/a.png 2x'>", id="imagesrcset"),
+        pytest.param("<td bac\u212aground='https://x.example/a.png'>", id="kelvin-sign-lowercases-to-k"),
+        pytest.param('<div STYLE="background:url(https://x.example/a.png)">', id="style-attribute"),
+        pytest.param("<STYLE>@import 'https://x.example/a.css';</STYLE>", id="style-element"),
+        pytest.param(
+            "<META HTTP-EQUIV='refresh' content='0; url=https://x.example/'>", id="refresh-upper-case"
+        ),
+        pytest.param("<object DATA='https://x.example/a.swf'></object>", id="object-data"),
+    ],
+)
+def test_external_references_in_any_spelling_the_parser_accepts(page: str) -> None:
+    # Text without a URL-bearing attribute or <style> is not parsed at all: every spelling the
+    # parser reads as one must still be parsed and reported.
+    assert external_references(page) == [
+        "https://x.example/a.png"
+        if "png" in page
+        else "https://x.example/a.css"
+        if "css" in page
+        else "https://x.example/a.swf"
+        if "swf" in page
+        else "https://x.example/"
+    ]
+
+
+def test_outputs_without_references_are_not_parsed(monkeypatch) -> None:
+    from kamtools import page_references
+
+    def refuse_to_parse(*_args, **_kwargs):
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(page_references._ReferenceCollector, "feed", refuse_to_parse)
+    table = '<table class="kam-table"><tr><th>data source</th><td>€2.3m</td><td>srcset</td></tr></table>'
+    assert external_references(table) == []
+    with pytest.raises(AssertionError, match="parsed"):
+        external_references('<img src="x.png">')
+
+
+@pytest.mark.parametrize(
     ("page", "expected"),
     [
         pytest.param('<a href="https://example.com/prices">prices</a>', [], id="web-link-allowed"),
