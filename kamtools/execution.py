@@ -11,9 +11,10 @@ what the notebook computes or shows:
   and by papermill's in-cell autosave during long cells.
 * Starting a kernel and importing the notebook's modules takes a second or more per stage.
   :class:`WarmKernel` does it ahead of time (while an earlier stage still runs), and the
-  notebook then runs on that kernel (:func:`execute`). The warm-up only runs the notebook's
-  own top-level ``import`` statements, silently (no output, no execution count), so the
-  executed notebook is the same as on a fresh kernel.
+  notebook then runs on that kernel (:func:`execute`), through the client that found it ready
+  (:class:`ReadyKernelClient`: nbclient's own wait for readiness costs 0.2 s a stage). The
+  warm-up only runs the notebook's own top-level ``import`` statements, silently (no output, no
+  execution count), so the executed notebook is the same as on a fresh kernel.
 
 A stage notebook writes its output tables in a cell tagged :data:`OUTPUTS_TAG`, right after its
 analysis; :func:`execute` reports when that cell has run (``on_outputs``), so the stages that
@@ -31,7 +32,10 @@ from typing import Any
 
 import nbformat
 import papermill
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.manager import AsyncKernelManager
 from papermill.engines import NBClientEngine, papermill_engines
+from traitlets import DottedObjectName, Type
 
 KERNEL_NAME = "kamtools"
 """The Jupyter kernel stage notebooks run on (installed into the environment by the runner)."""
@@ -160,10 +164,9 @@ class WarmKernel:
     """
 
     def __init__(self, kernel_name: str, imports: str) -> None:
-        from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        manager = AsyncKernelManager(kernel_name=kernel_name)
+        manager = WarmKernelManager(kernel_name=kernel_name)
         try:
             run_sync(_start_and_import)(manager, imports)
         except Exception:
@@ -193,7 +196,7 @@ IPYTHON_HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"
 """What nbclient passes to an IPython kernel it starts (no history database on disk)."""
 
 
-async def _start_and_import(manager: Any, imports: str) -> None:
+async def _start_and_import(manager: WarmKernelManager, imports: str) -> None:
     await manager.start_kernel(extra_arguments=[IPYTHON_HISTORY_IN_MEMORY])
     client = manager.client()
     client.start_channels()
@@ -205,8 +208,51 @@ async def _start_and_import(manager: Any, imports: str) -> None:
             )
             if reply["content"].get("status") != "ok":
                 raise RuntimeError("the warm-up imports failed")
-    finally:
+    except BaseException:
         client.stop_channels()
+        raise
+    client.ready = True
+    manager.ready_client = client
+
+
+class ReadyKernelClient(AsyncKernelClient):
+    """A kernel client whose channels the warm-up started and whose kernel it found ready.
+
+    nbclient starts the channels of the client it gets and waits for the kernel to answer; that
+    wait ends only after IOPub has been quiet for 0.2 s, a fifth of a second at the start of every
+    stage. Done during the warm-up, while nothing waits for the stage, both are skipped when the
+    notebook starts (``ready``).
+    """
+
+    ready = False
+
+    def start_channels(self, *args: Any, **kwargs: Any) -> None:
+        if not self.ready:
+            super().start_channels(*args, **kwargs)
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:  # type: ignore[override]
+        if not self.ready:
+            await super().wait_for_ready(timeout=timeout)
+
+
+class WarmKernelManager(AsyncKernelManager):
+    """The manager of a warm kernel: its next client is the one the warm-up readied (once)."""
+
+    client_class = DottedObjectName("kamtools.execution.ReadyKernelClient")
+    client_factory = Type(klass=ReadyKernelClient)
+    ready_client: ReadyKernelClient | None = None
+
+    def client(self, **kwargs: Any) -> AsyncKernelClient:
+        if self.ready_client is not None and not kwargs:
+            ready, self.ready_client = self.ready_client, None
+            return ready
+        return super().client(**kwargs)
+
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:  # type: ignore[override]
+        if self.ready_client is not None:  # never handed over: its channels are still open
+            self.ready_client.stop_channels()
+            self.ready_client = None
+        await super().shutdown_kernel(now=now, restart=restart)
 
 
 def _shutdown(manager: Any) -> None:

@@ -74,6 +74,46 @@ def test_a_notebook_runs_on_the_warm_kernel_as_on_a_fresh_one(tmp_path, monkeypa
     assert cold[0].outputs[0]["text"] == "False\n"
 
 
+def test_the_notebook_runs_on_the_client_the_warm_up_readied(tmp_path, monkeypatch):
+    # Waiting for a kernel to be ready ends only after IOPub is quiet for 0.2 s: the warm-up
+    # does it once, and the notebook starts without waiting again.
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    ensure_kernel()
+    waits = []
+    real_wait = AsyncKernelClient.wait_for_ready
+
+    async def counted_wait(self, timeout=None):
+        waits.append(self)
+        await real_wait(self, timeout=timeout)
+
+    monkeypatch.setattr(AsyncKernelClient, "wait_for_ready", counted_wait)
+    source = notebook(tmp_path / "in.ipynb", "print('ran')")
+    kernel = execution.WarmKernel(KERNEL_NAME, "import json")
+    assert kernel.manager is not None and len(waits) == 1
+    readied = kernel.manager.ready_client
+    try:
+        execution.execute(
+            str(source), str(tmp_path / "out.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
+            progress=False, cell_timeout=60, kernel=kernel,
+        )  # fmt: skip
+    finally:
+        kernel.shutdown()
+    assert len(waits) == 1 and waits[0] is readied
+    assert kernel.manager is None and readied.ready
+    code = [c for c in nbformat.read(tmp_path / "out.ipynb", as_version=4).cells if c.cell_type == "code"]
+    assert code[0].outputs[0]["text"] == "ran\n"
+
+
+def test_a_warm_kernel_never_used_closes_the_channels_of_its_readied_client():
+    ensure_kernel()
+    kernel = execution.WarmKernel(KERNEL_NAME, "import json")
+    client = kernel.manager.ready_client
+    assert client is not None and client.hb_channel.is_alive()
+    kernel.shutdown()
+    assert not client.hb_channel.is_alive() and not client.channels_running
+
+
 def test_a_kernel_that_cannot_start_leaves_the_start_to_papermill():
     kernel = execution.WarmKernel("no-such-kernel-kamtools", "import json")
     assert kernel.manager is None
