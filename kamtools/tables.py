@@ -1,17 +1,22 @@
 """Client-ready tables and numbers in words.
 
-:func:`format_table` turns a DataFrame into a pandas ``Styler`` that reads well in a report:
+:func:`format_table` turns a DataFrame into a :class:`ReportTable` that reads well in a report:
 money with the client's currency in a sensible unit ("€2.3m", "€240k", "€940": the house
 rules never show 13,786,662; the workbook keeps every digit), percentages from fractions, numbers
 right-aligned, no index, "n/a" where a value is missing, every cell and header escaped, a
 caption. Numbers are written by :mod:`kamtools.formatting`, so a table and the sentence above it
 write the same amount the same way ("Sales grew to €2.3m, 15% above plan").
 
+The table writes its own HTML, column by column, instead of going through pandas' ``Styler``
+and its jinja2 template: a report shows hundreds of small tables (the plan, one set per
+account) and the Styler spent about nine tenths of each table's cost on its generic machinery.
+
 Missing values are shown as "n/a" because the reader must see "not available", never "nan".
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 from collections.abc import Callable, Mapping, Sequence
@@ -19,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from pandas.io.formats.style import Styler
 
 from kamtools.formatting import NOT_AVAILABLE, currency_code, money_text, number_text, percent_text
 
@@ -27,10 +31,82 @@ DEFAULT_DECIMALS = {"percent": 1, "integer": 0, "number": 2}
 """Decimals per kind of column unless ``decimals`` names the column. Money has none: it is
 written compact unless ``decimals`` names the column."""
 
-_RIGHT = "text-align: right;"
+NUMBER_CLASS = "kam-num"
+"""Class of the header and cells of a numeric column: right-aligned (report.css)."""
 PROSE_CLASS = "kam-prose"
 PROSE_LENGTH = 40
 """Text columns with longer values than this wrap (reasons, notes); shorter ones do not."""
+TEXT_FLOAT_DECIMALS = 6
+"""Decimals of a float found in a text column (an object column of mixed values): as pandas
+writes it by default (``styler.format.precision``), so such cells read as they always have."""
+
+
+@dataclass(frozen=True, eq=False)
+class ReportTable:
+    """A table formatted for the client report, as plain texts that :meth:`to_html` escapes.
+
+    Built by :func:`format_table`; the notebook's ``display()`` shows it as HTML.
+
+    Attributes
+    ----------
+    caption : str
+        Plain-text caption ("" for none).
+    headers : tuple of str
+        Column headers as the reader sees them, in order.
+    columns : tuple of tuple of str
+        The cell texts, one tuple per column, top row first.
+    numeric : tuple of bool
+        Per column: right-aligned (a number), header included.
+    prose : tuple of bool
+        Per column: long text that wraps in a readable width.
+    """
+
+    caption: str
+    headers: tuple[str, ...]
+    columns: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...]
+    prose: tuple[bool, ...]
+
+    @property
+    def rows(self) -> int:
+        """Number of body rows."""
+        return len(self.columns[0]) if self.columns else 0
+
+    def to_html(self) -> str:
+        """The table as HTML: ``<table class="kam-table">`` with an id taken from its content.
+
+        Every text is escaped. Numeric headers and cells carry :data:`NUMBER_CLASS`, cells of
+        prose columns :data:`PROSE_CLASS`; the report's stylesheet aligns and wraps them. The
+        same table always gives the same HTML (the id is a hash of the rest).
+        """
+        tags = [
+            _cell_tag("td", (NUMBER_CLASS if numeric else "") or (PROSE_CLASS if prose else ""))
+            for numeric, prose in zip(self.numeric, self.prose, strict=True)
+        ]
+        header = "".join(
+            f"{_cell_tag('th', NUMBER_CLASS if numeric else '')}{html.escape(text)}</th>"
+            for text, numeric in zip(self.headers, self.numeric, strict=True)
+        )
+        cells = [
+            [f"{tag}{html.escape(text)}</td>" for text in column]
+            for tag, column in zip(tags, self.columns, strict=True)
+        ]
+        body = "".join(f"<tr>{''.join(row)}</tr>\n" for row in zip(*cells, strict=True))
+        caption = f"<caption>{html.escape(self.caption)}</caption>\n" if self.caption else ""
+        inner = f"{caption}<thead>\n<tr>{header}</tr>\n</thead>\n<tbody>\n{body}</tbody>\n"
+        digest = hashlib.sha1(inner.encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
+        return f'<table id="kam{digest}" class="kam-table">\n{inner}</table>\n'
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        # The notebook stores this next to the HTML: short, and the same in every run.
+        return f"<ReportTable {self.caption!r}: {self.rows} rows, {len(self.headers)} columns>"
+
+
+def _cell_tag(name: str, css_class: str) -> str:
+    return f'<{name} class="{css_class}">' if css_class else f"<{name}>"
 
 
 def format_table(
@@ -43,7 +119,7 @@ def format_table(
     decimals: Mapping[str, int] | None = None,
     caption: str | None = None,
     max_rows: int | None = None,
-) -> Styler:
+) -> ReportTable:
     """Format a table for the client report.
 
     Money columns read "€1.2m", "€240k", "€940" (EUR, GBP, USD; "1.2m CHF" for any other code),
@@ -51,12 +127,14 @@ def format_table(
     fractions (0.153 → "15.3%"), integer columns get thousands separators; other numeric columns
     get thousands separators and two decimals, date columns ``YYYY-MM-DD``. Numeric columns and
     their headers are right-aligned, the index is hidden, missing values read "n/a", every cell
-    and header is HTML-escaped, and the caption (escaped too) says when rows were left out.
+    and header is HTML-escaped, and the caption (escaped too) says when rows were left out. Text
+    columns with a value longer than :data:`PROSE_LENGTH` characters wrap.
 
     Parameters
     ----------
     data : pandas.DataFrame
-        The table as it should read, columns in order. It is not modified.
+        The table as it should read, columns in order (single-level, unique names). It is not
+        modified.
     currency : str
         ISO 4217 code of the money columns.
     money, percent, integer : sequence of str
@@ -72,7 +150,7 @@ def format_table(
 
     Returns
     -------
-    pandas.io.formats.style.Styler
+    ReportTable
         Render with ``.to_html()`` or let the notebook display it. Its table id is derived from
         the content, so the same table always renders the same HTML.
 
@@ -89,45 +167,60 @@ def format_table(
     if max_rows is not None and max_rows < 1:
         raise ValueError(f"format_table: max_rows must be at least 1, got {max_rows}")
 
-    shown = data.head(max_rows).copy() if max_rows is not None else data.copy()
-    text = _caption(caption, shown=len(shown), total=len(data))
-    styler = Styler(
-        shown,
-        uuid=_stable_id(shown, code, kinds, decimals, text),
-        cell_ids=False,
-        na_rep=NOT_AVAILABLE,
-        escape="html",
-        table_attributes='class="kam-table"',
+    shown = data.head(max_rows) if max_rows is not None else data
+    # One conversion of the whole frame: a column taken out one at a time costs more than
+    # writing its cells.
+    values = shown.to_numpy(dtype=object).T.tolist()
+    columns, prose = [], []
+    for name, column in zip(shown.columns, values, strict=True):
+        kind = kinds.get(name)
+        if kind is None:
+            columns.append(_text_cells(column))
+            prose.append(_longest_text(column) > PROSE_LENGTH)
+        else:
+            places = decimals.get(name, DEFAULT_DECIMALS.get(kind))
+            columns.append(_cells(column, _formatter(kind, code=code, places=places)))
+            prose.append(False)
+    return ReportTable(
+        caption=_caption(caption, shown=len(shown), total=len(data)),
+        headers=tuple(_text_cells(list(shown.columns))),
+        columns=tuple(columns),
+        numeric=tuple(kinds.get(name) not in (None, "date") for name in shown.columns),
+        prose=tuple(prose),
     )
-    styler = styler.format_index(escape="html", axis=1, na_rep=NOT_AVAILABLE)
-    formatters = {
-        column: _formatter(kind, code=code, places=decimals.get(column, DEFAULT_DECIMALS.get(kind)))
-        for column, kind in kinds.items()
-    }
-    if formatters:  # one call: a call per column costs a column selection each (reports show hundreds)
-        styler = styler.format(formatters, subset=list(formatters), na_rep=NOT_AVAILABLE)
-    right = [column for column, kind in kinds.items() if kind != "date"]
-    if right:
-        styler = styler.set_table_styles(
-            {
-                column: [{"selector": "td", "props": _RIGHT}, {"selector": "th", "props": _RIGHT}]
-                for column in right
-            },
-            overwrite=False,
-        )
-    prose = [
-        column
-        for column in shown.columns
-        if column not in kinds and shown[column].astype("str").str.len().max(skipna=True) > PROSE_LENGTH
-    ]
-    if prose:
-        # Reasons and notes wrap in a readable width (report.css); other cells stay on one line.
-        classes = pd.DataFrame("", index=shown.index, columns=shown.columns)
-        classes[prose] = PROSE_CLASS
-        styler = styler.set_td_classes(classes)
-    if text:
-        styler = styler.set_caption(html.escape(text))
-    return styler.hide(axis="index")
+
+
+def _is_missing(value: object) -> bool:
+    """Missing as pandas sees it (None, NaN, NA, NaT); a list or array in a cell is not."""
+    return pd.isna(value) is True
+
+
+def _cells(column: list[Any], formatter: Callable[[Any], str]) -> tuple[str, ...]:
+    """The texts of a numeric or date column: ``formatter`` of each value, "n/a" if missing."""
+    return tuple(NOT_AVAILABLE if _is_missing(value) else formatter(value) for value in column)
+
+
+def _text_cells(column: list[Any]) -> tuple[str, ...]:
+    """The texts of a text column (or of the headers): strings as they are, "n/a" if missing.
+
+    Anything else in a text column is written as pandas writes it by default (integers as
+    they are, floats with :data:`TEXT_FLOAT_DECIMALS` decimals, other objects by ``str``).
+    """
+    return tuple(
+        value if isinstance(value, str) else NOT_AVAILABLE if _is_missing(value) else _other_text(value)
+        for value in column
+    )
+
+
+def _other_text(value: object) -> str:
+    if pd.api.types.is_float(value) or pd.api.types.is_complex(value):
+        return f"{value:.{TEXT_FLOAT_DECIMALS}f}"
+    return str(value)
+
+
+def _longest_text(column: list[Any]) -> int:
+    """Length of the longest value of a text column as text (missing values have none)."""
+    return max((len(str(value)) for value in column if not _is_missing(value)), default=0)
 
 
 def _column_kinds(
@@ -158,25 +251,36 @@ def _column_kinds(
             f"(columns: {', '.join(map(repr, data.columns))})"
         )
     kinds: dict[str, str] = {}
-    for column in data.columns:
-        dtype = data[column].dtype
-        numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    for column, dtype in data.dtypes.items():  # one Series of dtypes: a column each costs more
+        own = _dtype_kind(dtype)
         if column in named:
-            if not numeric:
+            if own in (None, "date"):
                 raise TypeError(
                     f"format_table: column {column!r} is formatted as {named[column]} "
                     f"but holds {dtype} values"
                 )
             kinds[column] = named[column]
-        elif numeric:
-            kinds[column] = "integer" if pd.api.types.is_integer_dtype(dtype) else "number"
-        elif pd.api.types.is_datetime64_any_dtype(dtype):
-            kinds[column] = "date"
+        elif own is not None:
+            kinds[column] = own
     return kinds
 
 
+@functools.lru_cache(maxsize=64)
+def _dtype_kind(dtype: Any) -> str | None:
+    """ "integer", "number" (any other number), "date" or None (text) for a column's dtype.
+
+    Cached: a report asks for the same few dtypes a thousand times, and each of pandas' dtype
+    tests looks the dtype up again. Booleans are text ("True"), not numbers.
+    """
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        return "integer" if pd.api.types.is_integer_dtype(dtype) else "number"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "date"
+    return None
+
+
 def _formatter(kind: str, *, code: str, places: int | None) -> Callable[[Any], str]:
-    """Cell formatter for one kind of column (missing values never reach it: na_rep).
+    """Cell formatter for one kind of column (missing values never reach it).
 
     ``places`` None means the kind's own form: compact for money, no decimals otherwise.
     """
@@ -197,13 +301,6 @@ def _caption(caption: str | None, *, shown: int, total: int) -> str:
         return caption or ""
     note = f"first {shown:,} of {total:,} rows"
     return f"{caption} ({note})" if caption else note[0].upper() + note[1:]
-
-
-def _stable_id(shown: pd.DataFrame, *parts: object) -> str:
-    """A table id that depends only on content and options, so reports render reproducibly."""
-    content = shown.to_json(orient="split", date_format="iso", default_handler=str)
-    digest = hashlib.sha1((content + repr(parts)).encode("utf-8"), usedforsecurity=False)
-    return "kam" + digest.hexdigest()[:10]
 
 
 def findings_html(sentences: Sequence[str]) -> str:
@@ -227,7 +324,7 @@ class Note:
         return notes_html([self.text])
 
 
-def table_or_note(data: pd.DataFrame, *, empty_note: str, **options: Any) -> Styler | Note:
+def table_or_note(data: pd.DataFrame, *, empty_note: str, **options: Any) -> ReportTable | Note:
     """:func:`format_table` of ``data``, or ``empty_note`` when it has no rows.
 
     An empty table with only its header row tells the reader nothing; a sentence does.

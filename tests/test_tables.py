@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
+import IPython.core.formatters
 import numpy as np
 import pandas as pd
 import pytest
+from bs4 import BeautifulSoup
 
 from kamtools.formatting import money_text, percent_text
-from kamtools.tables import format_table
+from kamtools.paths import NBCONVERT_TEMPLATES_DIR
+from kamtools.tables import NUMBER_CLASS, PROSE_CLASS, PROSE_LENGTH, format_table
 
 
 @pytest.fixture
@@ -24,9 +27,9 @@ def sales() -> pd.DataFrame:
     )
 
 
-def cells(styler) -> list[list[str]]:
+def cells(table) -> list[list[str]]:
     """The rendered body cells' text, row by row (cell text as it appears in the HTML)."""
-    body = styler.to_html().split("<tbody>", 1)[1]
+    body = table.to_html().split("<tbody>", 1)[1]
     return [re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S) for row in body.split("</tr>")[:-1]]
 
 
@@ -85,9 +88,9 @@ def test_percent_text(fraction: float, decimals: int, expected: str) -> None:
 
 
 def test_format_table_formats_money_percent_and_integers(sales: pd.DataFrame) -> None:
-    styler = format_table(sales, currency="EUR", money=["revenue"], percent=["share"], integer=["orders"])
+    table = format_table(sales, currency="EUR", money=["revenue"], percent=["share"], integer=["orders"])
 
-    assert cells(styler) == [
+    assert cells(table) == [
         ["&lt;b&gt;Acme &amp; Sons&lt;/b&gt;", "€1.2m", "15.3%", "12"],
         ["Beta GmbH", "-€2.5k", "50.0%", "1,500"],
         ["n/a", "n/a", "n/a", "3"],
@@ -99,17 +102,17 @@ def test_format_table_formats_money_percent_and_integers(sales: pd.DataFrame) ->
     [("EUR", "€1.2m"), ("GBP", "£1.2m"), ("USD", "$1.2m"), ("CHF", "1.2m CHF")],
 )
 def test_format_table_currency_forms(sales: pd.DataFrame, currency: str, expected: str) -> None:
-    styler = format_table(sales, currency=currency, money=["revenue"])
+    table = format_table(sales, currency=currency, money=["revenue"])
 
-    assert cells(styler)[0][1] == expected
+    assert cells(table)[0][1] == expected
 
 
 def test_format_table_decimals_override_defaults(sales: pd.DataFrame) -> None:
-    styler = format_table(
+    table = format_table(
         sales, currency="EUR", money=["revenue"], percent=["share"], decimals={"revenue": 2, "share": 0}
     )
 
-    assert cells(styler)[0][1:3] == ["€1,234,567.40", "15%"]
+    assert cells(table)[0][1:3] == ["€1,234,567.40", "15%"]
 
 
 def test_format_table_other_columns_get_sensible_defaults() -> None:
@@ -149,23 +152,124 @@ def test_format_table_escapes_cells_headers_and_caption() -> None:
 
 
 def test_format_table_right_aligns_numbers_and_hides_the_index(sales: pd.DataFrame) -> None:
-    styler = format_table(sales, currency="EUR", money=["revenue"], percent=["share"], integer=["orders"])
-    html = styler.to_html()
-    table_id = re.search(r'<table id="([^"]+)"', html).group(1)
+    html = format_table(
+        sales, currency="EUR", money=["revenue"], percent=["share"], integer=["orders"]
+    ).to_html()
+    tree = BeautifulSoup(html, "html.parser")
 
-    for col in ("col1", "col2", "col3"):
-        assert re.search(rf"#{table_id} td\.{col} \{{\s*text-align: right;", html)
-        assert re.search(rf"#{table_id} th\.{col} \{{\s*text-align: right;", html)
-    assert f"#{table_id} td.col0" not in html  # text stays left-aligned
-    assert "row_heading" not in html  # no index column
-    assert len(re.findall(r"<th\b", html)) == len(sales.columns)
+    headers = tree.select("thead th")
+    assert [h.get_text() for h in headers] == list(sales.columns)  # no index column
+    assert [h.get("class") for h in headers] == [None, ["kam-num"], ["kam-num"], ["kam-num"]]
+    for row in tree.select("tbody tr"):
+        assert [c.get("class") for c in row.find_all(["td", "th"])] == [
+            None,
+            ["kam-num"],
+            ["kam-num"],
+            ["kam-num"],
+        ]
+    assert len(tree.select("tbody tr")) == len(sales)
+
+
+def test_the_report_stylesheet_right_aligns_what_format_table_marks() -> None:
+    css = (NBCONVERT_TEMPLATES_DIR / "kamtools" / "report.css").read_text(encoding="utf-8")
+
+    assert f"th.{NUMBER_CLASS}, td.{NUMBER_CLASS} {{ text-align: right; }}" in css
+    assert f"td.{PROSE_CLASS} {{ white-space: normal;" in css
+
+
+def test_format_table_writes_this_exact_html() -> None:
+    data = pd.DataFrame(
+        {
+            "account": ["A & B", None],
+            "sales": [1_234_567.0, np.nan],
+            "note": ["x" * 41, "short"],
+            "since": pd.to_datetime(["2024-01-31", None]),
+        }
+    )
+
+    html = format_table(data, currency="EUR", money=["sales"], caption="Top <2>").to_html()
+
+    table_id = re.fullmatch(r'<table id="(kam[0-9a-f]{10})" class="kam-table">\n.*', html, flags=re.S).group(
+        1
+    )
+    assert html == (
+        f'<table id="{table_id}" class="kam-table">\n'
+        "<caption>Top &lt;2&gt;</caption>\n"
+        "<thead>\n"
+        '<tr><th>account</th><th class="kam-num">sales</th><th>note</th><th>since</th></tr>\n'
+        "</thead>\n"
+        "<tbody>\n"
+        '<tr><td>A &amp; B</td><td class="kam-num">€1.2m</td>'
+        f'<td class="kam-prose">{"x" * 41}</td><td>2024-01-31</td></tr>\n'
+        '<tr><td>n/a</td><td class="kam-num">n/a</td><td class="kam-prose">short</td><td>n/a</td></tr>\n'
+        "</tbody>\n"
+        "</table>\n"
+    )
+
+
+def test_format_table_lets_only_long_text_columns_wrap() -> None:
+    data = pd.DataFrame(
+        {
+            "long": ["y" * (PROSE_LENGTH + 1), None],
+            "edge": ["z" * PROSE_LENGTH, np.nan],
+            "missing": pd.Series([None, None], dtype="object"),
+            "amount": [10.0 ** (PROSE_LENGTH + 1), 1.0],
+        }
+    )
+
+    tree = BeautifulSoup(format_table(data, currency="EUR", money=["amount"]).to_html(), "html.parser")
+
+    for row in tree.select("tbody tr"):
+        assert [c.get("class") for c in row.find_all("td")] == [["kam-prose"], None, None, ["kam-num"]]
+    assert tree.select("th.kam-prose") == []
+
+
+def test_format_table_id_follows_the_content(sales: pd.DataFrame) -> None:
+    def table_id(**options) -> str:
+        html = format_table(sales, currency="EUR", **options).to_html()
+        return re.search(r'<table id="([^"]+)"', html).group(1)
+
+    assert table_id(money=["revenue"]) == table_id(money=["revenue"])
+    assert len({table_id(), table_id(money=["revenue"]), table_id(money=["revenue"], caption="Sales")}) == 3
+
+
+def test_format_table_writes_other_values_as_pandas_does() -> None:
+    data = pd.DataFrame(
+        {
+            "mixed": pd.Series(["text", 1.5, 3, True, None, pd.NA], dtype="object"),
+            "flag": [True, False, True, False, True, False],
+            0: ["a", "b", "c", "d", "e", "f"],
+        }
+    )
+
+    table = format_table(data, currency="EUR")
+
+    assert table.headers == ("mixed", "flag", "0")
+    assert cells(table) == [
+        ["text", "True", "a"],
+        ["1.500000", "False", "b"],
+        ["3", "True", "c"],
+        ["True", "False", "d"],
+        ["n/a", "True", "e"],
+        ["n/a", "False", "f"],
+    ]
+    assert table.numeric == (False, False, False)
+
+
+def test_format_table_shows_as_html_in_a_notebook(sales: pd.DataFrame) -> None:
+    table = format_table(sales, currency="EUR", money=["revenue"], caption="Top customers")
+
+    assert table._repr_html_() == table.to_html()
+    assert repr(table) == "<ReportTable 'Top customers': 3 rows, 4 columns>"
+    formatted, _ = IPython.core.formatters.DisplayFormatter().format(table)
+    assert formatted["text/html"] == table.to_html()
 
 
 def test_format_table_max_rows_keeps_the_first_rows_and_says_so(sales: pd.DataFrame) -> None:
-    styler = format_table(sales, currency="EUR", money=["revenue"], caption="Top customers", max_rows=2)
+    table = format_table(sales, currency="EUR", money=["revenue"], caption="Top customers", max_rows=2)
 
-    assert [row[0] for row in cells(styler)] == ["&lt;b&gt;Acme &amp; Sons&lt;/b&gt;", "Beta GmbH"]
-    assert "<caption>Top customers (first 2 of 3 rows)</caption>" in styler.to_html()
+    assert [row[0] for row in cells(table)] == ["&lt;b&gt;Acme &amp; Sons&lt;/b&gt;", "Beta GmbH"]
+    assert "<caption>Top customers (first 2 of 3 rows)</caption>" in table.to_html()
 
 
 def test_format_table_does_not_mutate_its_input(sales: pd.DataFrame) -> None:
