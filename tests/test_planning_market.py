@@ -162,20 +162,29 @@ def test_price_signal_flags_a_margin_far_below_the_segment():
     assert price_signals(sales.drop(columns="cost"), customers, customer_ids=["R1"], baseline=YEAR).empty
 
 
-def test_rows_by_account_are_the_rows_the_plain_selection_gives():
+def test_records_by_account_are_the_rows_the_plain_selection_gives():
+    from kamtools.stages.planning.market import records_by_account
     from kamtools.stages.planning.swot import _rows_by_account
 
     frame = pd.DataFrame(
         {
             "customer_id": ["C2", "C1", "C2", None, "C3", "C2"],
             "category": ["a", "b", "c", "d", "e", "f"],
-            "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "value": [1.0, 2.0, np.nan, 4.0, 5.0, 6.0],
+            "count": [1, 2, 3, 4, 5, 6],
+            "day": pd.to_datetime([f"2026-01-0{d}" for d in range(1, 7)]),
         },
         index=[10, 11, 12, 13, 14, 15],
     )
-    rows = _rows_by_account(frame)
+
+    def shown(records):  # the values with their types, NaN included (NaN != NaN)
+        return [{k: f"{type(v).__name__} {v!r}" for k, v in r.items()} for r in records]
+
+    groups, rows = records_by_account(frame), _rows_by_account(frame)
     for account in ("C1", "C2", "C3", "C9", "None", "nan"):
         plain = frame.loc[frame["customer_id"].astype(str) == account]
-        pd.testing.assert_frame_equal(rows(account), plain, check_index_type=True)
-    assert rows("C2")["category"].tolist() == ["a", "c", "f"]
-    assert _rows_by_account(None)("C1").empty and _rows_by_account(frame.iloc[0:0])("C1").empty
+        expected = [r._asdict() for r in plain.itertuples(index=False)]
+        assert shown(groups.get(account, [])) == shown(rows(account)) == shown(expected)
+    assert [r["category"] for r in groups["C2"]] == ["a", "c", "f"]
+    assert records_by_account(None) == {} and records_by_account(frame.iloc[0:0]) == {}
+    assert _rows_by_account(None)("C1") == []

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kamtools.stages.needs.settings import indicator_label as needs_indicator_label
-from kamtools.stages.planning.market import require_columns
+from kamtools.stages.planning.market import records_by_account, require_columns
 from kamtools.stages.planning.settings import PlanningSettings
 
 __all__ = [
@@ -56,22 +56,21 @@ def _value(value: float, unit: str) -> str:
     return f"{value * 100:.0f}%" if unit == "share" else f"{value:.1f}"
 
 
-def _effect(row: Any, scorecard: pd.DataFrame | None) -> str:
+def _effect(row: Mapping[str, Any], scorecard: Mapping[tuple[str, Any], Mapping[str, Any]]) -> str:
     """The expected effect of an action: the indicator it should move, from where to where.
 
-    ``scorecard`` is indexed by (customer_id, indicator).
+    ``scorecard`` maps (customer_id, indicator) to the first scorecard row of that key
+    (:func:`_scorecard_rows`); empty without a scorecard.
     """
-    indicator = "" if pd.isna(row.indicator) else str(row.indicator)
+    indicator = "" if pd.isna(row["indicator"]) else str(row["indicator"])
     if not indicator:
-        return f"{str(row.offering).capitalize()} in place; supports the sales goal"
+        return f"{str(row['offering']).capitalize()} in place; supports the sales goal"
     label = indicator_label(indicator)
-    if scorecard is None or scorecard.empty:
+    if not scorecard:
         return f"Stronger {label}; supports the sales goal"
-    key = (str(row.customer_id), indicator)
-    match = scorecard.loc[[key]] if key in scorecard.index else scorecard.iloc[0:0]
-    if match.empty or pd.isna(match["score"].iloc[0]) or pd.isna(match["portfolio_average"].iloc[0]):
+    first = scorecard.get((str(row["customer_id"]), indicator))
+    if first is None or pd.isna(first["score"]) or pd.isna(first["portfolio_average"]):
         return f"Stronger {label}; supports the sales goal"
-    first = match.iloc[0]
     score, average = float(first["score"]), float(first["portfolio_average"])
     unit = str(first.get("unit", "score"))
     if unit == "money":  # the scorecard shows the money; the action names the direction
@@ -88,6 +87,19 @@ def _effect(row: Any, scorecard: pd.DataFrame | None) -> str:
 
 def _shift(day: pd.Timestamp, months: int) -> pd.Timestamp:
     return pd.Timestamp(day) + pd.DateOffset(months=months)
+
+
+def _scorecard_rows(scorecard: pd.DataFrame | None) -> dict[tuple[str, Any], dict[str, Any]]:
+    """(customer_id as text, indicator) → the first scorecard row of that key, as a record.
+
+    The row ``scorecard.set_index(["customer_id", "indicator"]).loc[[key]].iloc[0]`` gives,
+    looked up in a dict: an action's effect is written for every proposed action.
+    """
+    first: dict[tuple[str, Any], dict[str, Any]] = {}
+    for rows in records_by_account(scorecard).values():
+        for row in rows:
+            first.setdefault((str(row["customer_id"]), row["indicator"]), row)
+    return first
 
 
 def _service_team(needs_team: pd.DataFrame | None) -> dict[tuple[str, str], str]:
@@ -152,21 +164,16 @@ def propose_actions(
     require_columns(accounts, ("customer_id", "account_manager", "counterpart"), "accounts")
     start_of_period, end_of_period = pd.Timestamp(period[0]), pd.Timestamp(period[1])
     team = _service_team(needs_team)
-    support = needs_support.assign(customer_id=needs_support["customer_id"].astype(str))
-    by_account = dict(tuple(support.groupby("customer_id", sort=False)))
-    if scorecard is not None and not scorecard.empty:
-        scorecard = scorecard.assign(customer_id=scorecard["customer_id"].astype(str)).set_index(
-            ["customer_id", "indicator"]
-        )
+    ranked = _ranked_support(needs_support, accounts["customer_id"].astype(str))
+    effects = _scorecard_rows(scorecard)
     rows = []
     for account in accounts.itertuples(index=False):
         cid = str(account.customer_id)
-        mine = by_account.get(cid, support.iloc[0:0]).sort_values("priority", kind="stable")
-        mine = mine.drop_duplicates("offering").head(settings.max_actions_per_account)
+        mine = ranked.get(cid, [])[: settings.max_actions_per_account]
         manager = "" if pd.isna(account.account_manager) else str(account.account_manager)
-        for k, row in enumerate(mine.itertuples(index=False)):
-            offering = str(row.offering).strip()
-            given = getattr(row, "function", None)  # needs_support names the delivering function
+        for k, row in enumerate(mine):
+            offering = str(row["offering"]).strip()
+            given = row.get("function")  # needs_support names the delivering function
             function = (
                 str(given).strip().lower()
                 if given is not None and pd.notna(given) and str(given).strip()
@@ -186,7 +193,7 @@ def propose_actions(
                     ),
                     "start": start.date(),
                     "due": due.date(),
-                    "expected_effect": _effect(row, scorecard),
+                    "expected_effect": _effect(row, effects),
                     "status": "planned",
                 }
             )
@@ -194,6 +201,20 @@ def propose_actions(
         return pd.DataFrame({c: pd.Series(dtype="object") for c in ACTION_COLUMNS})
     frame = pd.DataFrame(rows, columns=list(ACTION_COLUMNS))
     return level_actions(frame, period=period, settings=settings) if level else frame
+
+
+def _ranked_support(needs_support: pd.DataFrame, planned: pd.Series) -> dict[str, list[dict[str, Any]]]:
+    """Each planned account's support records by priority, each offering once (its first).
+
+    One stable sort of all planned accounts' rows gives every account's rows in the order a
+    stable sort of its own rows would (a stable sort keeps the order of equal keys, and an
+    account's rows keep their relative order among all rows); dropping repeated (account,
+    offering) pairs then keeps the same first row per offering. Done once, not per account.
+    """
+    support = needs_support.assign(customer_id=needs_support["customer_id"].astype(str))
+    support = support.loc[support["customer_id"].isin(set(planned))]
+    ranked = support.sort_values("priority", kind="stable").drop_duplicates(["customer_id", "offering"])
+    return records_by_account(ranked)
 
 
 def propose_gap_actions(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -27,7 +28,13 @@ from kamtools.stages.planning.goals import (
     stage_goals,
 )
 from kamtools.stages.planning.load import team_load
-from kamtools.stages.planning.market import account_baseline, category_gaps, require_columns, wallet_share
+from kamtools.stages.planning.market import (
+    account_baseline,
+    category_gaps,
+    records_by_account,
+    require_columns,
+    wallet_share,
+)
 from kamtools.stages.planning.planfile import (
     AccountPlan,
     GoalFigures,
@@ -187,67 +194,67 @@ def _figure(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _account_goals(stage_frame: pd.DataFrame, annual: pd.DataFrame) -> dict[str, MetricGoal]:
+def _goal_figures(row: Mapping[str, Any]) -> GoalFigures:
+    return GoalFigures(_figure(row["baseline"]), _figure(row["plan"]), _figure(row["stretch"]))
+
+
+def _account_goals(
+    stage_rows: list[dict[str, Any]], annual_rows: list[dict[str, Any]]
+) -> dict[str, MetricGoal]:
+    """One account's goals per metric: the year (its first annual row) and its stages in order."""
     goals = {}
     for metric in METRICS:
-        year = annual.loc[annual["metric"] == metric]
-        if year.empty:
+        year = [r for r in annual_rows if r["metric"] == metric]
+        if not year:
             continue
-        row = year.iloc[0]
-        stages = stage_frame.loc[stage_frame["metric"] == metric]
+        row = year[0]
         goals[metric] = MetricGoal(
-            GoalFigures(_figure(row["baseline"]), _figure(row["plan"]), _figure(row["stretch"])),
-            {
-                str(s.stage): GoalFigures(_figure(s.baseline), _figure(s.plan), _figure(s.stretch))
-                for s in stages.itertuples(index=False)
-            },
+            _goal_figures(row),
+            {str(s["stage"]): _goal_figures(s) for s in stage_rows if s["metric"] == metric},
         )
     return goals
 
 
-def _market_snapshot(row: pd.Series, gaps: pd.DataFrame, rivals: pd.DataFrame) -> dict[str, object]:
+def _market_snapshot(
+    row: Mapping[str, Any], gaps: list[dict[str, Any]], rivals: list[dict[str, Any]]
+) -> dict[str, object]:
     return {
         "wallet": _figure(row["wallet"]),
         "share_of_wallet": None
         if pd.isna(row["share_of_wallet"])
         else round(float(row["share_of_wallet"]), 6),
         "headroom": _figure(row["headroom"]),
-        "competitors": rivals["competitor"].astype(str).tolist(),
+        "competitors": [str(r["competitor"]) for r in rivals],  # names are text (split_competitors)
         "white_space": [
             {
-                "category": str(g.category),
-                "gap": str(g.gap),
-                "peer_penetration": round(float(g.peer_penetration), 4),
-                "opportunity": round(float(g.opportunity), 2),
+                "category": str(g["category"]),
+                "gap": str(g["gap"]),
+                "peer_penetration": round(float(g["peer_penetration"]), 4),
+                "opportunity": round(float(g["opportunity"]), 2),
             }
-            for g in gaps.itertuples(index=False)
+            for g in gaps
         ],
     }
 
 
-def _account_plan(
-    row: pd.Series, parts: dict[str, tuple[dict[str, pd.DataFrame], pd.DataFrame]]
-) -> AccountPlan:
-    """One account's plan from its rows of every proposed table (grouped by account, with an empty frame)."""
-    cid = str(row["customer_id"])
-    mine = {name: groups.get(cid, empty) for name, (groups, empty) in parts.items()}
-    swot = mine["swot"]
+_ACTION_FIELDS = frozenset(PlanAction.__dataclass_fields__)
+
+
+def _account_plan(row: Mapping[str, Any], mine: Mapping[str, list[dict[str, Any]]]) -> AccountPlan:
+    """One account's plan from its record and its records of every proposed table (in table order)."""
     return AccountPlan(
-        customer_id=cid,
+        customer_id=str(row["customer_id"]),
         name=str(row["name"]),
         tier=str(row["tier"]),
         account_manager=str(row["account_manager"]),
         counterpart=str(row["counterpart"]),
-        seasonal_profile={
-            str(p.stage): round(float(p.share), 6) for p in mine["profiles"].itertuples(index=False)
-        },
+        seasonal_profile={str(p["stage"]): round(float(p["share"]), 6) for p in mine["profiles"]},
         goals=_account_goals(mine["goals"], mine["annual"]),
-        contacts={str(c.contact_type): int(c.per_quarter) for c in mine["contacts"].itertuples(index=False)},
+        contacts={str(c["contact_type"]): int(c["per_quarter"]) for c in mine["contacts"]},
         actions=tuple(
-            PlanAction(**{k: v for k, v in a._asdict().items() if k in PlanAction.__dataclass_fields__})
-            for a in mine["actions"].itertuples(index=False)
+            PlanAction(**{k: v for k, v in a.items() if k in _ACTION_FIELDS}) for a in mine["actions"]
         ),
-        swot={q: tuple(swot.loc[swot["quadrant"] == q, "item"]) if not swot.empty else () for q in QUADRANTS},
+        swot={q: tuple(s["item"] for s in mine["swot"] if s["quadrant"] == q) for q in QUADRANTS},
         market=_market_snapshot(row, mine["gaps"], mine["competitors"]),
     )
 
@@ -306,8 +313,9 @@ def propose_plan(
         money=money,
         settings=settings,
     )
-    grouped = _by_account(
-        {
+    parts = {
+        name: records_by_account(frame)
+        for name, frame in {
             "profiles": analysis.profiles,
             "actions": actions,
             "swot": swot,
@@ -316,9 +324,12 @@ def propose_plan(
             "contacts": contact_plan(accounts, settings=settings),
             "gaps": analysis.gaps,
             "competitors": analysis.competitors,
-        }
-    )
-    plans = [_account_plan(row, grouped) for _, row in accounts.iterrows()]
+        }.items()
+    }
+    plans = []
+    for row in accounts.to_dict("records"):
+        cid = str(row["customer_id"])
+        plans.append(_account_plan(row, {name: groups.get(cid, []) for name, groups in parts.items()}))
     start, end = context.plan_bounds
     stages = plan_stages(context.period, start_month=context.start_month, stage_months=settings.stage_months)
     return Plan(
@@ -373,19 +384,6 @@ def _proposed_actions(
     if not proposed:
         return pd.DataFrame(columns=["customer_id"])
     return level_actions(pd.concat(proposed, ignore_index=True), period=period, settings=settings)
-
-
-def _by_account(parts: Mapping[str, pd.DataFrame]) -> dict[str, tuple[dict[str, pd.DataFrame], pd.DataFrame]]:
-    """Each named table split by ``customer_id`` (as str), with its empty frame for accounts without rows."""
-    return {
-        name: (
-            {str(k): g for k, g in frame.groupby(frame["customer_id"].astype(str), sort=False)}
-            if not frame.empty
-            else {},
-            frame.iloc[0:0],
-        )
-        for name, frame in parts.items()
-    }
 
 
 def plan_load(plan: Plan, *, settings: PlanningSettings | None = None) -> pd.DataFrame:

@@ -11,6 +11,7 @@ a competitor's offer sets it.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -157,14 +158,25 @@ def price_signals(
     )
     totals["segment"] = totals.index.map(segment.set_index("customer_id")["segment"])
     rows = []
+    # Margins as an array and each segment's rows found once: the peers of an account are its
+    # segment's rows but its own; their median is the one pandas' Series.median computes
+    # (NumPy's nanmedian of the known margins). Per-account pandas selection cost far more.
+    margins = totals["margin"].to_numpy(dtype=float)
+    position = {str(c): i for i, c in enumerate(totals.index)}
+    members: dict[object, np.ndarray] = {}
     for account in (str(c) for c in customer_ids):
-        if account not in totals.index or pd.isna(totals.at[account, "segment"]):
+        if account not in position or pd.isna(totals.at[account, "segment"]):
             continue
-        peers = totals.loc[(totals["segment"] == totals.at[account, "segment"]) & (totals.index != account)]
-        if peers.empty:
+        key = totals.at[account, "segment"]
+        if key not in members:
+            members[key] = np.flatnonzero((totals["segment"] == key).to_numpy(dtype=bool, na_value=False))
+        peers = margins[members[key][members[key] != position[account]]]
+        if not len(peers):
             continue
-        margin = float(totals.at[account, "margin"])
-        peer_margin = float(peers["margin"].median())
+        margin = float(margins[position[account]])
+        with warnings.catch_warnings():  # peers without a known margin: NaN, as in pandas
+            warnings.simplefilter("ignore", RuntimeWarning)
+            peer_margin = float(np.nanmedian(peers[~np.isnan(peers)]))
         rows.append(
             (
                 account,

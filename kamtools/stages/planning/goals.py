@@ -175,19 +175,23 @@ def seasonal_profiles(
     monthly = frame.groupby(["customer_id", "month"])["amount"].sum()
     months_bought = (monthly > 0).groupby(level="customer_id").sum()
     labels = [s.stage for s in plan_stages(2000, start_month=start_month, stage_months=stage_months)]
+    # The fallback profile is the same for every account: computed once. Each account's own
+    # totals are a row of one array, looked up by position (a pandas row per account cost more
+    # than the profile); the sums and divisions are those of the rows themselves.
+    if portfolio.sum() > 0:
+        fallback, fallback_source = (portfolio / portfolio.sum()).tolist(), "portfolio"
+    else:
+        fallback, fallback_source = [1.0 / n_stages] * n_stages, "even"
+    totals = stage_totals.to_numpy()
+    position = {str(c): i for i, c in enumerate(stage_totals.index)}
+    bought = months_bought.to_dict()
     rows = []
     for account in (str(c) for c in customer_ids):
-        own = stage_totals.loc[account] if account in stage_totals.index else None
-        if (
-            own is not None
-            and months_bought.get(account, 0) >= settings.seasonal_min_months
-            and own.sum() > 0
-        ):
-            shares, source = own / own.sum(), "own history"
-        elif portfolio.sum() > 0:
-            shares, source = portfolio / portfolio.sum(), "portfolio"
+        own = totals[position[account]] if account in position else None
+        if own is not None and bought.get(account, 0) >= settings.seasonal_min_months and own.sum() > 0:
+            shares, source = (own / own.sum()).tolist(), "own history"
         else:
-            shares, source = pd.Series(1.0 / n_stages, index=range(n_stages)), "even"
+            shares, source = fallback, fallback_source
         rows += [(account, labels[i], float(shares[i]), source) for i in range(n_stages)]
     return pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
 

@@ -67,14 +67,25 @@ def team_load(
     managed_accounts = managed.groupby("account_manager")["customer_id"].agg(lambda s: set(s.astype(str)))
     contacts_per_month = managed.groupby("account_manager")["per_quarter"].sum() / 3.0
     members = sorted(set(live["owner"]) | set(managed_accounts.index))
+    # Each member's actions as plain (account, start, due) records, each month's bounds once:
+    # a pandas selection per member and month cost more than the counting.
+    owned: dict[str, list[tuple[str, pd.Timestamp, pd.Timestamp]]] = {}
+    for owner, account, start, due in zip(
+        live["owner"].tolist(),
+        live["customer_id"].tolist(),
+        live["_start"].tolist(),
+        live["_due"].tolist(),
+        strict=True,
+    ):
+        owned.setdefault(owner, []).append((account, start, due))
+    bounds = [(month, month.start_time, month.end_time.normalize()) for month in months]
     rows = []
     for member in members:
-        own = live.loc[live["owner"] == member]
+        own = owned.get(member, [])
         base = managed_accounts.get(member, set())
-        for month in months:
-            first, last = month.start_time, month.end_time.normalize()
-            running = own.loc[(own["_start"] <= last) & (own["_due"] >= first)]
-            n_accounts = len(base | set(running["customer_id"]))
+        for month, first, last in bounds:
+            running = [account for account, start, due in own if start <= last and due >= first]
+            n_accounts = len(base | set(running))
             n_actions = len(running)
             reasons = []
             if n_accounts > settings.max_accounts_per_member:

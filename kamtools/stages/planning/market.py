@@ -11,7 +11,10 @@ Every function is pure: frames in, new frames out, inputs untouched.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +28,7 @@ __all__ = [
     "WALLET_COLUMNS",
     "account_baseline",
     "category_gaps",
+    "records_by_account",
     "wallet_share",
 ]
 
@@ -61,6 +65,28 @@ CATEGORY_GAP_COLUMNS: tuple[str, ...] = (
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
     """Raise :class:`PlanningInputError` naming the table and every missing column."""
     _require_columns(frame, columns, table, error=PlanningInputError)
+
+
+def records_by_account(frame: pd.DataFrame | None) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``frame`` as plain records (column → value), grouped by ``customer_id`` as text.
+
+    Why: a plan is built account by account from tables of a few hundred rows; selecting each
+    account's rows with pandas (``.loc``, ``itertuples``, a small frame per account) cost far
+    more than the plan itself. The ids are converted once and every row is read once.
+
+    The records hold the values ``itertuples`` gives (Python scalars, ``Timestamp`` for
+    datetimes, NaN where missing), in the frame's row order within each account; accounts
+    appear in the order of their first row. None or an empty frame: no accounts.
+    """
+    if frame is None or frame.empty:
+        return {}
+    columns = [str(c) for c in frame.columns]
+    values = [frame.iloc[:, i].tolist() for i in range(len(columns))]
+    out: dict[str, list[dict[str, Any]]] = {}
+    accounts = frame["customer_id"].astype(str).tolist()
+    for account, row in zip(accounts, zip(*values, strict=True), strict=True):
+        out.setdefault(account, []).append(dict(zip(columns, row, strict=True)))
+    return out
 
 
 def _window(sales: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
@@ -232,9 +258,10 @@ def category_gaps(
     ]
     segment = segment[~segment.index.duplicated()].reindex(shares.index)
     rows = []
+    table = _SpendTable.of(spend, shares, segment)
     for account in (str(c) for c in customer_ids):
-        if account in shares.index and not pd.isna(segment.get(account)):
-            rows += _account_gaps(account, spend, shares, segment, settings)
+        if account in table.position and not pd.isna(segment.get(account)):
+            rows += _account_gaps(account, table, settings)
     if not rows:
         return empty
     order = {c: i for i, c in enumerate(str(c) for c in customer_ids)}
@@ -245,39 +272,82 @@ def category_gaps(
     return out.drop(columns="_order").reset_index(drop=True)
 
 
-def _account_gaps(
-    account: str, spend: pd.DataFrame, shares: pd.DataFrame, segment: pd.Series, settings: PlanningSettings
-) -> list[dict[str, object]]:
-    """The gap rows of one account against its segment peers (none with too few peers)."""
-    peers = shares.loc[(segment == segment[account]) & (shares.index != account)]
-    if len(peers) < settings.white_space_min_peers:
+@dataclass
+class _SpendTable:
+    """The customers' spend and shares per category as arrays, with each segment's rows.
+
+    Why: the gaps are found account by account against its segment peers; pandas row selection
+    per account cost milliseconds each, array rows and a cached segment mask cost microseconds.
+    """
+
+    spend: np.ndarray
+    shares: np.ndarray
+    categories: list[str]
+    position: dict[str, int]
+    segment: pd.Series
+    members: dict[object, np.ndarray]
+
+    @classmethod
+    def of(cls, spend: pd.DataFrame, shares: pd.DataFrame, segment: pd.Series) -> _SpendTable:
+        return cls(
+            spend=spend.to_numpy(dtype=float),
+            shares=shares.to_numpy(dtype=float),
+            categories=list(shares.columns),
+            position={str(c): i for i, c in enumerate(shares.index)},
+            segment=segment,
+            members={},
+        )
+
+    def peers(self, account: str) -> np.ndarray:
+        """Positions of the account's segment peers (same segment, not itself), in table order."""
+        key = self.segment.get(account)
+        if key not in self.members:  # the mask pandas gives (NaN segments never match)
+            self.members[key] = np.flatnonzero((self.segment == key).to_numpy(dtype=bool, na_value=False))
+        same = self.members[key]
+        return same[same != self.position[account]]
+
+
+def _account_gaps(account: str, table: _SpendTable, settings: PlanningSettings) -> list[dict[str, object]]:
+    """The gap rows of one account against its segment peers (none with too few peers).
+
+    The figures of the plain pandas formulas on the peers' rows (tested against them):
+    ``(peers > 0).mean()``, ``peers.where(peers > 0).median()`` (NumPy's nanmedian per category,
+    as pandas computes it) and the account's own row.
+    """
+    peer_rows = table.peers(account)
+    if len(peer_rows) < settings.white_space_min_peers:
         return []
-    penetration = (peers > 0).mean()
-    median_share = peers.where(peers > 0).median()
-    own_share = shares.loc[account]
-    own_total = float(spend.loc[account].sum())
+    peers = table.shares[peer_rows]
+    with warnings.catch_warnings():  # a category no peer buys has no median: NaN, as in pandas
+        warnings.simplefilter("ignore", RuntimeWarning)
+        penetration = (peers > 0).mean(axis=0)
+        median_share = np.nanmedian(np.where(peers > 0, peers, np.nan).T, axis=1)
+    i = table.position[account]
+    own_share, own_spend = table.shares[i], table.spend[i]
+    own_total = float(own_spend.sum())
+    segment = str(table.segment[account])
     rows = []
-    for category in shares.columns:
-        if penetration[category] < settings.white_space_min_peer_share:
+    for j, category in enumerate(table.categories):
+        if penetration[j] < settings.white_space_min_peer_share:
             continue
-        if own_share[category] <= settings.white_space_max_own_share:
+        if own_share[j] <= settings.white_space_max_own_share:
             gap = "white space"
-        elif own_share[category] < 0.5 * median_share[category]:
+        elif own_share[j] < 0.5 * median_share[j]:
             gap = "under-bought"
         else:
             continue
         rows.append(
             {
                 "customer_id": account,
-                "segment": str(segment[account]),
+                "segment": segment,
                 "category": category,
                 "gap": gap,
-                "peers": len(peers),
-                "peer_penetration": float(penetration[category]),
-                "peer_median_share": float(median_share[category]),
-                "own_sales": round(float(spend.loc[account, category]), 2),
-                "own_share": float(own_share[category]),
-                "opportunity": round(own_total * float(median_share[category] - own_share[category]), 2),
+                "peers": len(peer_rows),
+                "peer_penetration": float(penetration[j]),
+                "peer_median_share": float(median_share[j]),
+                "own_sales": round(float(own_spend[j]), 2),
+                "own_share": float(own_share[j]),
+                "opportunity": round(own_total * float(median_share[j] - own_share[j]), 2),
             }
         )
     return rows

@@ -10,8 +10,11 @@ escaped here.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kamtools.formatting import and_joined, count_text, money_text, percent_text
@@ -33,6 +36,7 @@ __all__ = [
     "growth_carriers",
     "heading_html",
     "portfolio_totals",
+    "records_table",
     "section_titles",
     "settings_table",
     "summary",
@@ -336,15 +340,12 @@ def account_goals_table(
                 row[stage] = getattr(values, figure) if values is not None else None
             row["year"] = getattr(goal.year, figure)
             rows.append(row)
-    frame = pd.DataFrame(rows, columns=["goal", *stages, "year"])
-    for column in [*stages, "year"]:
-        frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    return frame
+    return records_table(rows, ["goal", *stages, "year"], numeric=[*stages, "year"])
 
 
 def account_actions_table(account: AccountPlan) -> pd.DataFrame:
     """The account's actions as the report shows them (dates as dates, no internal ids)."""
-    return pd.DataFrame(
+    return records_table(
         [
             {
                 "action": a.title,
@@ -357,7 +358,7 @@ def account_actions_table(account: AccountPlan) -> pd.DataFrame:
             }
             for a in account.actions
         ],
-        columns=["action", "owner", "with", "start", "due", "expected effect", "status"],
+        ["action", "owner", "with", "start", "due", "expected effect", "status"],
     )
 
 
@@ -373,13 +374,13 @@ def account_contacts_table(account: AccountPlan) -> pd.DataFrame:
         }
         for kind in CONTACT_TYPES
     ]
-    return pd.DataFrame(rows)
+    return records_table(rows, ["contact", "per quarter", "per year", "by", "with"])
 
 
 def account_market_table(account: AccountPlan) -> pd.DataFrame:
     """The account's category gaps (white space and under-bought categories) with their worth."""
     gaps = account.market.get("white_space") or []
-    frame = pd.DataFrame(
+    return records_table(
         [
             {
                 "category": g.get("category"),
@@ -389,11 +390,43 @@ def account_market_table(account: AccountPlan) -> pd.DataFrame:
             }
             for g in gaps
         ],
-        columns=["category", "gap", "peers buying it", "worth at peers' mix"],
+        ["category", "gap", "peers buying it", "worth at peers' mix"],
+        numeric=["peers buying it", "worth at peers' mix"],
     )
-    for column in ("peers buying it", "worth at peers' mix"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    return frame
+
+
+def records_table(
+    rows: list[dict[str, Any]], columns: list[str], *, numeric: Sequence[str] = ()
+) -> pd.DataFrame:
+    """The frame ``pd.DataFrame(rows, columns=columns)`` with ``numeric`` columns ``pd.to_numeric``.
+
+    Why: the report builds five small tables per account; pandas' inference over a list of
+    dicts and a ``to_numeric`` per column cost more than the tables. Columns of one plain type
+    each (text, whole numbers, timestamps; numbers or None for ``numeric``) are built as typed
+    columns, which gives the same frame (tests/test_planning_fast_paths.py); anything else,
+    and a table without rows, takes the plain route.
+    """
+    values = {c: [r.get(c) for r in rows] for c in columns}
+    if not rows or not all(_typed(values[c], c in numeric) for c in columns):
+        frame = pd.DataFrame(rows, columns=columns)
+        for column in numeric:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce")
+        return frame
+    data = {
+        c: np.array([np.nan if v is None else v for v in values[c]], dtype="float64")
+        if c in numeric
+        else values[c]
+        for c in columns
+    }
+    return pd.DataFrame(data, columns=columns)
+
+
+def _typed(values: list[Any], numeric: bool) -> bool:
+    """Whether a column's values are of one plain type the typed route builds like pandas' inference."""
+    if numeric:
+        return all(v is None or type(v) is float for v in values) and any(v is not None for v in values)
+    kind = type(values[0])
+    return kind in (str, int, pd.Timestamp) and all(type(v) is kind for v in values)
 
 
 def swot_html(account: AccountPlan) -> str:

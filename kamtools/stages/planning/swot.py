@@ -13,13 +13,14 @@ keeps the edited lists).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from kamtools.stages.planning.actions import indicator_label
-from kamtools.stages.planning.market import require_columns
+from kamtools.stages.planning.market import records_by_account, require_columns
 from kamtools.stages.planning.settings import PlanningSettings
 
 __all__ = ["QUADRANTS", "SWOT_COLUMNS", "swot_table"]
@@ -30,6 +31,8 @@ MAX_ITEMS = 5
 """Items kept per quadrant and account (strongest first): a SWOT is read, not scrolled."""
 
 MoneyFormatter = Callable[[float], str]
+Records = list[dict[str, Any]]
+"""An account's rows of a table as plain records (:func:`~.market.records_by_account`)."""
 
 
 def _plain_money(amount: float) -> str:
@@ -40,16 +43,16 @@ def _pct(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
-def _scorecard_items(rows: pd.DataFrame, account: str, settings: PlanningSettings) -> list[tuple]:
+def _scorecard_items(rows: Records, account: str, settings: PlanningSettings) -> list[tuple]:
     """Strengths and weaknesses from one account's scorecard rows."""
     strong, weak = [], []
-    for row in rows.itertuples(index=False):
-        score, average = float(row.score), float(row.portfolio_average)
+    for row in rows:
+        score, average = float(row["score"]), float(row["portfolio_average"])
         if np.isnan(score) or np.isnan(average):
             continue
-        best = float(row.best_quartile) if pd.notna(row.best_quartile) else np.nan
-        label = indicator_label(row.indicator)
-        on_scale = str(row.family) != "hard"
+        best = float(row["best_quartile"]) if pd.notna(row["best_quartile"]) else np.nan
+        label = indicator_label(row["indicator"])
+        on_scale = str(row["family"]) != "hard"
         detail = f": {score:.1f} of 5 (key-account average {average:.1f})" if on_scale else ""
         relative = (score - average) / (abs(average) if average else 1.0)
         lower_is_better = best < average  # cost to serve: the best quartile lies below the average
@@ -77,27 +80,27 @@ def _scorecard_items(rows: pd.DataFrame, account: str, settings: PlanningSetting
 
 
 def _market_items(
-    account: str, wallet: pd.DataFrame, gaps: pd.DataFrame, base: pd.DataFrame, money: MoneyFormatter
+    account: str, wallet: Records, gaps: Records, base: Records, money: MoneyFormatter
 ) -> list[tuple]:
     """Opportunities (headroom, category gaps, growth) and the threat of a decline."""
     items: list[tuple] = []
-    if not wallet.empty and pd.notna(wallet["headroom"].iloc[0]) and wallet["headroom"].iloc[0] > 0:
-        share = _pct(float(wallet["share_of_wallet"].iloc[0]))
+    if wallet and pd.notna(wallet[0]["headroom"]) and wallet[0]["headroom"] > 0:
+        share = _pct(float(wallet[0]["share_of_wallet"]))
         text = (
-            f"{money(float(wallet['headroom'].iloc[0]))} of its purchases in our categories still go"
+            f"{money(float(wallet[0]['headroom']))} of its purchases in our categories still go"
             f" to other suppliers (we hold {share} of its wallet)"
         )
         items.append((account, "opportunity", text, "market"))
-    for gap in gaps.head(3).itertuples(index=False):
-        verb = "does not buy it from us" if gap.gap == "white space" else "buys little of it from us"
+    for gap in gaps[:3]:
+        verb = "does not buy it from us" if gap["gap"] == "white space" else "buys little of it from us"
         text = (
-            f"{gap.category}: {_pct(gap.peer_penetration)} of its {gap.segment} peers buy it from us,"
-            f" it {verb} (about {money(float(gap.opportunity))} at its peers' mix)"
+            f"{gap['category']}: {_pct(gap['peer_penetration'])} of its {gap['segment']} peers buy it"
+            f" from us, it {verb} (about {money(float(gap['opportunity']))} at its peers' mix)"
         )
         items.append((account, "opportunity", text, "sales"))
-    if not base.empty and pd.notna(base["growth"].iloc[0]):
-        growth = float(base["growth"].iloc[0])
-        change = float(base["sales"].iloc[0] - base["previous_sales"].iloc[0])
+    if base and pd.notna(base[0]["growth"]):
+        growth = float(base[0]["growth"])
+        change = float(base[0]["sales"] - base[0]["previous_sales"])
         if growth > 0:
             text = f"It bought {_pct(growth)} more than the year before ({money(change)} more)"
             items.append((account, "opportunity", text, "sales"))
@@ -107,20 +110,21 @@ def _market_items(
     return items
 
 
-def _threat_items(account: str, rivals: pd.DataFrame, price: pd.DataFrame, n_naming: int) -> list[tuple]:
+def _threat_items(account: str, rivals: Records, price: Records, n_naming: int) -> list[tuple]:
     """Threats from the competitors named and from price pressure."""
     items: list[tuple] = []
-    for rival in rivals.itertuples(index=False):
-        share = "" if pd.isna(rival.stated_share) else f", about {_pct(rival.stated_share)} of its purchases"
+    for rival in rivals:
+        stated = rival["stated_share"]
+        share = "" if pd.isna(stated) else f", about {_pct(stated)} of its purchases"
         text = (
-            f"{rival.competitor} supplies it too{share}"
-            f" (named by {rival.accounts_naming} of {n_naming} accounts)"
+            f"{rival['competitor']} supplies it too{share}"
+            f" (named by {rival['accounts_naming']} of {n_naming} accounts)"
         )
         items.append((account, "threat", text, "competitors"))
-    if not price.empty and bool(price["price_pressure"].iloc[0]):
+    if price and bool(price[0]["price_pressure"]):
         text = (
-            f"Bought on price: gross margin {_pct(float(price['margin'].iloc[0]))} against"
-            f" {_pct(float(price['peer_margin'].iloc[0]))} for its segment"
+            f"Bought on price: gross margin {_pct(float(price[0]['margin']))} against"
+            f" {_pct(float(price[0]['peer_margin']))} for its segment"
         )
         items.append((account, "threat", text, "sales"))
     return items
@@ -178,6 +182,8 @@ def swot_table(
             "needs_scorecard",
         )
 
+    # Each table's rows as plain records per account, read once: per-account pandas selection
+    # cost more than the sentences (a plan has dozens of accounts, the gaps thousands of rows).
     scorecard_rows, wallet_rows, gap_rows, baseline_rows, competitor_rows, price_rows = (
         _rows_by_account(frame) for frame in (scorecard, wallets, gaps, baseline, competitors, prices)
     )
@@ -193,17 +199,12 @@ def swot_table(
     return pd.DataFrame(rows, columns=list(SWOT_COLUMNS))
 
 
-def _rows_by_account(frame: pd.DataFrame | None) -> Callable[[str], pd.DataFrame]:
-    """A function giving the rows of ``frame`` whose ``customer_id`` (as text) is an account.
+def _rows_by_account(frame: pd.DataFrame | None) -> Callable[[str], Records]:
+    """A function giving the records of ``frame`` whose ``customer_id`` (as text) is an account.
 
-    The same frame as ``frame.loc[frame["customer_id"].astype(str) == account]`` (which takes
-    the matching rows by position, as here), but the ids are converted and grouped once instead
-    of once per account: a plan has dozens of accounts, the category gaps thousands of rows.
-    Without a frame (or rows), every account gets an empty frame.
+    The rows ``frame.loc[frame["customer_id"].astype(str) == account]`` would give, in their
+    order, as plain records (:func:`~.market.records_by_account`); an account without rows
+    (or no frame) gets none.
     """
-    if frame is None or frame.empty:
-        return lambda _account: pd.DataFrame()
-    ids = frame["customer_id"].astype(str)
-    positions = ids.groupby(ids, sort=False).indices
-    none = np.array([], dtype=np.intp)
-    return lambda account: frame.take(positions.get(account, none))
+    groups: Mapping[str, Records] = records_by_account(frame)
+    return lambda account: groups.get(account, [])
