@@ -480,6 +480,9 @@ class _Schedule:
     """Stages off the longest chain: nothing waits for them, they run at a lower priority."""
     live: dict[str, StageProcess] = field(default_factory=dict)
     results: dict[str, StageResult] = field(default_factory=dict)
+    checked: set[str] = field(default_factory=set)
+    """Outputs read and found to keep their contract when their stage handed them over; nothing
+    writes them after, so the stages that read them do not have them read again here."""
 
     def _executed_ok(self, key: str) -> bool | None:
         """Whether stage ``key`` wrote its outputs (and has not failed since); None while unknown.
@@ -524,7 +527,7 @@ class _Schedule:
             elif process is not None and process.released is not None:
                 continue
             elif None not in done and running < limit:
-                refused = _unreadable_inputs(stage, self.work_dir, self.notify)
+                refused = _unreadable_inputs(stage, self.work_dir, self.notify, checked=self.checked)
                 if refused is not None:
                     self._drop(stage, refused)
                     continue
@@ -559,8 +562,11 @@ class _Schedule:
             if process.conn in ready:
                 handed_over = process.outputs_written
                 process.receive()
-                if process.outputs_written and not handed_over and _missing_outputs(stage, self.work_dir):
-                    process.outputs_written = False  # not handed over: the check below names the fault
+                if process.outputs_written and not handed_over:
+                    if _missing_outputs(stage, self.work_dir):
+                        process.outputs_written = False  # not handed over: the check below names the fault
+                    else:
+                        self.checked.update(stage.writes)
                 # Outputs handed over were checked then, and nothing writes them after.
                 done = process.executed is not None and process.executed["status"] == "done"
                 if done and not process.outputs_written:
@@ -568,6 +574,8 @@ class _Schedule:
                     if wrong:
                         self.notify(f"      {stage.title}: its outputs are wrong: {'; '.join(wrong)}")
                         process.executed = {"status": "failed", "failed_step": "writing its output tables"}
+                    else:
+                        self.checked.update(stage.writes)
             if process.process.sentinel in ready:
                 outcome = process.result()
             elif time.monotonic() >= process.released + timeout:
@@ -591,9 +599,14 @@ class _Schedule:
         self.notify(f"      {stage.title}: {state} ({outcome.get('seconds', 0)} s)")
 
 
-def _unreadable_inputs(stage: Stage, work_dir: Path, notify: Callable[[str], None]) -> StageResult | None:
-    """A failed result when an output ``stage`` reads is missing or breaks its contract, else None."""
-    for name in stage.reads:
+def _unreadable_inputs(
+    stage: Stage, work_dir: Path, notify: Callable[[str], None], *, checked: set[str]
+) -> StageResult | None:
+    """A failed result when an output ``stage`` reads is missing or breaks its contract, else None.
+
+    Outputs in ``checked`` were found good when their stage handed them over and are not read again.
+    """
+    for name in (n for n in stage.reads if n not in checked):
         try:
             io.read_stage_output(work_dir, output_table(name))
         except io.StageOutputError as exc:

@@ -189,6 +189,25 @@ def test_one_stage_reruns_on_an_earlier_runs_outputs(notebooks, tmp_path):
     assert not list((tmp_path / "reports" / "acme" / "2025").glob(".work-*"))  # nothing left behind
 
 
+def test_a_stage_is_not_started_on_a_broken_table_of_an_earlier_run(notebooks, tmp_path):
+    first = run(notebooks, tmp_path / "reports")
+    (first.run_dir / "key_accounts.csv").write_text("customer_id,name\nC1,Alpha\n", encoding="utf-8")
+    again = run(notebooks, tmp_path / "reports", stages=("next",), from_run=first.run_dir.name)
+    [next_stage] = again.stages
+    assert next_stage.status == "failed"
+    assert next_stage.failed_step == "reading key_accounts.csv of an earlier stage"
+    assert not (again.run_dir / "audit" / "02_next.ipynb").exists()  # it never started
+
+
+def test_outputs_handed_over_against_their_contract_start_nothing(notebooks, tmp_path):
+    broken = SCREENING_OUTPUTS.replace("top customer", "").replace(",key,", ",chief,")
+    _with_outputs_cell(notebooks / "01_screening.ipynb", broken, "x = 1")
+    result = run(notebooks, tmp_path / "reports", stages=("screening", "next"), jobs=2)
+    assert [(s.key, s.status) for s in result.stages] == [("screening", "failed"), ("next", "not run")]
+    assert result.stages[0].failed_step == "writing its output tables"
+    assert not (result.run_dir / "audit" / "02_next.ipynb").exists()
+
+
 def test_kernelspec_points_at_this_environment():
     from jupyter_client.kernelspec import KernelSpecManager
 
