@@ -12,7 +12,9 @@ same rules:
 The stage report is rendered by one :class:`nbconvert.HTMLExporter` with the ``kamtools``
 template (``templates/nbconvert/kamtools``, extending nbconvert's ``lab`` template), then
 finished here: a table of contents from the h2/h3 headings, numbered figures and tables, and a
-final check that nothing active or remote slipped through (:class:`ReportSafetyError`).
+final check that nothing active or remote slipped through (:class:`ReportSafetyError`). The rows
+of the report tables (:mod:`kamtools.tables`) are set aside while the page is parsed and put back
+into its text: they are most of a page's tags and nothing here changes them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import datetime
 import functools
 import html
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
@@ -37,6 +40,7 @@ from kamtools import __version__
 from kamtools.page_references import external_references
 from kamtools.paths import NBCONVERT_TEMPLATES_DIR
 from kamtools.report_exporter import ReportExporter
+from kamtools.tables import restore_table_bodies, set_aside_table_bodies
 
 TEMPLATE_BASEDIR = NBCONVERT_TEMPLATES_DIR
 """Folder holding nbconvert template directories; ``kamtools`` is the one used here."""
@@ -99,6 +103,8 @@ _OBJECT_REPR = re.compile(
 )
 _VOLATILE_CELL_METADATA = ("execution", "papermill", "collapsed", "scrolled", "ExecuteTime")
 _SVG_ID = re.compile(r'\bid="([^"]+)"')
+_TABLE_BODIES = "kamtools_table_bodies"
+"""Key of the resources entry in which the preprocessor hands the table rows it took out over."""
 
 
 class ReportSafetyError(ValueError):
@@ -199,8 +205,9 @@ def render_notebook_html(
         report_date=report_date,
         analyst=with_code,
     )
-    soup, _ = exporter.soup_from_notebook_node(nb, resources={"kamtools": page})
-    return _checked(_finish_report(soup))
+    soup, resources = exporter.soup_from_notebook_node(nb, resources={"kamtools": page})
+    marker, bodies = resources[_TABLE_BODIES]
+    return _checked(restore_table_bodies(_finish_report(soup), bodies, marker=marker))
 
 
 @functools.cache
@@ -274,6 +281,7 @@ class _ReportPreprocessor(Preprocessor):
             if "id" in cell:
                 cell.id = f"cell-{number}"
         nb.cells = kept
+        resources[_TABLE_BODIES] = _set_aside_table_bodies(kept)
         return nb, resources
 
     def _shown_output(self, output: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
@@ -299,6 +307,28 @@ class _ReportPreprocessor(Preprocessor):
             if _OBJECT_REPR.fullmatch(text):
                 return None
         return output
+
+
+def _set_aside_table_bodies(cells: list[nbformat.NotebookNode]) -> tuple[str, list[str]]:
+    """Take the rows of the report tables out of the HTML outputs of ``cells`` (changed in place).
+
+    The page is parsed to number tables and index headings; the rows of the tables, most of
+    a report's tags, are parsed and written again for nothing. They come back into the page
+    text afterwards (:func:`kamtools.tables.restore_table_bodies`), the same to the byte.
+    Returns the comment marker (random, so no page text can pose as one) and the bodies.
+    """
+    marker = f"kam-table-body-{secrets.token_hex(8)}-"
+    bodies: list[str] = []
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            markup = output.get("data", {}).get("text/html")
+            if markup is not None:
+                markup = "".join(markup) if isinstance(markup, list) else markup
+                output.data["text/html"], more = set_aside_table_bodies(
+                    markup, marker=marker, first=len(bodies)
+                )
+                bodies.extend(more)
+    return marker, bodies
 
 
 def _normalise_svg(svg: str | list[str], *, prefix: str) -> str:

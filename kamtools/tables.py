@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -75,24 +76,26 @@ class ReportTable:
     def to_html(self) -> str:
         """The table as HTML: ``<table class="kam-table">`` with an id taken from its content.
 
-        Every text is escaped. Numeric headers and cells carry :data:`NUMBER_CLASS`, cells of
-        prose columns :data:`PROSE_CLASS`; the report's stylesheet aligns and wraps them. The
-        same table always gives the same HTML (the id is a hash of the rest).
+        Every text is escaped (``&``, ``<``, ``>``: the form the report page writes text in,
+        so :func:`set_aside_table_bodies` can hand the body back unchanged). Numeric headers
+        and cells carry :data:`NUMBER_CLASS`, cells of prose columns :data:`PROSE_CLASS`; the
+        report's stylesheet aligns and wraps them. The same table always gives the same HTML
+        (the id is a hash of the rest).
         """
         tags = [
             _cell_tag("td", (NUMBER_CLASS if numeric else "") or (PROSE_CLASS if prose else ""))
             for numeric, prose in zip(self.numeric, self.prose, strict=True)
         ]
         header = "".join(
-            f"{_cell_tag('th', NUMBER_CLASS if numeric else '')}{html.escape(text)}</th>"
+            f"{_cell_tag('th', NUMBER_CLASS if numeric else '')}{_escaped(text)}</th>"
             for text, numeric in zip(self.headers, self.numeric, strict=True)
         )
         cells = [
-            [f"{tag}{html.escape(text)}</td>" for text in column]
+            [f"{tag}{_escaped(text)}</td>" for text in column]
             for tag, column in zip(tags, self.columns, strict=True)
         ]
         body = "".join(f"<tr>{''.join(row)}</tr>\n" for row in zip(*cells, strict=True))
-        caption = f"<caption>{html.escape(self.caption)}</caption>\n" if self.caption else ""
+        caption = f"<caption>{_escaped(self.caption)}</caption>\n" if self.caption else ""
         inner = f"{caption}<thead>\n<tr>{header}</tr>\n</thead>\n<tbody>\n{body}</tbody>\n"
         digest = hashlib.sha1(inner.encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
         return f'<table id="kam{digest}" class="kam-table">\n{inner}</table>\n'
@@ -103,6 +106,11 @@ class ReportTable:
     def __repr__(self) -> str:
         # The notebook stores this next to the HTML: short, and the same in every run.
         return f"<ReportTable {self.caption!r}: {self.rows} rows, {len(self.headers)} columns>"
+
+
+def _escaped(text: str) -> str:
+    """``text`` safe as element content; quotes stay (they need no escaping outside attributes)."""
+    return html.escape(text, quote=False)
 
 
 def _cell_tag(name: str, css_class: str) -> str:
@@ -188,6 +196,67 @@ def format_table(
         numeric=tuple(kinds.get(name) not in (None, "date") for name in shown.columns),
         prose=tuple(prose),
     )
+
+
+_TABLE_BODY = re.compile(
+    r'(<table id="kam[0-9a-f]{10}" class="kam-table">\n(?:<caption>[^<]*</caption>\n)?)'
+    r"(<thead>\n.*?</tbody>\n)(?=</table>)",
+    flags=re.DOTALL,
+)
+"""The body of a table :meth:`ReportTable.to_html` wrote (its texts hold no ``<``)."""
+
+
+def set_aside_table_bodies(markup: str, *, marker: str, first: int = 0) -> tuple[str, list[str]]:
+    """``markup`` with the header and rows of each report table replaced by a comment.
+
+    A report page is parsed to number its tables and to index its headings; the rows of a
+    few hundred tables are most of its tags and need neither. The table element keeps its
+    id and caption (numbered as before); :func:`restore_table_bodies` puts the rows back in
+    the written page. Since :meth:`ReportTable.to_html` writes exactly what the parsed page
+    would write back, the page is the same to the byte.
+
+    Parameters
+    ----------
+    markup : str
+        HTML of one output, with tables written by :meth:`ReportTable.to_html`.
+    marker : str
+        Start of the comments (``<!--{marker}{number}-->``); a word the page does not
+        otherwise hold.
+    first : int
+        Number of the first body set aside here (the bodies of earlier outputs come before).
+
+    Returns
+    -------
+    tuple of (str, list of str)
+        The markup with comments, and the bodies set aside, in order.
+    """
+    bodies: list[str] = []
+
+    def comment(match: re.Match[str]) -> str:
+        bodies.append(match.group(2))
+        return f"{match.group(1)}<!--{marker}{first + len(bodies) - 1}-->"
+
+    return _TABLE_BODY.sub(comment, markup), bodies
+
+
+def restore_table_bodies(page: str, bodies: Sequence[str], *, marker: str) -> str:
+    """The page with every comment of :func:`set_aside_table_bodies` replaced by its body.
+
+    Raises
+    ------
+    RuntimeError
+        If a comment is missing or repeated: a table would lose its rows.
+    """
+    found: list[int] = []
+
+    def body(match: re.Match[str]) -> str:
+        found.append(int(match.group(1)))
+        return bodies[found[-1]]
+
+    restored = re.sub(rf"<!--{re.escape(marker)}(\d+)-->", body, page)
+    if sorted(found) != list(range(len(bodies))):
+        raise RuntimeError(f"report page: table bodies {found} found, 0 to {len(bodies) - 1} set aside")
+    return restored
 
 
 def _is_missing(value: object) -> bool:

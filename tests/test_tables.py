@@ -324,3 +324,99 @@ def test_an_empty_table_becomes_a_sentence():
     assert note._repr_html_() == '<p class="kam-note">No &lt;b&gt;overrides&lt;/b&gt;.</p>'
     table = table_or_note(pd.DataFrame({"a": [1]}), empty_note="none", currency="EUR", integer=["a"])
     assert "<table" in table.to_html()
+
+
+# Report pages: table rows set aside while the page is parsed ------------------------------
+
+
+def quoted_tables() -> list[str]:
+    """HTML of report tables with every character a page escapes, quotes and non-ASCII text."""
+    data = pd.DataFrame(
+        {
+            "account": ['O\'Neil & "Sons" <GmbH>', "Müller · Ørsted"],
+            "note": ["a & b " * 8, "&amp; is not an entity here"],
+            "sales": [1_500.0, np.nan],
+        }
+    )
+    return [
+        format_table(data, currency="EUR", money=["sales"], caption='Top "accounts" & <more>').to_html(),
+        format_table(data.iloc[:1], currency="GBP", money=["sales"]).to_html(),
+    ]
+
+
+def test_set_aside_table_bodies_keeps_id_and_caption_and_restores_every_byte() -> None:
+    from kamtools.tables import restore_table_bodies, set_aside_table_bodies
+
+    first, second = quoted_tables()
+    markup = f"<h4>Account</h4>{first}<p>between</p>{second}"
+
+    shortened, bodies = set_aside_table_bodies(markup, marker="m-")
+
+    assert len(bodies) == 2 and all(b.startswith("<thead>\n") and b.endswith("</tbody>\n") for b in bodies)
+    assert "<td" not in shortened and "<th" not in shortened
+    assert shortened.count('class="kam-table"') == 2 and shortened.count("<caption>") == 1
+    assert "<!--m-0--></table>" in shortened and "<!--m-1--></table>" in shortened
+    assert restore_table_bodies(shortened, bodies, marker="m-") == markup
+    later, _ = set_aside_table_bodies(markup, marker="m-", first=3)  # after 3 bodies of earlier outputs
+    assert "<!--m-3--></table>" in later and "<!--m-4--></table>" in later
+
+
+def test_restore_table_bodies_never_loses_rows_silently() -> None:
+    from kamtools.tables import restore_table_bodies, set_aside_table_bodies
+
+    shortened, bodies = set_aside_table_bodies(quoted_tables()[0], marker="m-")
+
+    with pytest.raises(RuntimeError, match="table bodies"):
+        restore_table_bodies(shortened.replace("<!--m-0-->", ""), bodies, marker="m-")
+    with pytest.raises(RuntimeError, match="table bodies"):
+        restore_table_bodies(shortened + "<!--m-0-->", bodies, marker="m-")
+
+
+def test_a_report_page_is_the_same_whether_table_rows_are_parsed_or_set_aside(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import datetime
+
+    import nbformat
+    from nbformat import v4
+
+    from kamtools import report
+
+    first, second = quoted_tables()
+    nb = v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        v4.new_markdown_cell("# Plan\n\n## Goals"),
+        v4.new_code_cell(
+            "t",
+            outputs=[v4.new_output("display_data", data={"text/html": first, "text/plain": "t"})],
+        ),
+        v4.new_markdown_cell("## Accounts"),
+        v4.new_code_cell(
+            "u",
+            outputs=[v4.new_output("display_data", data={"text/html": f"<h4>Acme</h4><p>x</p>{second}"})],
+        ),
+    ]
+    page = {
+        "client_name": "Bolt & <Nuts>",
+        "period": "2026",
+        "stage_title": "Plan",
+        "report_date": datetime.date(2026, 4, 1),
+    }
+    set_aside = []
+    real = report._set_aside_table_bodies
+    monkeypatch.setattr(
+        report, "_set_aside_table_bodies", lambda cells: set_aside.append(real(cells)) or set_aside[-1]
+    )
+    fast = report.render_notebook_html(nbformat.from_dict(nb), **page)
+    monkeypatch.setattr(report, "_set_aside_table_bodies", lambda cells: ("unused-", []))
+    parsed = report.render_notebook_html(nbformat.from_dict(nb), **page)
+
+    assert len(set_aside[0][1]) == 2  # both tables were taken out of the parse
+    assert fast == parsed
+    tree = BeautifulSoup(fast, "html.parser")
+    assert [c.get_text() for c in tree.select("main table > caption")] == [
+        'Table 1: Top "accounts" & <more>',
+        "Table 2",
+    ]
+    assert len(tree.select("main table tbody tr")) == 3
