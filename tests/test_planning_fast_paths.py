@@ -424,3 +424,45 @@ def test_libyaml_writes_every_character_it_is_given_as_pyyaml_does():
         data
     )
     assert _NOT_FOR_LIBYAML.search("😀") and _NOT_FOR_LIBYAML.search("\x85")
+
+
+def test_known_year_keeps_the_rows_dropna_keeps(demo):
+    from dataclasses import replace
+
+    from kamtools.stages.planning.planfile import GoalFigures, MetricGoal
+
+    plan = demo["plan"]
+    first = plan.accounts[0]
+    share = first.goals["share_of_wallet"]
+    no_wallet = replace(
+        first,
+        goals={**first.goals, "share_of_wallet": MetricGoal(GoalFigures(0.2, None, None), share.stages)},
+    )
+    for account in (*plan.accounts, no_wallet):
+        for metrics in (("sales", "gross_profit"), ("share_of_wallet",)):
+            full = narrative.account_goals_table(account, plan.stage_labels, metrics=metrics)
+            kept = narrative.account_goals_table(account, plan.stage_labels, metrics=metrics, known_year=True)
+            pd.testing.assert_frame_equal(kept, full.dropna(subset=["year"]), check_exact=True)
+    kept = narrative.account_goals_table(
+        no_wallet, plan.stage_labels, metrics=("share_of_wallet",), known_year=True
+    )
+    assert kept.index.tolist() == [0]
+
+
+def test_goal_and_profile_records_are_pandas_groups():
+    from kamtools.stages.planning.goals import _records_by_value
+
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["B", "A", None, "B", np.nan, "A", "C"],
+            "metric": ["sales", "sales", "sales", "gross_profit", "sales", "share_of_wallet", "sales"],
+            "baseline": [1.0, 2.0, 3.0, np.nan, 5.0, 0.5, 7.0],
+        }
+    )
+    groups = _records_by_value(frame)
+    plain = {
+        k: [r._asdict() for r in g.itertuples(index=False)]
+        for k, g in frame.groupby("customer_id", sort=False)
+    }
+    assert list(groups) == list(plain) == ["B", "A", "C"]
+    assert {k: repr(v) for k, v in groups.items()} == {k: repr(v) for k, v in plain.items()}

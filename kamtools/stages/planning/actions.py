@@ -261,15 +261,14 @@ def propose_gap_actions(
     )
     start = min(_shift(pd.Timestamp(period[0]), 1), pd.Timestamp(period[1]))
     due = min(_shift(start, settings.action_months) - pd.Timedelta(days=1), pd.Timestamp(period[1]))
-    top = gaps.assign(customer_id=gaps["customer_id"].astype(str)).drop_duplicates("customer_id")
-    top = top.set_index("customer_id")
+    top = {cid: found[0] for cid, found in records_by_account(gaps).items()}  # each account's largest gap
     rows = []
     for account in accounts.itertuples(index=False):
         cid = str(account.customer_id)
         taken = int(counts.get(cid, 0))
-        if cid not in top.index or taken >= settings.max_actions_per_account:
+        if cid not in top or taken >= settings.max_actions_per_account:
             continue
-        gap = top.loc[cid]
+        gap = top[cid]
         rows.append(
             {
                 "action_id": f"{cid}-A{taken + 1:02d}",

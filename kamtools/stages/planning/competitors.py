@@ -141,7 +141,8 @@ def price_signals(
     if "cost" not in sales.columns or "segment" not in customers.columns:
         return empty
     dates = pd.to_datetime(sales["invoice_date"])
-    lines = sales.loc[(dates >= baseline[0]) & (dates <= baseline[1]) & sales["cost"].notna()]
+    inside = (dates >= baseline[0]) & (dates <= baseline[1]) & sales["cost"].notna()
+    lines = sales.loc[inside, ["customer_id", "net_sales", "cost"]]  # only what is read
     key = lines["customer_id"].astype(str)
     totals = pd.DataFrame(
         {

@@ -322,10 +322,13 @@ def account_goals_table(
     stages: list[str],
     *,
     metrics: tuple[str, ...] = ("sales", "gross_profit", "share_of_wallet"),
+    known_year: bool = False,
 ) -> pd.DataFrame:
     """Goals by stage: rows "Sales, last period", "Sales, plan", ..., columns the stages and "year".
 
-    ``metrics`` picks the rows, so that money and shares go to tables formatted apart.
+    ``metrics`` picks the rows, so that money and shares go to tables formatted apart;
+    ``known_year`` keeps only the rows with a year figure (the rows ``dropna(subset=["year"])``
+    keeps, with their index, at a fraction of its cost: the report asks for it per account).
     """
     rows = []
     labels = {"sales": "Sales", "gross_profit": "Gross profit", "share_of_wallet": "Share of wallet"}
@@ -340,7 +343,8 @@ def account_goals_table(
                 row[stage] = getattr(values, figure) if values is not None else None
             row["year"] = getattr(goal.year, figure)
             rows.append(row)
-    return records_table(rows, ["goal", *stages, "year"], numeric=[*stages, "year"])
+    frame = records_table(rows, ["goal", *stages, "year"], numeric=[*stages, "year"])
+    return frame.loc[frame["year"].notna()] if known_year else frame
 
 
 def account_actions_table(account: AccountPlan) -> pd.DataFrame:
