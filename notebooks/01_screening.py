@@ -50,11 +50,17 @@ margin_known = screening.summary.cost_note(result) is None
 # %% tags=["remove-cell", "stage-outputs"]
 # The output tables first: the stages that read them start while the report below is drawn.
 if output_dir:
-    io.write_stage_output(result.key_accounts_output(), Path(output_dir), contract.KEY_ACCOUNTS, currency=money)
-    io.write_stage_output(result.customer_tiers_output(), Path(output_dir), contract.CUSTOMER_TIERS, formats=("csv",), currency=money)
-    io.write_stage_table(result.review_table(), Path(output_dir), "review_accounts", currency=money)
-    io.write_stage_table(result.growth_signal_table(), Path(output_dir), "growth_candidates", currency=money)
+    outputs = io.StageOutputs(Path(output_dir), currency=money)
+    outputs.write(result.key_accounts_output(), contract.KEY_ACCOUNTS)
+    outputs.write(result.customer_tiers_output(), contract.CUSTOMER_TIERS, workbook=False)
+    outputs.write_table(result.review_table(), "review_accounts")
+    outputs.write_table(result.growth_signal_table(), "growth_candidates")
     io.write_stage_summary(Path(output_dir), "screening", result.summary(currency=money))
+
+# %% tags=["remove-cell"]
+# Their client workbooks, while the next stages already run (they read the CSV files).
+if output_dir:
+    outputs.write_workbooks()
 
 # %% tags=["remove-cell"]
 # Workshop mode (`kam lab`, JupyterLab only, no run folder): the panel shows the lists, changes and

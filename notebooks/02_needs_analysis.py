@@ -38,9 +38,15 @@ result = analysis.analyse_client(client, settings=settings, output_dir=Path(outp
 # %% tags=["remove-cell", "stage-outputs"]
 # The output tables first: the stages that read them start while the report below is drawn.
 if output_dir:
+    outputs = io.StageOutputs(Path(output_dir), currency=money)
     for name, frame in narrative.outputs(result).items():
-        io.write_stage_output(frame, Path(output_dir), contract.OUTPUTS[name], currency=money)
+        outputs.write(frame, contract.OUTPUTS[name])
     io.write_stage_summary(Path(output_dir), "needs", narrative.summary(result))
+
+# %% tags=["remove-cell"]
+# Their client workbooks, while the next stages already run (they read the CSV files).
+if output_dir:
+    outputs.write_workbooks()
 
 # %% [markdown]
 # ## Key findings

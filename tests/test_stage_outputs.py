@@ -79,3 +79,36 @@ def test_every_output_contract_says_what_one_row_is():
     for table in OUTPUTS.values():
         assert table.unique_key and set(table.unique_key) <= set(table.column_names), table.name
     assert CUSTOMER_TIERS.required_columns == ["customer_id", "name", "tier", "sales", "reason"]
+
+
+def test_stage_outputs_write_the_csv_first_and_the_same_workbooks_after(tmp_path):
+    at_once, deferred = tmp_path / "at_once", tmp_path / "deferred"
+    at_once.mkdir()
+    deferred.mkdir()
+    frame = key_accounts()[["growth_pct", *KEY_ACCOUNTS.column_names]]  # declared columns come first
+    review = pd.DataFrame({"customer_id": ["C1"], "name": ["+SUM(1)"], "sales": [12.345]})
+    io.write_stage_output(frame, at_once, KEY_ACCOUNTS, currency="EUR")
+    io.write_stage_table(review, at_once, "review_accounts", currency="EUR")
+    outputs = io.StageOutputs(deferred, currency="EUR")
+    assert outputs.write(frame, KEY_ACCOUNTS) == deferred / "key_accounts.csv"
+    outputs.write_table(review, "review_accounts")
+    outputs.write(key_accounts(tier="key", customer_id=["C3", "C4"]), CUSTOMER_TIERS, workbook=False)
+    # What the next stages read is there at once; the workbooks are not yet.
+    assert sorted(p.name for p in deferred.iterdir()) == [
+        "customer_tiers.csv",
+        "key_accounts.csv",
+        "review_accounts.csv",
+    ]
+    assert io.read_stage_output(deferred, KEY_ACCOUNTS).equals(io.read_stage_output(at_once, KEY_ACCOUNTS))
+    written = outputs.write_workbooks()
+    assert [p.name for p in written] == ["key_accounts.xlsx", "review_accounts.xlsx"]
+    assert outputs.write_workbooks() == []  # each workbook once
+    for name in ("key_accounts.csv", "key_accounts.xlsx", "review_accounts.csv", "review_accounts.xlsx"):
+        assert (deferred / name).read_bytes() == (at_once / name).read_bytes(), name
+
+
+def test_stage_outputs_refuse_a_table_that_breaks_its_contract(tmp_path):
+    outputs = io.StageOutputs(tmp_path)
+    with pytest.raises(io.StageOutputError, match=r"key_accounts\.csv: missing column"):
+        outputs.write(key_accounts().drop(columns="tier"), KEY_ACCOUNTS)
+    assert list(tmp_path.iterdir()) == [] and outputs.write_workbooks() == []

@@ -11,6 +11,7 @@ run, the file, the rows and the column in the message.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
@@ -76,7 +77,8 @@ def write_table(frame: pd.DataFrame, path: Path, *, for_client: bool = False, cu
 
     suffix = file_suffix(path)
     with atomic_path(path) as tmp:
-        text_frame = neutralised(frame) if for_client else frame
+        # Only CSV needs the neutralised copy: a workbook holds every text as a string cell.
+        text_frame = neutralised(frame) if for_client and suffix in (".csv", ".csv.gz") else frame
         # RFC 4180 line ends for client files: a text holding a carriage return gets quoted.
         newline = "\r\n" if for_client else "\n"
         if suffix == ".csv":
@@ -247,12 +249,71 @@ def write_stage_output(
     StageOutputError
         The frame breaks the contract (nothing is written).
     """
+    return write_stage_table(_checked_output(frame, run_dir, table), run_dir, table.name, **options)
+
+
+def _checked_output(frame: pd.DataFrame, run_dir: Path, table: Any) -> pd.DataFrame:
+    """``frame`` with the declared columns of ``table`` first; StageOutputError if it breaks the contract."""
     problems = stage_output_problems(frame, table)
     if problems:
         raise StageOutputError(run_name(run_dir), f"{table.name}.csv", "; ".join(problems))
     declared = [c.name for c in table.columns]
-    ordered = frame[declared + [c for c in frame.columns if c not in declared]]
-    return write_stage_table(ordered, run_dir, table.name, **options)
+    return frame[declared + [c for c in frame.columns if c not in declared]]
+
+
+@dataclass
+class StageOutputs:
+    """The tables a stage notebook hands out: the CSV files at once, the client workbooks after.
+
+    The runner starts the stages that depend on a stage as soon as its notebook's cell tagged
+    ``stage-outputs`` has run (:mod:`kamtools.execution`), and they read the CSV files only
+    (:func:`read_stage_output`). Writing the XLSX workbooks in that cell would keep them waiting,
+    so :meth:`write` and :meth:`write_table` write the CSV file and keep the table, and
+    :meth:`write_workbooks`, called in the next cell, writes the workbooks while the next stages
+    already run; the stage ends after that cell, with every file it declares written.
+
+    Parameters
+    ----------
+    run_dir
+        The run folder.
+    currency
+        Currency code shown in the workbooks' money headers.
+    """
+
+    run_dir: Path
+    currency: str = ""
+    pending: list[tuple[pd.DataFrame, str]] = field(default_factory=list)
+    """Tables whose workbook is still to be written, with their file name (no suffix)."""
+
+    def write(self, frame: pd.DataFrame, table: Any, *, workbook: bool = True) -> Path:
+        """Check ``frame`` against the contract ``table``, write its CSV; its workbook comes later.
+
+        As :func:`write_stage_output` (declared columns first; nothing written when the frame
+        breaks the contract). ``workbook=False``: the table has no client workbook.
+        """
+        ordered = _checked_output(frame, self.run_dir, table)
+        return self._write_csv(ordered, table.name, workbook=workbook)
+
+    def write_table(self, frame: pd.DataFrame, name: str, *, workbook: bool = True) -> Path:
+        """Write ``name``.csv, a client table without a contract (as :func:`write_stage_table`)."""
+        return self._write_csv(frame, name, workbook=workbook)
+
+    def _write_csv(self, frame: pd.DataFrame, name: str, *, workbook: bool) -> Path:
+        path = self.run_dir / f"{name}.csv"
+        write_table(frame, path, for_client=True)
+        if workbook:
+            self.pending.append((frame, name))
+        return path
+
+    def write_workbooks(self) -> list[Path]:
+        """Write the client workbook (XLSX) of every table written so far that has one."""
+        paths = []
+        while self.pending:
+            frame, name = self.pending.pop(0)
+            path = self.run_dir / f"{name}.xlsx"
+            write_table(frame, path, for_client=True, currency=self.currency)
+            paths.append(path)
+        return paths
 
 
 def read_stage_output(run_dir: Path, table: Any) -> pd.DataFrame:
