@@ -538,9 +538,22 @@ class _Schedule:
                 self.notify(f"[{stage.number}/{len(stages())}] {stage.title} ...")
                 process.release(self.jobs[stage.key])
                 running += 1
-            elif process is None and waiting < limit:
-                self._start(stage.key)  # its kernel warms up while it waits
+            elif process is None and waiting < limit and self._dependencies_started(stage, keys):
+                self._start(stage.key)  # its kernel warms up while the stages it needs run
                 waiting += 1
+
+    def _dependencies_started(self, stage: Stage, keys: set[str]) -> bool:
+        """Whether every stage of the run that ``stage`` depends on has started (or ended).
+
+        A kernel warms up for the next stage of a chain, not for the one after: on a machine with
+        as many cores as busy processes, a warm-up two stages ahead only slows the stage that
+        runs and the warm-up of the stage that follows it.
+        """
+        return all(
+            d in self.results or (d in self.live and self.live[d].released is not None)
+            for d in stage.depends_on
+            if d in keys
+        )
 
     def _start(self, key: str) -> StageProcess:
         process = self.live[key] = StageProcess.start(key, self.jobs[key].notebook, beside=key in self.beside)

@@ -308,6 +308,33 @@ def test_the_longest_chain_runs_first_and_work_nobody_waits_for_runs_below_it(no
     assert niceness == {"next": 0, "aside": BESIDE_NICENESS, "screening_report": BESIDE_NICENESS}
 
 
+def test_a_kernel_warms_up_for_the_next_stage_of_a_chain_not_the_one_after(notebooks, tmp_path):
+    # On two cores a warm-up two stages ahead only slows the stage that runs and the next warm-up.
+    # The screening takes 3 s before it hands its tables over.
+    _with_outputs_cell(notebooks / "01_screening.ipynb", "import time\ntime.sleep(3)\n" + SCREENING_OUTPUTS)
+    kernel_born = (
+        "import os, pathlib, psutil\n"
+        "pathlib.Path(output_dir, '{name}').write_text(str(psutil.Process(os.getpid()).create_time()))"
+    )
+    write_notebook(notebooks / "02_next.ipynb", kernel_born.format(name="next.txt"))
+    write_notebook(notebooks / "03_third.ipynb", kernel_born.format(name="third.txt"))
+    register_stage(Stage("third", 93, "Third", "03_third.ipynb", depends_on=("next",)))
+    try:
+        result = run(notebooks, tmp_path / "reports", stages=("screening", "next", "third"), jobs=2)
+    finally:
+        unregister_stage("third")
+    assert result.ok, result.stages
+    audit = nbformat.read(result.run_dir / "audit" / "02_next.ipynb", as_version=4)
+    next_started = dt.datetime.fromisoformat(audit.metadata.papermill.start_time).timestamp()
+    next_born = float((result.run_dir / "next.txt").read_text())
+    third_born = float((result.run_dir / "third.txt").read_text())
+    # The next stage's kernel was warm before the screening handed over; the third's was born
+    # once the next stage had started, not at the start of the run beside the next one.
+    assert next_born < next_started
+    assert third_born > next_born + 2.5
+    assert third_born > next_started - 1.0
+
+
 def test_the_longest_chain_of_the_demo_stages():
     chain = runner._longest_chain(
         [s for s in stages() if s.key in ("screening", "needs", "planning", "review")]
