@@ -132,8 +132,9 @@ def _satisfaction(
 
 def _bridges(lines: pd.DataFrame, ids: list[str], previous, window) -> dict[str, pd.DataFrame]:
     """The dealer's revenue bridge over customers, and one per key account over categories."""
-    key_lines = lines[lines["customer_id"].isin(ids)]
     by = "category" if "category" in lines.columns else "product" if "product" in lines.columns else None
+    read = ["invoice_date", "customer_id", "net_sales", *([by] if by else [])]
+    key_lines = lines.loc[lines["customer_id"].isin(ids), read]  # the columns a bridge reads
     per_account = pd.DataFrame()
     if by:
         moves = bridges.gain_loss(key_lines, previous=previous, current=window, by=["customer_id", by])
@@ -217,28 +218,40 @@ def _plan_against_actual(lines, plan: PlanFrames, tables, *, period, start_month
     }
 
 
-def _churn_and_economics(lines, accounts, movement, actuals, *, period, start_month, settings):
-    ids = accounts["customer_id"].tolist()
-    churn_all = cohorts.churn_by_period(lines, start_month=start_month, recency_days=settings.lost_after_days)
-    churn_all = churn_all[churn_all["period"] <= period]
-    # Key accounts of earlier periods: as many of the largest customers of the year before.
-    key_rows = []
+def _churn_tables(
+    lines, ids: list[str], *, period, start_month, settings
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Churn per period of all customers, and of the key accounts: the plan's for ``period``,
+    as many of the largest customers of the year before for earlier periods.
+
+    The active periods and recent buyers are computed once over the lines and filtered per
+    group (:func:`kamtools.analytics.cohorts.churn_from_active`), not once per group.
+    """
     active = cohorts.active_periods(lines, start_month=start_month)
+    periods = [int(p) for p in sorted(active["period"].unique())[1:] if p <= period]
+    recent = cohorts.recent_buyers(
+        lines, periods, start_month=start_month, recency_days=settings.lost_after_days
+    )
+    churn_all = cohorts.churn_from_active(active, periods=periods, recent=recent)
+    key_rows = []
     for p in churn_all["period"]:
         if p == period:
-            members = ids
+            members = pd.Index(ids).astype(str)
         else:
-            before = active[active["period"] == p - 1].nlargest(len(ids), "sales")
-            members = before["customer_id"].tolist()
-        row = cohorts.churn_by_period(
-            lines,
-            start_month=start_month,
-            customer_ids=members,
-            periods=[p],
-            recency_days=settings.lost_after_days,
+            members = active[active["period"] == p - 1].nlargest(len(ids), "sales")["customer_id"]
+        row = cohorts.churn_from_active(
+            active[active["customer_id"].isin(members)], periods=[p], recent=recent
         )
         key_rows.append(row.assign(accounts="plan's key accounts" if p == period else "largest customers"))
     churn_key = pd.concat(key_rows, ignore_index=True) if key_rows else pd.DataFrame()
+    return churn_all, churn_key
+
+
+def _churn_and_economics(lines, accounts, movement, actuals, *, period, start_month, settings):
+    ids = accounts["customer_id"].tolist()
+    churn_all, churn_key = _churn_tables(
+        lines, ids, period=period, start_month=start_month, settings=settings
+    )
     profit = actuals.groupby("customer_id")["gross_profit"].sum(min_count=1)
     kept_ids = movement.loc[movement["status"] != "lost", "customer_id"]
     economics_key = economics_all = None
@@ -254,8 +267,9 @@ def _churn_and_economics(lines, accounts, movement, actuals, *, period, start_mo
     current_all = churn_all[churn_all["period"] == period]
     if len(current_all) and "cost" in lines.columns:
         start, end = period_bounds(period, start_month=start_month)
-        inside = lines[(lines["invoice_date"] >= start) & (lines["invoice_date"] <= end)]
-        margins = (inside["net_sales"] - inside["cost"]).groupby(inside["customer_id"]).sum()
+        # A mask over three columns rather than a copy of every column of the period's lines.
+        inside = (lines["invoice_date"] >= start) & (lines["invoice_date"] <= end)
+        margins = (lines["net_sales"] - lines["cost"])[inside].groupby(lines.loc[inside, "customer_id"]).sum()
         economics_all = economics.retention_economics(
             margins,
             churn_rate=float(current_all["churn_rate"].iloc[0]),
@@ -378,7 +392,11 @@ def review_period(
         **_bridges(lines, ids, previous, window),
         churn_all=churn_all,
         churn_key=churn_key,
-        cohorts=cohorts.cohort_retention(lines[lines["invoice_date"] <= window[1]], start_month=start_month),
+        cohorts=cohorts.cohort_retention(
+            # Only the columns a cohort reads: a copy of every column of the lines cost as much.
+            lines.loc[lines["invoice_date"] <= window[1], ["invoice_date", "customer_id", "net_sales"]],
+            start_month=start_month,
+        ),
         **mood,
         **gone,
         economics_key=economics_key,

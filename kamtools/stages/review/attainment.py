@@ -153,9 +153,8 @@ def actuals_by_stage(
     require_columns(goals, ["customer_id", "stage"], "plan goals")
     require_columns(lines, ["invoice_date", "customer_id", "net_sales"], "invoice lines")
     pairs = goals[["customer_id", "stage"]].astype(str).drop_duplicates()
-    lines = lines.assign(
-        customer_id=lines["customer_id"].astype(str), invoice_date=pd.to_datetime(lines["invoice_date"])
-    )
+    lines = _account_lines(lines, pairs["customer_id"], ["invoice_date", "net_sales", "cost"])
+    lines = lines.assign(invoice_date=pd.to_datetime(lines["invoice_date"]))
     wallet = pd.Series(dtype="float64")
     if market is not None and len(market):
         require_columns(market, ["customer_id", "wallet"], "market")
@@ -190,6 +189,18 @@ ACTUAL_COLUMNS = (
     "share_of_wallet",
     "previous_sales",
 )
+
+
+def _account_lines(lines: pd.DataFrame, accounts: pd.Series, columns: list[str]) -> pd.DataFrame:
+    """The invoice lines of ``accounts``, ``customer_id`` as text and those of ``columns`` present.
+
+    The stages' windows are then cut from the plan's accounts' lines, not from every line of
+    the dealer once per stage and sum; each stage still selects its own accounts from them.
+    """
+    customer_id = lines["customer_id"].astype(str)
+    mine = customer_id.isin(pd.Index(accounts.unique()))
+    kept = lines.loc[mine, [c for c in columns if c in lines.columns and c != "customer_id"]]
+    return kept.assign(customer_id=customer_id[mine])
 
 
 def _window_sum(lines: pd.DataFrame, values: pd.Series, window, accounts: pd.Index) -> pd.Series:
@@ -423,9 +434,11 @@ def sales_variance(
         customer_id=lambda g: g["customer_id"].astype(str), stage=lambda g: g["stage"].astype(str)
     )
     has_units = {"quantity", item} <= set(lines.columns)
+    columns = ["invoice_date", "net_sales", *(["quantity", item] if has_units else [])]
+    account_lines = _account_lines(lines, sales_goals["customer_id"], columns)
     parts = [
         _stage_variance(
-            lines,
+            account_lines,
             group,
             stage=stage,
             window=stage_window(stage, period=period, start_month=start_month),

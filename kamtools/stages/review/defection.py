@@ -73,7 +73,9 @@ def account_movement(
     require_columns(lines, ["invoice_date", "customer_id", "net_sales"], "invoice lines")
     ids = pd.Index([str(a) for a in accounts])
     as_of = pd.Timestamp(current[1]).normalize()
-    subset = lines[lines["customer_id"].astype(str).isin(ids)]
+    # Only the columns read here are taken from the accounts' lines (text columns cost the most).
+    read = [c for c in ("invoice_date", "customer_id", "net_sales", "cost") if c in lines.columns]
+    subset = lines.loc[lines["customer_id"].astype(str).isin(ids), read]
     subset = subset.assign(
         customer_id=subset["customer_id"].astype(str),
         _gp=subset["net_sales"] - subset["cost"] if "cost" in subset.columns else np.nan,

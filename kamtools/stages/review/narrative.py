@@ -7,6 +7,8 @@ the report formats them with :func:`kamtools.tables.format_table`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -52,13 +54,25 @@ GLOSSARY = {
 }
 
 
+def _names(result: ReviewResult, customer_ids: Iterable[str]) -> list[str]:
+    """Each account's name (its id when the plan has none); the lookup is built once per table,
+    not once per row (a table of 40 accounts spent ~0.1 s indexing the plan's accounts)."""
+    names = result.names
+    return [str(names.get(c, c)) for c in customer_ids]
+
+
+def _managers(result: ReviewResult, customer_ids: Iterable[str]) -> list[str]:
+    """Each account's manager ("the account manager" when the plan names none), as :func:`_names`."""
+    managers = result.accounts.set_index("customer_id")["account_manager"]
+    return [str(managers.get(c, "") or "the account manager") for c in customer_ids]
+
+
 def _name(result: ReviewResult, customer_id: str) -> str:
-    return str(result.names.get(customer_id, customer_id))
+    return _names(result, [customer_id])[0]
 
 
 def _manager(result: ReviewResult, customer_id: str) -> str:
-    managers = result.accounts.set_index("customer_id")["account_manager"]
-    return str(managers.get(customer_id, "") or "the account manager")
+    return _managers(result, [customer_id])[0]
 
 
 def _points(fraction: float) -> str:
@@ -304,8 +318,8 @@ def accounts_table(result: ReviewResult) -> pd.DataFrame:
     completion = result.completion.set_index("customer_id")["completion"]
     table = pd.DataFrame(
         {
-            "account": [_name(result, c) for c in sales.index],
-            "manager": [_manager(result, c) for c in sales.index],
+            "account": _names(result, sales.index),
+            "manager": _managers(result, sales.index),
             "plan": sales["plan"],
             "actual": sales["actual"],
             "attainment": sales["attainment"],
@@ -373,7 +387,7 @@ def lost_table(result: ReviewResult) -> pd.DataFrame:
     why = [f"{r} (to {c})" if c else r for r, c in zip(reasons["reason"], reasons["competitor"], strict=True)]
     return pd.DataFrame(
         {
-            "account": [_name(result, c) for c in reasons["customer_id"]],
+            "account": _names(result, reasons["customer_id"]),
             "status": reasons["status"],
             "sales before": reasons["previous_sales"],
             "sales now": reasons["current_sales"],
@@ -390,8 +404,8 @@ def at_risk_table(result: ReviewResult) -> pd.DataFrame:
     return (
         pd.DataFrame(
             {
-                "account": [_name(result, c) for c in risky["customer_id"]],
-                "manager": [_manager(result, c) for c in risky["customer_id"]],
+                "account": _names(result, risky["customer_id"]),
+                "manager": _managers(result, risky["customer_id"]),
                 "sales": risky["current_sales"],
                 "value at risk": risky["value_at_risk"],
                 "signs": risky["signs"],
@@ -408,8 +422,8 @@ def cadence_table(result: ReviewResult) -> pd.DataFrame:
     c = result.cadence
     table = pd.DataFrame(
         {
-            "account": [_name(result, x) for x in c["customer_id"]],
-            "manager": [_manager(result, x) for x in c["customer_id"]],
+            "account": _names(result, c["customer_id"]),
+            "manager": _managers(result, c["customer_id"]),
             "planned": c["planned"].round().astype("int64"),
             "made": c["made"].astype("int64"),
             "share made": c["made_share"],
@@ -580,7 +594,7 @@ def account_satisfaction(result: ReviewResult) -> pd.DataFrame:
     if latest.empty:
         return pd.DataFrame()
     dist = satisfaction_distribution(latest, by="customer_id", min_answers=result.settings.min_answers)
-    dist.insert(0, "account", [_name(result, c) for c in dist["customer_id"]])
+    dist.insert(0, "account", _names(result, dist["customer_id"]))
     return dist.sort_values("mean_score", kind="stable").reset_index(drop=True)
 
 
@@ -650,7 +664,7 @@ def account_bridge_table(result: ReviewResult, *, limit: int = 12) -> pd.DataFra
     wide = wide.sort_values("change", kind="stable").head(limit)
     return pd.DataFrame(
         {
-            "account": [_name(result, c) for c in wide.index],
+            "account": _names(result, wide.index),
             f"sales {result.previous}": wide["previous"].to_numpy(),
             "new categories": wide["new"].to_numpy(),
             "lost categories": wide["lost"].to_numpy(),
