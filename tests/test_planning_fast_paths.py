@@ -466,3 +466,19 @@ def test_goal_and_profile_records_are_pandas_groups():
     }
     assert list(groups) == list(plain) == ["B", "A", "C"]
     assert {k: repr(v) for k, v in groups.items()} == {k: repr(v) for k, v in plain.items()}
+
+
+def test_known_median_is_numpys_nanmedian_per_column():
+    from kamtools.stages.planning.market import _known_median
+
+    rng = np.random.default_rng(11)
+    for _ in range(500):
+        n, m = int(rng.integers(0, 40)), int(rng.integers(1, 15))
+        values = rng.random((n, m)) ** int(rng.integers(1, 4))
+        values[rng.random((n, m)) < rng.random()] = np.nan
+        if rng.random() < 0.3:  # ties
+            values = np.round(values, 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            expected = np.nanmedian(values.T, axis=1) if n else np.full(m, np.nan)
+        assert np.array_equal(_known_median(values), expected, equal_nan=True)

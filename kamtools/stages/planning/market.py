@@ -315,12 +315,28 @@ class _SpendTable:
         return same[same != self.position[account]]
 
 
+def _known_median(values: np.ndarray) -> np.ndarray:
+    """The median of each column's known (non-NaN) values; NaN for a column without any.
+
+    What ``DataFrame.median`` gives (NumPy's nanmedian): the middle value of the sorted known
+    values, or the half-sum of the two middle ones, here for all columns with one sort instead
+    of nanmedian's masked-array path per call (most of the gaps' time). An odd count takes the
+    middle value twice: (x + x) / 2 is x exactly.
+    """
+    ordered = np.sort(values, axis=0)  # NaN sorts last
+    known = (~np.isnan(values)).sum(axis=0)
+    columns = np.arange(values.shape[1])
+    low = ordered[np.maximum(known - 1, 0) // 2, columns] if len(values) else np.full(len(columns), np.nan)
+    high = ordered[np.minimum(known // 2, max(len(values) - 1, 0)), columns] if len(values) else low
+    return np.where(known > 0, (low + high) / 2, np.nan)
+
+
 def _account_gaps(account: str, table: _SpendTable, settings: PlanningSettings) -> list[dict[str, object]]:
     """The gap rows of one account against its segment peers (none with too few peers).
 
     The figures of the plain pandas formulas on the peers' rows (tested against them):
-    ``(peers > 0).mean()``, ``peers.where(peers > 0).median()`` (NumPy's nanmedian per category,
-    as pandas computes it) and the account's own row.
+    ``(peers > 0).mean()``, ``peers.where(peers > 0).median()`` (:func:`_known_median`) and the
+    account's own row.
     """
     peer_rows = table.peers(account)
     if len(peer_rows) < settings.white_space_min_peers:
@@ -329,7 +345,7 @@ def _account_gaps(account: str, table: _SpendTable, settings: PlanningSettings) 
     with warnings.catch_warnings():  # a category no peer buys has no median: NaN, as in pandas
         warnings.simplefilter("ignore", RuntimeWarning)
         penetration = (peers > 0).mean(axis=0)
-        median_share = np.nanmedian(np.where(peers > 0, peers, np.nan).T, axis=1)
+        median_share = _known_median(np.where(peers > 0, peers, np.nan))
     i = table.position[account]
     own_share, own_spend = table.shares[i], table.spend[i]
     own_total = float(own_spend.sum())
