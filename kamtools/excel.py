@@ -15,6 +15,7 @@ import io as stdio
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -366,11 +367,9 @@ def workbook_bytes(
 
     Notes
     -----
-    The workbook is the one openpyxl writes for these cells and styles (its parts, less the
-    theme and the document properties), written here as text: stage outputs are written while
-    the next stage waits, and openpyxl takes about 30 µs a cell (an object per cell, then a
-    pure-Python XML tree) where this takes about 1 µs. ``tests/test_excel_writer.py`` compares
-    every cell, format, font, width and the frozen header with the workbook openpyxl makes.
+    Written by :func:`worksheets_bytes` (the workbook openpyxl writes for these cells and
+    styles, in about a seventh of the time). ``tests/test_excel_writer.py`` compares every cell,
+    format, font, width and the frozen header with the workbook openpyxl's API makes.
     """
     columns = [c for c in frame.columns if not (formatted and str(c).startswith("_"))]
     kinds = [column_kind(c, frame[c]) if formatted else _plain_kind(frame[c]) for c in columns]
@@ -381,39 +380,82 @@ def workbook_bytes(
         [_cell_value(v, k) for k, v in zip(kinds, record, strict=True)]
         for record in frame[columns].itertuples(index=False, name=None)
     ]
-    styles = [_XF.get(k, 0) if formatted else _XF["date"] if k == "date" else 0 for k in kinds]
-    widths = _fitted_widths(headers, rows, kinds) if formatted else None
-    sheet = _sheet_xml(headers, rows, styles, widths=widths, header_style=_XF["header"] if formatted else 0)
-    found = _ILLEGAL_XML.search(sheet)
-    if found:
-        raise ValueError(_illegal_text_message(sheet_title(title), headers, rows, found.group()))
-    return _xlsx_package(
-        sheet_title(title), sheet, filter_ref=_dimension(headers, rows) if formatted else None
+    number_styles = [CELL_FORMATS.get(k, 0) if formatted or k == "date" else 0 for k in kinds]
+    styles = [[CELL_FORMATS["header"] if formatted else 0] * len(headers)]
+    styles += [
+        [0 if v is None or isinstance(v, str) else s for v, s in zip(row, number_styles, strict=True)]
+        for row in rows
+    ]
+    sheet = Worksheet(
+        sheet_title(title),
+        [headers, *rows],
+        styles,
+        widths=_fitted_widths(headers, rows, kinds) if formatted else (),
+        frozen_header=formatted,
+        filtered=formatted,
     )
+    return worksheets_bytes([sheet])
+
+
+CELL_FORMATS = {
+    "header": 1,
+    "money": 2,
+    "percent": 3,
+    "integer": 4,
+    "number": 5,
+    "date": 6,
+    "bold": 7,
+    "shaded": 8,
+    "shaded date": 9,
+    "time": 10,
+    "duration": 11,
+}
+"""Cell formats a :class:`Worksheet` gives its cells (0: none): their index in the workbook's styles.
+
+``header`` is the client table's header (bold, tinted, wrapped); ``shaded`` the grey of cells
+that repeat something for reference; ``time`` and ``duration`` what Excel shows a time of day
+and a duration with (a value a client typed, kept when a workbook is rewritten)."""
+
+
+@dataclass(frozen=True)
+class Worksheet:
+    """One sheet of a workbook that :func:`worksheets_bytes` writes: its cells and its layout."""
+
+    title: str
+    rows: Sequence[Sequence[Any]]
+    """Cell values, row 1 first: None (no cell), text, bool, int, float, date, datetime, time, timedelta."""
+    styles: Sequence[Sequence[int]]
+    """The cell format of each cell (a value of :data:`CELL_FORMATS`, 0 for none), as ``rows``."""
+    widths: Sequence[float] = ()
+    """Width of the first columns, in characters (others keep Excel's default)."""
+    frozen_header: bool = False
+    filtered: bool = False
+    """A filter on the used range (the header's drop-down arrows)."""
+    drop_downs: Sequence[tuple[str, Sequence[str]]] = ()
+    """Cell ranges (``"B2:B300"``) whose cells offer a list of values to choose from."""
 
 
 _ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037]")
 """Characters XML 1.0 cannot hold (openpyxl refuses them too): they stop a workbook from opening."""
 MAX_CELL_TEXT = 32767
 """Characters an Excel cell holds; longer text is cut there (as openpyxl does)."""
-_XF = {"header": 1, "money": 2, "percent": 3, "integer": 4, "number": 5, "date": 6}
-"""Index of each cell format in the ``cellXfs`` of :data:`_STYLES_XML`."""
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XF_TAIL = 'borderId="0" pivotButton="0" quotePrefix="0" xfId="0"'
 _STYLES_XML = (
     f'<styleSheet xmlns="{_MAIN_NS}">'
-    '<numFmts count="3"><numFmt numFmtId="164" formatCode="0.0%" />'
+    '<numFmts count="4"><numFmt numFmtId="164" formatCode="0.0%" />'
     '<numFmt numFmtId="165" formatCode="#,##0.0" /><numFmt numFmtId="166" formatCode="yyyy-mm-dd" />'
-    "</numFmts>"
+    '<numFmt numFmtId="167" formatCode="[hh]:mm:ss" /></numFmts>'
     '<fonts count="2"><font><name val="Calibri" /><family val="2" /><sz val="11" /></font>'
     '<font><b val="1" /></font></fonts>'
-    '<fills count="3"><fill><patternFill /></fill><fill><patternFill patternType="gray125" /></fill>'
-    '<fill><patternFill patternType="solid"><fgColor rgb="00E8EEF4" /></patternFill></fill></fills>'
+    '<fills count="4"><fill><patternFill /></fill><fill><patternFill patternType="gray125" /></fill>'
+    '<fill><patternFill patternType="solid"><fgColor rgb="00E8EEF4" /></patternFill></fill>'
+    '<fill><patternFill patternType="solid"><fgColor rgb="00EEEEEE" /></patternFill></fill></fills>'
     '<borders count="1"><border><left /><right /><top /><bottom /><diagonal /></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" /></cellStyleXfs>'
-    '<cellXfs count="7">'
+    '<cellXfs count="12">'
     f'<xf numFmtId="0" fontId="0" fillId="0" {_XF_TAIL} />'
     f'<xf numFmtId="0" fontId="1" fillId="2" borderId="0" applyAlignment="1" pivotButton="0"'
     ' quotePrefix="0" xfId="0"><alignment vertical="top" wrapText="1" /></xf>'
@@ -422,12 +464,17 @@ _STYLES_XML = (
     f'<xf numFmtId="3" fontId="0" fillId="0" {_XF_TAIL} />'  # INTEGER_FORMAT, built in
     f'<xf numFmtId="165" fontId="0" fillId="0" {_XF_TAIL} />'  # NUMBER_FORMAT
     f'<xf numFmtId="166" fontId="0" fillId="0" {_XF_TAIL} />'  # DATE_FORMAT
+    f'<xf numFmtId="0" fontId="1" fillId="0" {_XF_TAIL} />'  # bold
+    f'<xf numFmtId="0" fontId="0" fillId="3" {_XF_TAIL} />'  # shaded
+    f'<xf numFmtId="166" fontId="0" fillId="3" {_XF_TAIL} />'  # shaded date
+    f'<xf numFmtId="21" fontId="0" fillId="0" {_XF_TAIL} />'  # time: h:mm:ss, built in
+    f'<xf numFmtId="167" fontId="0" fillId="0" {_XF_TAIL} />'  # duration
     "</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0" hidden="0" /></cellStyles>'
     '<tableStyles count="0" defaultTableStyle="TableStyleMedium9" defaultPivotStyle="PivotStyleLight16" />'
     "</styleSheet>"
 )
-_EXCEL_EPOCH = datetime.date(1899, 12, 30)
+_EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 
 
 def _fitted_widths(headers: Sequence[str], rows: Sequence[Sequence[Any]], kinds: Sequence[str]) -> list[int]:
@@ -454,18 +501,34 @@ def _column_letter(number: int) -> str:
     return letters
 
 
-def _dimension(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """The sheet's used range, header included ("A1:P46"); "A1:A1" for a table without columns."""
-    return f"A1:{_column_letter(len(headers))}{len(rows) + 1}" if headers else "A1:A1"
+def _dimension(rows: Sequence[Sequence[Any]]) -> str:
+    """The sheet's used range ("A1:P46"); "A1:A1" for a sheet without cells."""
+    width = max((len(r) for r in rows), default=0)
+    return f"A1:{_column_letter(width)}{len(rows)}" if width else "A1:A1"
 
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _excel_number(value: Any) -> Any:
+    """Dates and times as Excel serial numbers (days since 1899-12-30), as openpyxl converts them."""
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds() / 86400
+    if isinstance(value, datetime.time):
+        return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
+    if not isinstance(value, datetime.datetime):
+        value = datetime.datetime.combine(value, datetime.time())
+    days = (value - _EXCEL_EPOCH).days
+    days -= 1 if 0 < days <= 60 else 0  # Excel's 29 February 1900
+    return days + _excel_number(value.time())
+
+
 def _cell_xml(ref: str, value: Any, style: int) -> str:
     """One ``<c>`` element: text inline (never a formula), numbers and dates as numbers."""
     s = f' s="{style}"' if style else ""
+    if value is None:
+        return f'<c r="{ref}"{s} />'
     if isinstance(value, str):
         text = value[:MAX_CELL_TEXT]
         if not text:
@@ -475,125 +538,119 @@ def _cell_xml(ref: str, value: Any, style: int) -> str:
         return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, datetime.date):
-        days = (value - _EXCEL_EPOCH).days
-        days -= 1 if 0 < days <= 60 else 0  # Excel's 29 February 1900, as openpyxl writes it
-        return f'<c r="{ref}"{s} t="n"><v>{days}</v></c>'
+    if isinstance(value, datetime.date | datetime.time | datetime.timedelta):
+        value = _excel_number(value)
     number = float(value)
     if number != number or number in (float("inf"), float("-inf")):
         return f'<c r="{ref}"{s} t="n"><v /></c>'
     return f'<c r="{ref}"{s} t="n"><v>{value:.16g}</v></c>'
 
 
-def _sheet_xml(
-    headers: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    styles: Sequence[int],
-    *,
-    widths: Sequence[int] | None,
-    header_style: int,
-) -> str:
-    """The worksheet part: frozen header and column widths when ``widths`` are given, then the cells.
+def _sheet_xml(sheet: Worksheet) -> str:
+    """The worksheet part of ``sheet``: views, column widths, cells, filter, drop-down lists.
 
-    Empty cells (None) are left out; ``styles`` is the cell format of each column's numbers.
+    A cell without a value is left out unless it has a format (a shaded empty cell).
     """
-    letters = [_column_letter(n) for n in range(1, len(headers) + 1)]
+    dimension = _dimension(sheet.rows)
     parts = [f'<worksheet xmlns="{_MAIN_NS}"><sheetPr><outlinePr summaryBelow="1" summaryRight="1" />']
-    parts.append(f'<pageSetUpPr /></sheetPr><dimension ref="{_dimension(headers, rows)}" />')
-    if widths is None:
-        parts.append('<sheetViews><sheetView workbookViewId="0"><selection activeCell="A1" sqref="A1" />')
-    else:
-        parts.append('<sheetViews><sheetView workbookViewId="0">')
+    parts.append(f'<pageSetUpPr /></sheetPr><dimension ref="{dimension}" />')
+    parts.append('<sheetViews><sheetView workbookViewId="0">')
+    if sheet.frozen_header:
         parts.append('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen" />')
         parts.append('<selection pane="bottomLeft" activeCell="A1" sqref="A1" />')
+    else:
+        parts.append('<selection activeCell="A1" sqref="A1" />')
     parts.append('</sheetView></sheetViews><sheetFormatPr baseColWidth="8" defaultRowHeight="15" />')
-    if widths:
+    if sheet.widths:
         parts.append("<cols>")
         parts.extend(
-            f'<col width="{w}" customWidth="1" min="{n}" max="{n}" />' for n, w in enumerate(widths, 1)
+            f'<col width="{w:.16g}" customWidth="1" min="{n}" max="{n}" />'
+            for n, w in enumerate(sheet.widths, 1)
         )
         parts.append("</cols>")
     parts.append("<sheetData>")
-    if headers:
-        cells = "".join(_cell_xml(f"{c}1", h, header_style) for c, h in zip(letters, headers, strict=True))
-        parts.append(f'<row r="1">{cells}</row>')
-        for number, row in enumerate(rows, start=2):
+    letters = [_column_letter(n) for n in range(1, max((len(r) for r in sheet.rows), default=0) + 1)]
+    for number, (row, styles) in enumerate(zip(sheet.rows, sheet.styles, strict=True), start=1):
+        if row:
             cells = "".join(
-                _cell_xml(f"{c}{number}", v, 0 if isinstance(v, str) else style)
-                for c, v, style in zip(letters, row, styles, strict=True)
-                if v is not None
+                _cell_xml(f"{c}{number}", v, s)
+                for c, v, s in zip(letters, row, styles, strict=False)
+                if v is not None or s
             )
             parts.append(f'<row r="{number}">{cells}</row>')
     parts.append("</sheetData>")
-    if widths is not None:
-        parts.append(f'<autoFilter ref="{_dimension(headers, rows)}" />')
+    if sheet.filtered:
+        parts.append(f'<autoFilter ref="{dimension}" />')
+    if sheet.drop_downs:
+        parts.append(f'<dataValidations count="{len(sheet.drop_downs)}">')
+        for cells, choices in sheet.drop_downs:
+            parts.append(
+                f'<dataValidation sqref="{cells}" showDropDown="0" showInputMessage="0"'
+                ' showErrorMessage="0" allowBlank="1" type="list">'
+                f"<formula1>{_escape(chr(34) + ','.join(choices) + chr(34))}</formula1></dataValidation>"
+            )
+        parts.append("</dataValidations>")
     parts.append('<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5" />')
     parts.append("</worksheet>")
-    return "".join(parts)
+    xml = "".join(parts)
+    found = _ILLEGAL_XML.search(xml)
+    if found:
+        raise ValueError(_illegal_text_message(sheet, found.group()))
+    return xml
 
 
-def _illegal_text_message(
-    title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], char: str
-) -> str:
+def _illegal_text_message(sheet: Worksheet, char: str) -> str:
     """Where the first text holding ``char`` is: sheet, row (as Excel numbers it) and column."""
-    for number, row in enumerate([headers, *rows], start=1):
-        for header, value in zip(headers, row, strict=True):
+    header = sheet.rows[0] if sheet.rows else []
+    for number, row in enumerate(sheet.rows, start=1):
+        for column, value in enumerate(row):
             if isinstance(value, str) and char in value:
+                name = header[column] if column < len(header) else _column_letter(column + 1)
                 return (
-                    f"sheet '{title}', row {number}, column '{header}': the text holds the control"
+                    f"sheet '{sheet.title}', row {number}, column '{name}': the text holds the control"
                     f" character {char!r}, which an Excel workbook cannot store; remove it from the data"
                 )
-    return f"sheet '{title}': a text holds the control character {char!r}"  # pragma: no cover
+    return f"sheet '{sheet.title}': a text holds the control character {char!r}"  # pragma: no cover
 
 
-def _xlsx_package(title: str, sheet: str, *, filter_ref: str | None) -> bytes:
-    """The XLSX zip of one worksheet: content types, relationships, workbook, styles, the sheet.
+def worksheets_bytes(sheets: Sequence[Worksheet]) -> bytes:
+    """An XLSX workbook of ``sheets``, written as SpreadsheetML text.
 
-    ``filter_ref`` (the filtered range) adds the hidden name Excel keeps for a sheet's filter.
-    Members carry a fixed date, so the same table gives the same bytes.
+    The parts are those openpyxl writes for the same cells and formats (less its theme and
+    document properties): stage outputs are written while the next stage waits, and openpyxl
+    takes about 30 µs a cell (an object per cell, then a pure-Python XML tree) where this takes
+    about 3 µs. Zip members carry a fixed date, so the same cells give the same bytes.
+
+    Raises
+    ------
+    ValueError
+        A text holds a control character a workbook cannot store (the message names the sheet,
+        row and column).
     """
-    name = _escape(title).replace('"', "&quot;")
-    names = "<definedNames />"
-    if filter_ref is not None:
-        first, last = filter_ref.split(":")
-        absolute = ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", p) for p in (first, last))
-        quoted = _escape("'" + title.replace("'", "''") + "'")
-        names = (
-            '<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
-            f"{quoted}!{absolute}</definedName></definedNames>"
+    names, entries, types, rels = [], [], [], []
+    for index, sheet in enumerate(sheets):
+        number = index + 1
+        entries.append(
+            f'<sheet name="{_escape(sheet.title).replace(chr(34), "&quot;")}" sheetId="{number}"'
+            f' state="visible" r:id="rId{number}" />'
         )
-    workbook = (
-        f'<workbook xmlns:r="{_REL_NS}" xmlns="{_MAIN_NS}"><workbookPr /><workbookProtection />'
-        '<bookViews><workbookView visibility="visible" minimized="0" showHorizontalScroll="1"'
-        ' showVerticalScroll="1" showSheetTabs="1" tabRatio="600" firstSheet="0" activeTab="0"'
-        ' autoFilterDateGrouping="1" /></bookViews>'
-        f'<sheets><sheet name="{name}" sheetId="1" state="visible" r:id="rId1" /></sheets>{names}'
-        '<calcPr calcId="124519" fullCalcOnLoad="1" /></workbook>'
-    )
-    ooxml = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-    members = {
-        "[Content_Types].xml": (
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels"'
-            ' ContentType="application/vnd.openxmlformats-package.relationships+xml" />'
-            '<Default Extension="xml" ContentType="application/xml" />'
-            f'<Override PartName="/xl/workbook.xml" ContentType="{ooxml}.sheet.main+xml" />'
-            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ooxml}.worksheet+xml" />'
-            f'<Override PartName="/xl/styles.xml" ContentType="{ooxml}.styles+xml" /></Types>'
-        ),
-        "_rels/.rels": (
-            f'<Relationships xmlns="{_PKG_REL_NS}"><Relationship Type="{_REL_NS}/officeDocument"'
-            ' Target="xl/workbook.xml" Id="rId1" /></Relationships>'
-        ),
-        "xl/workbook.xml": workbook,
-        "xl/_rels/workbook.xml.rels": (
-            f'<Relationships xmlns="{_PKG_REL_NS}">'
-            f'<Relationship Type="{_REL_NS}/worksheet" Target="/xl/worksheets/sheet1.xml" Id="rId1" />'
-            f'<Relationship Type="{_REL_NS}/styles" Target="styles.xml" Id="rId2" /></Relationships>'
-        ),
-        "xl/styles.xml": _STYLES_XML,
-        "xl/worksheets/sheet1.xml": sheet,
-    }
+        types.append(
+            f'<Override PartName="/xl/worksheets/sheet{number}.xml"'
+            ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml" />'
+        )
+        rels.append(
+            f'<Relationship Type="{_REL_NS}/worksheet" Target="/xl/worksheets/sheet{number}.xml"'
+            f' Id="rId{number}" />'
+        )
+        if sheet.filtered:
+            absolute = re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", _dimension(sheet.rows))
+            quoted = _escape("'" + sheet.title.replace("'", "''") + "'")
+            names.append(
+                f'<definedName name="_xlnm._FilterDatabase" localSheetId="{index}" hidden="1">'
+                f"{quoted}!{absolute}</definedName>"
+            )
+    members = _package_parts(entries, names, types, rels)
+    members |= {f"xl/worksheets/sheet{n}.xml": _sheet_xml(s) for n, s in enumerate(sheets, 1)}
     buffer = stdio.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for member, text in members.items():
@@ -601,6 +658,42 @@ def _xlsx_package(title: str, sheet: str, *, filter_ref: str | None) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, text.encode("utf-8"))
     return buffer.getvalue()
+
+
+def _package_parts(
+    sheets: Sequence[str], names: Sequence[str], types: Sequence[str], rels: Sequence[str]
+) -> dict[str, str]:
+    """The parts around the worksheets: content types, relationships, workbook, styles."""
+    ooxml = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    defined = f"<definedNames>{''.join(names)}</definedNames>" if names else "<definedNames />"
+    return {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels"'
+            ' ContentType="application/vnd.openxmlformats-package.relationships+xml" />'
+            '<Default Extension="xml" ContentType="application/xml" />'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{ooxml}.sheet.main+xml" />'
+            f"{''.join(types)}"
+            f'<Override PartName="/xl/styles.xml" ContentType="{ooxml}.styles+xml" /></Types>'
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{_PKG_REL_NS}"><Relationship Type="{_REL_NS}/officeDocument"'
+            ' Target="xl/workbook.xml" Id="rId1" /></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns:r="{_REL_NS}" xmlns="{_MAIN_NS}"><workbookPr /><workbookProtection />'
+            '<bookViews><workbookView visibility="visible" minimized="0" showHorizontalScroll="1"'
+            ' showVerticalScroll="1" showSheetTabs="1" tabRatio="600" firstSheet="0" activeTab="0"'
+            f' autoFilterDateGrouping="1" /></bookViews><sheets>{"".join(sheets)}</sheets>{defined}'
+            '<calcPr calcId="124519" fullCalcOnLoad="1" /></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{_PKG_REL_NS}">{"".join(rels)}'
+            f'<Relationship Type="{_REL_NS}/styles" Target="styles.xml" Id="rId{len(rels) + 1}" />'
+            "</Relationships>"
+        ),
+        "xl/styles.xml": _STYLES_XML,
+    }
 
 
 def _plain_kind(values: pd.Series) -> str:
