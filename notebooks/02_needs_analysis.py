@@ -24,11 +24,10 @@ from pathlib import Path
 
 from IPython.display import HTML, display
 
-from kamtools import __version__, contract, figures, io, tables
+from kamtools import __version__, contract, io, tables
 from kamtools.stages.needs import STAGE, analysis, narrative, plots
 from kamtools.workspace import open_client
 
-figures.configure_report_figures()
 client = open_client(workspace_dir, period=period, cache_dir=output_dir)
 config = client.config
 money = config.currency
