@@ -35,7 +35,7 @@ import papermill
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from papermill.engines import NBClientEngine, papermill_engines
-from traitlets import DottedObjectName, Type
+from traitlets import Type
 
 KERNEL_NAME = "kamtools"
 """The Jupyter kernel stage notebooks run on (installed into the environment by the runner)."""
@@ -238,7 +238,6 @@ class ReadyKernelClient(AsyncKernelClient):
 class WarmKernelManager(AsyncKernelManager):
     """The manager of a warm kernel: its next client is the one the warm-up readied (once)."""
 
-    client_class = DottedObjectName("kamtools.execution.ReadyKernelClient")
     client_factory = Type(klass=ReadyKernelClient)
     ready_client: ReadyKernelClient | None = None
 
