@@ -79,18 +79,16 @@ def intake(folder: Path, kind: str) -> dict[str, Any]:
 
 def _screening_metrics(sales: pd.DataFrame, receivables: pd.DataFrame, customers: pd.DataFrame):
     """Every per-customer measure of the screening, for this period and the previous one."""
-    from kamtools.stages.screening import customer_metrics_by_window, payment_behaviour
+    from kamtools.stages.screening import ScreeningSettings, customer_metrics_by_window, period_payments
 
     window = _window(sales)
     windows = [window, window.shifted(1)]
-    # As screen_client does: both periods' customer metrics from one pass over the lines.
+    # As screen_client does: both periods' customer metrics from one pass over the lines, and
+    # their payment behaviour from one reading of the receivables.
     by_window = customer_metrics_by_window(sales, customers=customers, windows=windows)
-    out = []
-    for shifted, metrics in zip(windows, by_window, strict=True):
-        since = shifted.current_end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
-        payments = payment_behaviour(receivables, as_of=shifted.current_end, customers=customers, since=since)
-        out.append((metrics, payments))
-    return out
+    tables = {"receivables": receivables, "customers": customers}
+    payments = period_payments(tables, windows=windows, settings=ScreeningSettings())
+    return list(zip(by_window, payments, strict=True))
 
 
 def _read_sales(path: Path) -> pd.DataFrame:

@@ -217,13 +217,9 @@ def _payments_by_pandas(receivables, *, as_of, grace_days=5, since=None):
     return out.reset_index().astype({"customer_id": "str"})
 
 
-@pytest.mark.parametrize(
-    ("as_of", "grace_days", "since"),
-    [("2025-12-31", 5, None), ("2025-06-30", 0, "2024-07-01"), ("2024-12-31", 30, "2024-01-01")],
-)
-def test_payment_behaviour_is_the_pandas_formula(as_of, grace_days, since):
-    rng = np.random.default_rng(11)
-    n = 3000
+def _receivables(seed: int = 11, n: int = 3000) -> pd.DataFrame:
+    """Random invoices of 60 customers: early, late and open ones, missing invoice dates and amounts."""
+    rng = np.random.default_rng(seed)
     issued = T("2023-06-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
     due = issued + pd.to_timedelta(rng.choice([14, 30, 60], n), unit="D")
     paid = (
@@ -231,7 +227,7 @@ def test_payment_behaviour_is_the_pandas_formula(as_of, grace_days, since):
         + pd.to_timedelta(rng.integers(-20, 90, n), unit="D")
         + pd.to_timedelta(rng.integers(0, 20, n), unit="h")
     )
-    receivables = pd.DataFrame(
+    return pd.DataFrame(
         {
             "customer_id": pd.Series([f"C{i}" for i in rng.integers(0, 60, n)], dtype="str"),
             "invoice_date": pd.Series(issued).where(rng.random(n) > 0.1).astype("datetime64[ns]"),
@@ -240,11 +236,47 @@ def test_payment_behaviour_is_the_pandas_formula(as_of, grace_days, since):
             "amount": np.where(rng.random(n) < 0.03, np.nan, np.round(rng.normal(900, 700, n), 2)),
         }
     )
+
+
+@pytest.mark.parametrize(
+    ("as_of", "grace_days", "since"),
+    [("2025-12-31", 5, None), ("2025-06-30", 0, "2024-07-01"), ("2024-12-31", 30, "2024-01-01")],
+)
+def test_payment_behaviour_is_the_pandas_formula(as_of, grace_days, since):
+    receivables = _receivables()
     result = sc.payment_behaviour(
         receivables, as_of=T(as_of), grace_days=grace_days, since=since and T(since)
     )
     expected = _payments_by_pandas(receivables, as_of=as_of, grace_days=grace_days, since=since)
     pd.testing.assert_frame_equal(result, expected, check_exact=True)
+
+
+def test_payment_behaviour_at_several_dates_is_each_date_s_pandas_formula():
+    # Invoices without a customer id belong to no customer (pandas' groupby leaves them out),
+    # whichever the date; amounts of many magnitudes make the summation order matter.
+    receivables = _receivables(seed=5, n=6000)
+    rng = np.random.default_rng(3)
+    receivables["customer_id"] = receivables["customer_id"].where(rng.random(len(receivables)) > 0.05)
+    receivables["amount"] = receivables["amount"] * 10.0 ** rng.integers(-3, 7, len(receivables))
+    dates = [("2025-12-31", None), ("2024-12-31", "2024-01-01"), ("2023-12-31", "2023-06-15")]
+    found = sc.payment_behaviour_by_window(
+        receivables, as_of=[T(a) for a, _ in dates], since=[s and T(s) for _, s in dates], grace_days=7
+    )
+    assert len(found) == len(dates)
+    for result, (as_of, since) in zip(found, dates, strict=True):
+        expected = _payments_by_pandas(receivables, as_of=as_of, grace_days=7, since=since)
+        pd.testing.assert_frame_equal(result, expected, check_exact=True)
+        assert result["invoices"].sum() > 0 and result["open_amount"].gt(0).any()
+    customers = pd.DataFrame({"customer_id": ["C1", "C2", "C1"], "credit_limit": [1e4, 0.0, 5.0]})
+    [with_limits] = sc.payment_behaviour_by_window(
+        receivables, as_of=[T("2025-12-31")], since=[None], customers=customers, grace_days=7
+    )
+    alone = sc.payment_behaviour(receivables, as_of=T("2025-12-31"), customers=customers, grace_days=7)
+    pd.testing.assert_frame_equal(with_limits, alone, check_exact=True)
+    assert with_limits["credit_use"].notna().sum() == 1  # C1's first limit; C2's is not positive
+    assert [
+        len(f) for f in sc.payment_behaviour_by_window(None, as_of=[T("2025-12-31")] * 2, since=[None] * 2)
+    ] == [0, 0]
 
 
 def test_comparison_window_reads_dates_in_place():

@@ -316,7 +316,7 @@ def analyse_client(
     The one place that gathers the stage's inputs (screening's key accounts, the assessment
     history, payment behaviour over the period) and calls :func:`analyse_needs`.
     """
-    from kamtools.stages.screening.metrics import payment_behaviour
+    from kamtools.stages.screening.payments import payment_behaviour
     from kamtools.stages.screening.settings import ScreeningSettings
 
     config = workspace.config

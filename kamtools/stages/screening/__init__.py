@@ -47,8 +47,6 @@ from kamtools.stages.registry import Stage
 from kamtools.stages.screening.metrics import (
     customer_metrics,
     customer_metrics_by_window,
-    payment_behaviour,
-    payment_data_available,
     qualitative_scores,
     sales_columns,
 )
@@ -69,6 +67,12 @@ from kamtools.stages.screening.overrides import (
     load_overrides,
     override_problems,
     validate_screening,
+)
+from kamtools.stages.screening.payments import (
+    payment_behaviour,
+    payment_behaviour_by_window,
+    payment_data_available,
+    period_payments,
 )
 from kamtools.stages.screening.reasons import GATES, GROWTH_SIGNALS
 from kamtools.stages.screening.scoring import (
@@ -151,8 +155,10 @@ __all__ = [
     "movers",
     "override_problems",
     "payment_behaviour",
+    "payment_behaviour_by_window",
     "payment_data_available",
     "peer_margin",
+    "period_payments",
     "qualitative_scores",
     "review_by_cause",
     "sales_columns",

@@ -21,6 +21,7 @@ from kamtools.periods import completeness_sentence
 from kamtools.stages.screening import movement
 from kamtools.stages.screening.metrics import customer_metrics_by_window
 from kamtools.stages.screening.overrides import apply_overrides
+from kamtools.stages.screening.payments import period_payments
 from kamtools.stages.screening.scoring import (
     PeriodScreening,
     period_window,
@@ -491,14 +492,16 @@ def screen_client(
         windows.append(before_window)
     # Both periods' metrics from one pass over the invoice lines.
     metrics = customer_metrics_by_window(sales, customers=tables.get("customers"), windows=windows)
-    current = screen_period(
-        tables, start_month=start_month, window=window, settings=settings, metrics=metrics[0]
-    )
-    previous = None
-    if len(metrics) > 1:
-        previous = screen_period(
-            tables, start_month=start_month, window=before_window, settings=settings, metrics=metrics[1]
+    # And both periods' payment behaviour from one reading of the receivables.
+    payments = period_payments(tables, windows=windows, settings=settings)
+    screened = [
+        screen_period(
+            tables, start_month=start_month, window=each, settings=settings, metrics=found, payments=paid
         )
+        for each, found, paid in zip(windows, metrics, payments, strict=True)
+    ]
+    current = screened[0]
+    previous = screened[1] if len(screened) > 1 else None
     team = tables.get("team")
     capacity = (
         movement.team_capacity(team, manager_load=settings.manager_load)

@@ -22,13 +22,8 @@ import pandas as pd
 
 from kamtools.analytics import is_buying
 from kamtools.periods import ComparisonWindow, DataHistory, comparison_window, data_history
-from kamtools.stages.screening.metrics import (
-    _by_customer,
-    customer_metrics,
-    payment_behaviour,
-    payment_data_available,
-    qualitative_scores,
-)
+from kamtools.stages.screening.metrics import customer_metrics, qualitative_scores
+from kamtools.stages.screening.payments import _by_customer, payment_data_available, period_payments
 from kamtools.stages.screening.reasons import (
     exclusion_texts,
     gate_table,
@@ -723,6 +718,7 @@ def screen_period(
     settings: ScreeningSettings | None = None,
     data_end: pd.Timestamp | None = None,
     metrics: pd.DataFrame | None = None,
+    payments: pd.DataFrame | None = None,
 ) -> PeriodScreening:
     """Screen one period: metrics, payment behaviour, workshop scores, scoring.
 
@@ -750,6 +746,10 @@ def screen_period(
     metrics : pandas.DataFrame, optional
         The window's :func:`customer_metrics` when the caller has them already (e.g. both
         periods' from one pass, :func:`customer_metrics_by_window`); computed here otherwise.
+    payments : pandas.DataFrame, optional
+        The window's :func:`payment_behaviour` (judged at its end, invoices of its last year,
+        ``settings.grace_days``) when the caller has it already (e.g. both periods' from one
+        reading, :func:`payment_behaviour_by_window`); computed here otherwise.
 
     Returns
     -------
@@ -765,13 +765,8 @@ def screen_period(
     history = data_history(sales["invoice_date"], window=window)
     if metrics is None:
         metrics = customer_metrics(sales, customers=customers, window=window)
-    payments = payment_behaviour(
-        tables.get("receivables"),
-        as_of=window.current_end,
-        customers=customers,
-        grace_days=settings.grace_days,
-        since=window.current_end - pd.DateOffset(years=1) + pd.Timedelta(days=1),
-    )
+    if payments is None:
+        [payments] = period_payments(tables, windows=[window], settings=settings)
     qualitative = qualitative_scores(tables.get("assessments"), indicators=settings.qualitative_indicators)
     scored = score_customers(
         metrics,
