@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from kamtools.io import InputFileError
+from kamtools.io import InputFileError, read_workbook
 from kamtools.stages.planning.build import PlanContext, analyse_accounts, plan_load, propose_plan
 from kamtools.stages.planning.planfile import (
     PlanFileError,
@@ -160,6 +160,21 @@ def test_every_save_is_versioned_and_an_unchanged_save_writes_nothing(plan, tmp_
     assert read_plan(tmp_path / "plans" / "history" / history[1]).client == "Tiny Trade Ltd"
 
 
+def test_a_save_given_the_plan_on_disk_is_the_save_that_reads_it(plan, tmp_path):
+    path = plan_path(tmp_path, 2027)
+    first, _ = save_plan(tmp_path, plan, now=datetime(2026, 12, 1, 9, 0, tzinfo=UTC), on_disk=None)
+    assert first.revision == 1 and read_plan(path) == first
+    again, _ = save_plan(tmp_path, plan, now=datetime(2026, 12, 1, 9, 5, tzinfo=UTC), on_disk=read_plan(path))
+    assert again == first and not (tmp_path / "plans" / "history").exists()
+    edited = type(plan)(**{**plan.__dict__, "client": "Tiny Trade Ltd"})
+    second, _ = save_plan(
+        tmp_path, edited, now=datetime(2026, 12, 1, 10, 0, tzinfo=UTC), on_disk=read_plan(path)
+    )
+    assert second.revision == 2 and read_plan(path) == second
+    history = sorted(p.name for p in (tmp_path / "plans" / "history").iterdir())
+    assert history == ["plan_2027.r1.20261201T100000Z.yml"]
+
+
 def _edit(path: Path, change) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(data)
@@ -291,6 +306,35 @@ def test_tracker_is_written_read_back_and_keeps_client_entries(plan, tmp_path):
     assert again.contacts["date"].iloc[0] == pd.Timestamp("2026-05-04")
     assert len(list((tmp_path / "plans" / "history").glob("tracker_2027.*.xlsx"))) == 1
     write_tracker(tmp_path, changed, now=datetime(2026, 12, 3, tzinfo=UTC))  # unchanged: no new copy
+    assert len(list((tmp_path / "plans" / "history").glob("tracker_2027.*.xlsx"))) == 1
+
+
+def test_tracker_saved_from_excel_with_the_same_cells_is_not_rewritten(plan, tmp_path):
+    from openpyxl import load_workbook
+
+    saved, _ = save_plan(tmp_path, plan)
+    path = write_tracker(tmp_path, saved, now=datetime(2026, 12, 1, tzinfo=UTC))
+    load_workbook(path).save(path)  # the client opened and saved it: other bytes, the same cells
+    resaved = path.read_bytes()
+    write_tracker(tmp_path, saved, now=datetime(2026, 12, 2, tzinfo=UTC))
+    assert path.read_bytes() == resaved
+    assert not list((tmp_path / "plans" / "history").glob("tracker_2027.*.xlsx"))
+    book = load_workbook(path)
+    book["actions"]["E2"] = "call back in May"  # an entry: kept, so the sheets stay the same
+    book.save(path)
+    resaved = path.read_bytes()
+    write_tracker(tmp_path, saved, now=datetime(2026, 12, 3, tzinfo=UTC))
+    assert path.read_bytes() == resaved
+    assert not list((tmp_path / "plans" / "history").glob("tracker_2027.*.xlsx"))
+    book = load_workbook(path)
+    book["actions"]["H2"] = "renamed"  # a title repeated from the plan: the plan's title comes back
+    book.save(path)
+    write_tracker(tmp_path, saved, now=datetime(2026, 12, 4, tzinfo=UTC))
+    actions = read_workbook(path)["actions"]
+    assert (actions["note"].iloc[0], actions["title"].iloc[0]) == (
+        "call back in May",
+        saved.accounts[0].actions[0].title,
+    )
     assert len(list((tmp_path / "plans" / "history").glob("tracker_2027.*.xlsx"))) == 1
 
 

@@ -163,7 +163,7 @@ def develop_plans(
     path = plan_path(client.root, context.period)
     saved = read_plan(path) if path.exists() else None
     plan, added = _merge(saved, proposal) if saved is not None else (proposal, ())
-    plan, path = save_plan(client.root, plan)
+    plan, path = save_plan(client.root, plan, on_disk=saved)
     tracker = write_tracker(client.root, plan)
     goals, actions, contacts = plan_tables(plan)
     load = plan_load(plan, settings=settings)

@@ -210,14 +210,23 @@ def read_tracker(path: Path, *, plan: Plan | None = None) -> Tracker:
     return Tracker(action_frame, contact_frame)
 
 
-def _previous_entries(path: Path) -> tuple[dict[str, dict[str, Any]], list[list[Any]]]:
-    """What the client already filled in: per action id the filled cells, and all contact rows."""
+def _previous_sheets(path: Path) -> dict[str, pd.DataFrame] | None:
+    """The sheets of the tracker being replaced; None when there is none or it cannot be read
+    (an unreadable one is still kept in history before the new one is written)."""
     if not path.exists():
-        return {}, []
+        return None
     try:
-        sheets = read_workbook(path)
+        return read_workbook(path)
     except InputFileError:
-        return {}, []  # unreadable: it is still kept in history before the new one is written
+        return None
+
+
+def _previous_entries(
+    sheets: dict[str, pd.DataFrame] | None,
+) -> tuple[dict[str, dict[str, Any]], list[list[Any]]]:
+    """What the client already filled in: per action id the filled cells, and all contact rows."""
+    if sheets is None:
+        return {}, []
     filled: dict[str, dict[str, Any]] = {}
     actions = sheets.get("actions")
     if actions is not None and "action_id" in actions.columns:
@@ -338,9 +347,10 @@ def write_tracker(workspace: Path, plan: Plan, *, now: datetime | None = None) -
     entries of an action the plan no longer has).
     """
     path = tracker_path(workspace, plan.period)
-    filled, contacts = _previous_entries(path)
+    previous = _previous_sheets(path)
+    filled, contacts = _previous_entries(previous)
     data = tracker_workbook(plan, filled=filled, contacts=contacts)
-    if path.exists() and _same_sheets(path, data):
+    if previous is not None and _same_sheets(path, previous, data):
         return path  # nothing changed: no new history copy on every run
     stamp = (now or datetime.now(UTC)).astimezone(UTC)
     keep_version(path, path.parent / HISTORY_DIR, label=f"{stamp:%Y%m%dT%H%M%SZ}")
@@ -348,9 +358,17 @@ def write_tracker(workspace: Path, plan: Plan, *, now: datetime | None = None) -
     return path
 
 
-def _same_sheets(path: Path, data: bytes) -> bool:
+def _same_sheets(path: Path, old: dict[str, pd.DataFrame], data: bytes) -> bool:
+    """Whether the workbook ``data`` holds the sheets ``old`` read from ``path``.
+
+    The same bytes hold the same sheets: a tracker kamtools wrote and nobody edited is not read
+    a second time (the writer gives the same cells the same bytes). Other bytes (a workbook a
+    client saved from Excel) are read and compared sheet by sheet.
+    """
+    if path.read_bytes() == data:
+        return True
     try:
-        old, new = read_workbook(path), read_workbook(data)
+        new = read_workbook(data)
     except InputFileError:
         return False
     return old.keys() == new.keys() and all(old[k].equals(new[k]) for k in old)
