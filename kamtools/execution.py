@@ -14,7 +14,9 @@ what the notebook computes or shows:
   notebook then runs on that kernel (:func:`execute`), through the client that found it ready
   (:class:`ReadyKernelClient`: nbclient's own wait for readiness costs 0.2 s a stage). The
   warm-up only runs the notebook's own top-level ``import`` statements, silently (no output, no
-  execution count), so the executed notebook is the same as on a fresh kernel.
+  execution count), so the executed notebook is the same as on a fresh kernel; it also lets the
+  kernel's displays skip stream flushes with nothing to send (:mod:`kamtools.kernel_output`:
+  the same outputs in the same order, without two thread round trips per output).
 
 A stage notebook writes its output tables in a cell tagged :data:`OUTPUTS_TAG`, right after its
 analysis; :func:`execute` reports when that cell has run (``on_outputs``), so the stages that
@@ -36,6 +38,8 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from papermill.engines import NBClientEngine, papermill_engines
 from traitlets import Type
+
+from kamtools.kernel_output import SETUP_CODE
 
 KERNEL_NAME = "kamtools"
 """The Jupyter kernel stage notebooks run on (installed into the environment by the runner)."""
@@ -202,12 +206,13 @@ async def _start_and_import(manager: WarmKernelManager, imports: str) -> None:
     client.start_channels()
     try:
         await client.wait_for_ready(timeout=WARMUP_TIMEOUT)
-        if imports:
-            reply = await client.execute_interactive(
-                imports, silent=True, store_history=False, timeout=WARMUP_TIMEOUT
-            )
-            if reply["content"].get("status") != "ok":
-                raise RuntimeError("the warm-up imports failed")
+        # The notebook's imports, and displays that skip empty stream flushes (kernel_output).
+        code = f"{imports}\n{SETUP_CODE}" if imports else SETUP_CODE
+        reply = await client.execute_interactive(
+            code, silent=True, store_history=False, timeout=WARMUP_TIMEOUT
+        )
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError("the warm-up imports failed")
     except BaseException:
         client.stop_channels()
         raise

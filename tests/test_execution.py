@@ -114,6 +114,67 @@ def test_the_notebook_runs_on_the_client_the_warm_up_readied(tmp_path, monkeypat
     assert printed(code[0]) == "ran"
 
 
+def outputs_in_order(cell) -> list[tuple[str, str]]:
+    """A cell's outputs as (kind, text), consecutive text of one stream joined (however chunked)."""
+    found: list[tuple[str, str]] = []
+    for output in cell.outputs:
+        if output["output_type"] == "stream":
+            if found and found[-1][0] == output["name"]:
+                found[-1] = (output["name"], found[-1][1] + output["text"])
+            else:
+                found.append((output["name"], output["text"]))
+        else:
+            found.append((output["output_type"], output["data"].get("text/html", "")))
+    return found
+
+
+def test_displays_on_a_warm_kernel_skip_empty_flushes_and_keep_every_output_in_place(tmp_path, monkeypatch):
+    # ipykernel flushes stdout and stderr before each display, waiting for its I/O thread even
+    # when nothing was printed; the warm-up lets those empty flushes return at once.
+    ensure_kernel()
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    mixed = (
+        "from IPython.display import HTML, display\nimport sys\n"
+        "for i in range(3):\n    print('before', i)\n    display(HTML(f'<p>{i}</p>'))\n"
+        "    sys.stderr.write(f'err {i}\\n')\n    display(HTML('<p>again</p>'))\n"
+        "    print('after', i, end='')\n"
+    )
+    counting = (
+        "import sys\nsends = []\nthread = sys.stdout.pub_thread\nreal = thread.schedule\n"
+        "thread.schedule = lambda f: (sends.append(f), real(f))[1]\n"
+        "for _ in range(5):\n    display(HTML('<p>x</p>'))\nthread.schedule = real\n"
+        "print(len(sends), getattr(sys.stdout.flush, 'skips_empty', False))"
+    )
+    source = notebook(tmp_path / "in.ipynb", mixed, counting)
+    kernel = execution.WarmKernel(KERNEL_NAME, "from IPython.display import HTML, display")
+    assert kernel.manager is not None
+    try:
+        execution.execute(
+            str(source), str(tmp_path / "warm.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
+            progress=False, cell_timeout=60, kernel=kernel,
+        )  # fmt: skip
+    finally:
+        kernel.shutdown()
+    execution.execute(
+        str(source), str(tmp_path / "cold.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
+        progress=False, cell_timeout=60,
+    )  # fmt: skip
+    warm, cold = (
+        [c for c in nbformat.read(tmp_path / f"{name}.ipynb", as_version=4).cells if c.cell_type == "code"]
+        for name in ("warm", "cold")
+    )
+    assert outputs_in_order(warm[0]) == outputs_in_order(cold[0])
+    assert [kind for kind, _ in outputs_in_order(warm[0])][:4] == [
+        "stdout",
+        "display_data",
+        "stderr",
+        "display_data",
+    ]
+    assert printed(warm[1]) == "5 True"  # one hand-over to the I/O thread per display: its message
+    sends, patched = printed(cold[1]).split()
+    assert patched == "False" and int(sends) > 5  # a fresh kernel also hands over every empty flush
+
+
 def test_a_warm_kernel_never_used_closes_the_channels_of_its_readied_client():
     ensure_kernel()
     kernel = execution.WarmKernel(KERNEL_NAME, "import json")
