@@ -318,6 +318,10 @@ def save_stage_settings(workspace: Path, section: str, settings: Mapping[str, An
         )
     path = workspace / CONFIG_FILE
     before = io.read_text(path)
+    # The file may have been edited by hand since the workshop opened it: a broken one is
+    # refused with its line and column (InputFileError), as everywhere else, not with the
+    # round-trip parser's own exception.
+    io.parse_yaml_text(before, name=CONFIG_FILE)
     round_trip = YAML()
     round_trip.width = 4096
     round_trip.preserve_quotes = True

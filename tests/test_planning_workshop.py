@@ -103,3 +103,30 @@ def test_builder_without_workspace_does_not_save(plan):  # noqa: F811
     builder = PlanBuilder(replace(plan), workspace=None)
     assert builder.save() is None
     assert builder.save_button.disabled
+
+
+def test_a_tracker_that_cannot_be_written_is_said_and_saving_again_refreshes_it(plan, tmp_path):  # noqa: F811
+    builder = PlanBuilder(replace(plan), workspace=tmp_path)
+    builder.account.value = "A"
+    builder.plan_growth.value = 0.20
+    blocked = tracker_path(tmp_path, plan.period)
+    blocked.mkdir(parents=True)  # stands in for a workbook the client holds open in Excel
+    path = builder.save()
+    assert path is not None and read_plan(path).revision == 1  # the plan itself is kept
+    assert "The tracker was not refreshed" in builder.status.value
+    assert "Re-run the report" not in builder.status.value
+    blocked.rmdir()
+    builder.save_button.click()
+    assert "Re-run the report" in builder.status.value
+    assert read_tracker(blocked, plan=builder.plan).actions is not None
+
+
+def test_a_plan_file_that_cannot_be_written_keeps_the_edits_and_says_why(plan, tmp_path):  # noqa: F811
+    builder = PlanBuilder(replace(plan), workspace=tmp_path)
+    builder.account.value = "A"
+    builder.plan_growth.value = 0.20
+    edited = builder.plan
+    (tmp_path / "plans").write_text("not a folder", encoding="utf-8")
+    assert builder.save() is None
+    assert "Not saved:" in builder.status.value
+    assert builder.plan == edited and builder.saved_path is None

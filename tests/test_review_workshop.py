@@ -36,6 +36,28 @@ def test_a_row_without_text_is_refused_and_named(tmp_path):
     assert load_lessons(tmp_path, 2026).empty
 
 
+def test_an_added_row_left_blank_is_ignored(tmp_path):
+    form = LessonsWorkshop(lessons_frame([]), workspace=tmp_path, period=2026)
+    form.rows[0]["lesson"].value = "Joint planning worked"
+    form.add_button.click()  # added, its kind drop-down set, nothing typed
+    form.add_button.click()
+    form.rows[2]["kind"].value = "change"
+    form.rows[2]["lesson"].value = "Call before the season"
+    assert form.save() is not None, form.status.value
+    assert load_lessons(tmp_path, 2026)["lesson"].tolist() == [
+        "Joint planning worked",
+        "Call before the season",
+    ]
+
+
+def test_a_blank_row_keeps_the_numbers_of_the_rows_after_it(tmp_path):
+    form = LessonsWorkshop(lessons_frame([]), workspace=tmp_path, period=2026)
+    form.add_button.click()
+    form.rows[1]["owner"].value = "Emma"  # row 1 blank, row 2 an owner but no lesson
+    assert form.save() is None
+    assert "entry 2, field &#x27;lesson&#x27;" in form.status.value
+
+
 def test_without_a_workspace_nothing_is_saved():
     form = LessonsWorkshop(pd.DataFrame(columns=["kind", "lesson"]), workspace=None, period=2026)
     assert form.save_button.disabled

@@ -175,3 +175,20 @@ def test_save_writes_only_the_changed_settings_and_keeps_comments_and_history(de
 def test_without_a_workspace_saving_is_disabled(demo_screening):
     workshop = panel(demo_screening)
     assert workshop.save_button.disabled and workshop.save() is None
+
+
+def test_a_client_yml_broken_during_the_workshop_is_named_and_the_room_keeps_its_settings(
+    demo_screening, tmp_path
+):
+    (tmp_path / "client.yml").write_text(
+        "client: {name: Demo}\nperiods: {current: 2026}\ninputs: {sales: {file: s.csv}}\n", encoding="utf-8"
+    )
+    workshop = panel(demo_screening, tmp_path, settings=ScreeningSettings.from_mapping({}))
+    workshop.key_count.value = 20
+    broken = "client: {name: Demo}\nscreening:\n  key_accounts: [30\n"
+    (tmp_path / "client.yml").write_text(broken, encoding="utf-8")  # edited by hand meanwhile
+    workshop.save_button.click()
+    assert workshop.status.value.startswith("Not saved: client.yml")
+    assert "line 3" in workshop.status.value
+    assert (tmp_path / "client.yml").read_text(encoding="utf-8") == broken
+    assert workshop.key_count.value == 20 and not (tmp_path / "history").exists()

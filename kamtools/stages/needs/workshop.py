@@ -12,6 +12,7 @@ whose values a test can set.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -131,7 +132,7 @@ class NeedsWorkshop:
                 indicators=self.indicators,
             )
         except (store.AssessmentError, OSError, ValueError) as exc:
-            self.status.value = f"Not saved: {exc}"
+            self.status.value = f"Not saved: {html.escape(str(exc), quote=False)}"
             return None
         self.status.value = (
             f"Saved ({total} entries in the history). Re-run the report to publish the scores."

@@ -21,6 +21,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from kamtools.formatting import money_text
+from kamtools.io import InputFileError
 from kamtools.stages.planning.actions import ACTION_STATUSES
 from kamtools.stages.planning.editing import next_action_id, stage_targets, with_action, with_sales_goal
 from kamtools.stages.planning.planfile import Plan, save_plan
@@ -216,14 +217,28 @@ class PlanBuilder:
         """Save the plan file (previous version kept) and refresh the tracker; returns the plan file."""
         if self.workspace is None:
             return None
-        self.plan, path = save_plan(self.workspace, self.plan)
-        write_tracker(self.workspace, self.plan)
+        try:
+            self.plan, path = save_plan(self.workspace, self.plan)
+        except (PlanningError, InputFileError, OSError) as exc:
+            # The goals and actions stay in the builder: fix the cause and press Save again.
+            self.status.value = f"<b>Not saved:</b> {html.escape(str(exc), quote=False)}"
+            return None
         self.saved_path = path
         sales = sum((a.goals["sales"].year.plan or 0.0) for a in self.plan.accounts if "sales" in a.goals)
-        self.status.value = (
+        saved = (
             f"Plan saved as revision {self.plan.revision} ({money_text(sales, self.plan.currency)} of sales"
-            f" planned); the previous version is kept in plans/history. Re-run the report to publish it."
+            f" planned); the previous version is kept in plans/history."
         )
+        try:
+            write_tracker(self.workspace, self.plan)
+        except (PlanningError, InputFileError, OSError) as exc:
+            reason = html.escape(str(exc), quote=False)
+            self.status.value = (
+                f"{saved} <b>The tracker was not refreshed:</b> {reason}. Close it if it is open in a"
+                " spreadsheet and press Save again."
+            )
+            return path
+        self.status.value = f"{saved} Re-run the report to publish it."
         return path
 
     def widget(self) -> widgets.Widget:

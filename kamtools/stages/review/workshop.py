@@ -90,7 +90,7 @@ class LessonsWorkshop:
             self.status.value = "Saving is not available in a rendered report."
             return None
         try:
-            kept = save_lessons(self.workspace, self.period, self.entries())
+            kept = save_lessons(self.workspace, self.period, [_blank_kept_empty(e) for e in self.entries()])
         except LessonsError as exc:
             self.status.value = f"<b>Not saved:</b> {_escape(str(exc))}"
             return None
@@ -105,6 +105,18 @@ class LessonsWorkshop:
         return widgets.VBox(
             [header, self.box, widgets.HBox([self.add_button, self.save_button]), self.status]
         )
+
+
+def _blank_kept_empty(entry: dict[str, Any]) -> dict[str, Any]:
+    """A row with no text at all counts as empty, whatever its kind drop-down shows.
+
+    The drop-down always holds a kind, so an added row left blank would otherwise be refused
+    as "a lesson without text"; its kind is cleared instead, which the check skips, and the
+    other rows keep their numbers in its messages.
+    """
+    if any(str(entry[field]).strip() for field in ("lesson", "customer_id", "owner")):
+        return entry
+    return {**entry, "kind": ""}
 
 
 def _escape(text: str) -> str:

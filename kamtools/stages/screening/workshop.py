@@ -31,8 +31,9 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from kamtools.config import save_stage_settings
+from kamtools.config import ConfigError, save_stage_settings
 from kamtools.formatting import money_text, percent_text
+from kamtools.io import InputFileError
 from kamtools.stages.screening import (
     CRITERIA,
     TIERS,
@@ -484,7 +485,12 @@ class ScreeningWorkshop:
         if not changes:
             self.status.value = "Nothing to save: the controls show the saved settings."
             return None
-        kept = save_stage_settings(self.workspace, "screening", changes)
+        try:
+            kept = save_stage_settings(self.workspace, "screening", changes)
+        except (ConfigError, InputFileError, OSError) as exc:
+            # The room's settings stay on the controls: fix the file and press Save again.
+            self.status.value = f"Not saved: {html.escape(str(exc), quote=False)}"
+            return None
         self._base = shown
         self.saved_scored = self.scored
         self._start_key_count = int(self.key_count.value)
