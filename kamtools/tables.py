@@ -393,6 +393,25 @@ class Note:
         return notes_html([self.text])
 
 
+@dataclass(frozen=True)
+class WorkshopTableStyle:
+    """The report tables' alignment inside JupyterLab, displayed once by a notebook in workshop mode.
+
+    JupyterLab right-aligns every table cell, so in the room a sentence (a lesson, a reason)
+    stood flush right under its heading. The report's own style sheet (report.css) aligns text
+    left and money right (``kam-num``); these rules do the same in the notebook, and only for
+    tables of class ``kam-table``. A rendered report never shows this: its notebooks display it
+    only when they run without a run folder.
+    """
+
+    def _repr_html_(self) -> str:
+        table = ".jp-RenderedHTMLCommon table.kam-table"
+        return (
+            f"<style>{table} th, {table} td {{ text-align: left; vertical-align: top; }}"
+            f" {table} th.kam-num, {table} td.kam-num {{ text-align: right; }}</style>"
+        )
+
+
 def table_or_note(data: pd.DataFrame, *, empty_note: str, **options: Any) -> ReportTable | Note:
     """:func:`format_table` of ``data``, or ``empty_note`` when it has no rows.
 

@@ -28,6 +28,8 @@ from kamtools import __version__, contract, io, tables
 from kamtools.stages.needs import STAGE, analysis, narrative, plots
 from kamtools.workspace import open_client
 
+if not output_dir:  # workshop mode: JupyterLab aligns the report tables as the report does
+    display(tables.WorkshopTableStyle())
 client = open_client(workspace_dir, period=period, cache_dir=output_dir)
 config = client.config
 money = config.currency

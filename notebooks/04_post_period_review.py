@@ -37,6 +37,8 @@ from kamtools.stages.review.workshop import LessonsWorkshop
 from kamtools.workspace import open_client
 
 figures.configure_report_figures()
+if not output_dir:  # workshop mode: JupyterLab aligns the report tables as the report does
+    display(tables.WorkshopTableStyle())
 client = open_client(workspace_dir, period=period, cache_dir=output_dir)
 config = client.config
 money = config.currency

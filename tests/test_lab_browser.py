@@ -271,3 +271,102 @@ def test_a_workshop_session_in_jupyterlab(lab, tmp_path):
     assert history.read_text(encoding="utf-8") == saved_before
     assert all(p.stat().st_size > 10_000 for p in shots.iterdir())
     assert _git_status() == status_before, "the workshop changed files of the project"
+
+
+def _widget_input(form, label: str):
+    """The input box of the ipywidgets control labelled ``label`` inside ``form``."""
+    return form.locator(f".widget-inline-hbox:has(> label:text-is('{label}')) input").first
+
+
+def test_a_plan_builder_saves_goals_and_an_action_in_jupyterlab(lab, tmp_path):
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)"
+    from kamtools.stages.planning.planfile import read_plan
+
+    server, workspace, _url = lab
+    plans_before = {p.name: p.read_text(encoding="utf-8") for p in (workspace / "plans").glob("plan_*.yml")}
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        _open_and_run(page, server, "03_plan_development.ipynb", shots, "button:has-text('Save plan')")
+        form = page.locator(".jp-OutputArea-output", has=page.locator("button:has-text('Save plan')")).first
+        form.scroll_into_view_if_needed()
+        # The drop-down shows "Name (customer id)".
+        account = form.locator("select").first.input_value().rsplit("(", 1)[1].rstrip(")")
+        targets = form.locator("table.kam-table").first
+        before = targets.inner_text()
+        _widget_input(form, "Plan sales").fill("2345678")
+        _widget_input(form, "Plan sales").press("Enter")
+        targets.filter(has_text="2,345,678").wait_for(timeout=30_000)  # the kernel re-split the stages
+        assert targets.inner_text() != before
+        _widget_input(form, "Title").fill("Browser test: joint stock review")
+        form.locator("button:has-text('Apply action')").click()
+        form.locator(".widget-html", has_text="applied").wait_for(timeout=30_000)
+        _shoot(page, shots, "plan_01_edited.png", "button:has-text('Save plan')")
+        form.locator("button:has-text('Save plan')").click()
+        form.locator(".widget-html", has_text="Plan saved as revision").wait_for(timeout=30_000)
+        _shoot(page, shots, "plan_02_saved.png", "button:has-text('Save plan')")
+        browser.close()
+    changed = [
+        p
+        for p in (workspace / "plans").glob("plan_*.yml")
+        if plans_before.get(p.name) != p.read_text("utf-8")
+    ]
+    assert len(changed) == 1, "Save plan wrote one plan file"
+    saved = read_plan(changed[0])
+    goal = saved.account(account).goals["sales"].year
+    assert goal.plan == pytest.approx(2_345_678, abs=0.01) and goal.stretch >= goal.plan
+    assert "Browser test: joint stock review" in [a.title for a in saved.account(account).actions]
+    if changed[0].name in plans_before:  # the file it replaced is kept
+        kept = list((workspace / "plans" / "history").glob(f"{changed[0].stem}*"))
+        assert any(k.read_text(encoding="utf-8") == plans_before[changed[0].name] for k in kept)
+
+
+def test_a_review_workshop_saves_its_lessons_in_jupyterlab(lab, tmp_path):
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)"
+    from kamtools.stages.review.lessons import LESSONS_DIR
+
+    server, workspace, _url = lab
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        _open_and_run(page, server, "04_post_period_review.ipynb", shots, "button:has-text('Save lessons')")
+        form = page.locator(
+            ".jp-OutputArea-output", has=page.locator("button:has-text('Save lessons')")
+        ).first
+        form.scroll_into_view_if_needed()
+        # Report tables read as in the report: text left, money and counts right (JupyterLab's
+        # own style right-aligns every cell).
+        align = "e => getComputedStyle(e).textAlign"
+        assert page.locator("table.kam-table td:not(.kam-num)").first.evaluate(align) == "left"
+        assert page.locator("table.kam-table td.kam-num").first.evaluate(align) == "right"
+        rows = form.locator("input[placeholder='The lesson, as one sentence']")
+        shown = rows.count()
+        assert shown >= 1 and rows.first.input_value(), "the form starts from the suggested lessons"
+        form.locator("button:has-text('Add lesson')").click()
+        form.locator("button:has-text('Add lesson')").click()  # a second row, left blank
+        rows.nth(shown + 1).wait_for(timeout=30_000)
+        rows.nth(shown).fill("Browser test: quarterly visits kept the top ten")
+        form.locator("input[placeholder='who follows up']").nth(shown).fill("Browser Test")
+        _shoot(page, shots, "lessons_01_form.png", "button:has-text('Save lessons')")
+        form.locator("button:has-text('Save lessons')").click()
+        status = form.locator(".widget-html", has_text="Saved (")
+        try:
+            status.wait_for(timeout=30_000)
+        except playwright_api.Error:
+            _shoot(page, shots, "failed_lessons.png", "button:has-text('Save lessons')")
+            raise
+        _shoot(page, shots, "lessons_02_saved.png", "button:has-text('Save lessons')")
+        browser.close()
+    (saved,) = (workspace / LESSONS_DIR).glob("lessons_*.yml")
+    lessons = io.read_yaml(saved)["lessons"]
+    assert len(lessons) == shown + 1, "every suggested lesson and the new one; the blank row is ignored"
+    assert lessons[-1]["kind"] == "worked"
+    assert lessons[-1]["lesson"] == "Browser test: quarterly visits kept the top ten"
+    assert lessons[-1]["owner"] == "Browser Test"
+    assert list((workspace / LESSONS_DIR / "history").glob(f"{saved.stem}*")), "a numbered copy is kept"
