@@ -165,25 +165,44 @@ _TRIMMED: dict[int, tuple[weakref.ref, bool]] = {}
 """What :func:`is_trimmed` found, by the id of the living Arrow array it read."""
 
 
+def cell_offsets(chunk: pa.Array) -> np.ndarray:
+    """Where each cell of a chunk of Arrow text starts in its data, and where the last one ends.
+
+    A NumPy view of the chunk's offsets buffer (no copy), ``len(chunk) + 1`` of them: cell
+    ``i`` is bytes ``offsets[i]:offsets[i + 1]``, so equal neighbours mark an empty cell.
+    """
+    offset_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    return np.frombuffer(chunk.buffers()[1], dtype=offset_type)[chunk.offset : chunk.offset + len(chunk) + 1]
+
+
 def _chunks_trimmed(arrow: pa.ChunkedArray) -> bool:
     """:func:`is_trimmed` of Arrow text, read chunk by chunk from its buffers."""
-    offset_type = np.int64 if pa.types.is_large_string(arrow.type) else np.int32
     for chunk in arrow.chunks:
-        _, offsets_buffer, data_buffer = chunk.buffers()
+        data_buffer = chunk.buffers()[2]
         if len(chunk) == 0 or data_buffer is None:
             continue
-        offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[
-            chunk.offset : chunk.offset + len(chunk) + 1
-        ]
-        data = np.frombuffer(data_buffer, dtype=np.uint8)
-        if not len(data):
+        offsets = cell_offsets(chunk)
+        data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+        if not len(data) or _no_space_byte(data):
             continue
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
         # An empty cell reads a neighbour's byte instead: at worst a false "may be padded".
         first = data.take(offsets[:-1], mode="clip")
         last = data.take(offsets[1:] - 1, mode="clip")
         if _MAY_BE_SPACE[first].any() or _MAY_BE_SPACE[last].any():
             return False
     return True
+
+
+def _no_space_byte(data: np.ndarray) -> bool:
+    """Whether no byte of ``data`` may be whitespace: all printable ASCII other than the space.
+
+    Two reductions over the bytes (vectorised, no temporary) decide most columns of an export
+    (dates, numbers, ids hold no space at all), where gathering each cell's first and last
+    byte takes several times as long and allocates arrays as long as the column. Every byte
+    :data:`_MAY_BE_SPACE` marks is at most 32 or at least 128.
+    """
+    return bool(data.min() > 32 and data.max() < 128)
 
 
 def strip_text(values: pd.Series) -> pd.Series:
@@ -324,8 +343,30 @@ def row_hashes(
         connection.close()
 
 
+def repeated_rows(
+    frame: pd.DataFrame, *, strip: Sequence[str] = (), threads: int | None = None
+) -> np.ndarray | None:
+    """The rows whose hash (:func:`row_hashes`) repeats: the only rows that can be duplicates.
+
+    Both steps release the GIL for most of their time, so the whole search runs on a thread
+    beside the conversion of the columns (:func:`kamtools.source_rows.hash_rows_ahead`).
+
+    Parameters
+    ----------
+    frame, strip, threads
+        As :func:`row_hashes` takes them.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Boolean, one per row; None when the rows cannot be hashed (see :func:`row_hashes`).
+    """
+    hashes = row_hashes(frame, strip=strip, threads=threads)
+    return None if hashes is None else repeated_values(hashes)
+
+
 def duplicated_rows(
-    frame: pd.DataFrame, *, strip: Sequence[str] = (), hashes: np.ndarray | None = None
+    frame: pd.DataFrame, *, strip: Sequence[str] = (), candidates: np.ndarray | None = None
 ) -> pd.Series:
     """``frame.duplicated(keep="first")`` with the ``strip`` columns compared stripped, fast.
 
@@ -337,8 +378,10 @@ def duplicated_rows(
     ----------
     frame, strip
         The rows, and the text columns compared stripped, as :func:`row_hashes` takes them.
-    hashes : numpy.ndarray, optional
-        ``row_hashes(frame, strip=strip)`` when already computed (e.g. ahead, on a thread).
+    candidates : numpy.ndarray, optional
+        Boolean, one per row: ``repeated_rows(frame, strip=strip)`` when already found (e.g.
+        ahead, on a thread), or any mask holding at least those rows (e.g. found over more
+        rows than ``frame``: a row repeating another in ``frame`` repeats it there too).
 
     Returns
     -------
@@ -353,11 +396,10 @@ def duplicated_rows(
 
     if len(frame) < 2 or frame.shape[1] == 0:
         return exact(frame)
-    if hashes is None:
-        hashes = row_hashes(frame, strip=strip)
-    if hashes is None:
+    if candidates is None:
+        candidates = repeated_rows(frame, strip=strip)
+    if candidates is None:
         return exact(frame)
-    candidates = repeated_values(hashes)
     duplicated = np.zeros(len(frame), dtype=bool)
     if candidates.any():
         duplicated[candidates] = exact(frame[candidates]).to_numpy()

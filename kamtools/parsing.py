@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kamtools.engine import strip_text
+from kamtools.engine import cell_offsets, strip_text
 
 CURRENCY_PATTERN = r"[€£$¥]|\b(?:EUR|GBP|USD|CHF|CNY|RMB|JPY)\b"
 SPACE_PATTERN = r"[\s\u00a0\u202f]"
@@ -97,12 +97,26 @@ _PLAIN_POINT = r"^[+-]*(?:\d+\.(?:\d{1,2}|\d{4,})|0\.\d+)$"
 _PLAIN_AMBIGUOUS = r"^[+-]*[1-9]\d{0,2}\.\d{3}$"
 
 
+def _has_empty_cell(chunk: pa.Array) -> bool:
+    """Whether a chunk of Arrow text holds an empty cell: two equal neighbouring offsets.
+
+    Read from the offsets in place, for the common answer "no" at a fraction of the cost of
+    the string kernels :func:`_empty_as_null` otherwise runs (lengths, comparisons, masks).
+    """
+    if not len(chunk):
+        return False
+    offsets = cell_offsets(chunk)
+    return bool((offsets[1:] == offsets[:-1]).any())
+
+
 def _empty_as_null(text: pa.ChunkedArray) -> pa.ChunkedArray:
     """The same text with empty cells null, sharing the text's buffers (no copy of the strings)."""
 
     def non_empty(cells: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
         return pc.fill_null(pc.and_(pc.not_equal(pc.binary_length(cells), 0), pc.is_valid(cells)), False)
 
+    if not text.null_count and not any(_has_empty_cell(chunk) for chunk in text.chunks):
+        return text  # the usual column of an export: nothing to null, no kernel pass at all
     chunks = []
     filled = [chunk for chunk in text.chunks if len(chunk)]
     # One kernel call per step over the whole column (not per chunk: a large file has hundreds);
@@ -119,7 +133,7 @@ def _empty_as_null(text: pa.ChunkedArray) -> pa.ChunkedArray:
     return pa.chunked_array(chunks, type=text.type)
 
 
-def _plain_floats(raw: pd.Series) -> tuple[pa.ChunkedArray, np.ndarray] | None:
+def _plain_floats(raw: pd.Series) -> tuple[pa.ChunkedArray, pa.ChunkedArray] | None:
     """The stripped cells as floats when every non-empty one is a plain number, else None.
 
     "Plain" means Arrow's own reader takes it (digits, one decimal point, sign, exponent) and it
@@ -137,7 +151,7 @@ def _plain_floats(raw: pd.Series) -> tuple[pa.ChunkedArray, np.ndarray] | None:
         return None
     if pc.any(pc.is_nan(floats)).as_py():
         return None  # "nan" written out: the full reading refuses it as unreadable
-    return text, floats.to_numpy(zero_copy_only=False)
+    return text, floats
 
 
 def _first_match(text: pa.ChunkedArray, pattern: str, *, prefix_only: bool = False) -> str | None:
@@ -306,7 +320,7 @@ def _read_plain_numbers(raw: pd.Series, *, decimal: str) -> NumberReading | None
         return None
     index = raw.index
     none = pd.Series(False, index=index)
-    floats = plain[1] if plain[1].flags.writeable else plain[1].copy()  # Arrow's own memory is read-only
+    floats = _writable_floats(plain[1])
     # In NumPy, without a temporary of the absolute values: each float temporary of ten million
     # cells costs a tenth of a second. The same masks as read_numbers' (inf is not "too large").
     non_finite = np.isinf(floats)
@@ -324,6 +338,16 @@ def _read_plain_numbers(raw: pd.Series, *, decimal: str) -> NumberReading | None
         evidence=decision[1],
         contradicts_setting=none.copy() if decimal != "auto" else None,
     )
+
+
+def _writable_floats(floats: pa.ChunkedArray) -> np.ndarray:
+    """Arrow floats as one NumPy array of the frame's own (writable), nulls as NaN: one copy.
+
+    ``ChunkedArray.to_numpy`` joins the chunks into read-only memory, which a frame cannot hold
+    (pandas would copy it again): joining NumPy views of the chunks copies the floats once.
+    """
+    parts = [chunk.to_numpy(zero_copy_only=False) for chunk in floats.chunks]
+    return np.concatenate(parts) if parts else np.empty(0, dtype="float64")
 
 
 def _cells_of_shape(raw: pd.Series, shape: str) -> list[str]:
@@ -419,7 +443,7 @@ def read_dates(
     if pd.api.types.is_datetime64_any_dtype(text):
         return _read_datetimes(text)
     raw = strip_text(_as_text(text))
-    codes, distinct = pd.factorize(raw)
+    codes, distinct = _factorized(raw)
     if len(distinct) < len(raw):
         # Real exports repeat their dates: read each distinct text once, then spread the result.
         once = read_dates(pd.Series(distinct, dtype=object), date_format=date_format, dayfirst=dayfirst)
@@ -450,6 +474,27 @@ def read_dates(
     return DateReading(
         _normal(values), unreadable, outside, never, with_zone, order, **decided.reading_fields()
     )
+
+
+def _factorized(text: pd.Series) -> tuple[np.ndarray, pd.Series | pd.Index]:
+    """``pd.factorize(text)``: a code per cell and the distinct cells in order of appearance.
+
+    Arrow-backed text is encoded by Arrow's dictionary kernel, as pandas does, but its codes
+    are joined from the chunks once, as 32-bit integers: pandas joins the encoded chunks, then
+    copies the codes twice more (to writable memory, to 64 bits), hundreds of megabytes of
+    fresh memory on ten million cells for the same numbers. Anything else goes to pandas.
+    """
+    arrow = getattr(text.array, "_pa_array", None)
+    if arrow is None or arrow.null_count:
+        return pd.factorize(text)
+    chunks = pc.dictionary_encode(arrow).chunks
+    # Arrow encodes a column's chunks with one table, so they share one dictionary; should
+    # it ever encode them apart, their codes would not agree, and pandas decides instead.
+    if not chunks or any(len(chunk.dictionary) != len(chunks[0].dictionary) for chunk in chunks):
+        return pd.factorize(text)
+    codes = np.concatenate([chunk.indices.to_numpy() for chunk in chunks])
+    as_text = {pa.string(): text.dtype, pa.large_string(): text.dtype}.get
+    return codes, chunks[0].dictionary.to_pandas(types_mapper=as_text)  # no copy of the text
 
 
 def _read_datetimes(dates: pd.Series) -> DateReading:

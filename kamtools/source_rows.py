@@ -18,7 +18,7 @@ from concurrent.futures import Future
 import numpy as np
 import pandas as pd
 
-from kamtools.engine import duplicated_rows, in_background, row_hashes, strip_text
+from kamtools.engine import duplicated_rows, in_background, repeated_rows, strip_text
 from kamtools.formatting import count_text
 from kamtools.inputspec import InputSpec
 from kamtools.intake import TableCheck
@@ -208,31 +208,33 @@ intake converts the columns (below it hashing takes milliseconds)."""
 def hash_rows_ahead(raw: pd.DataFrame) -> Future | None:
     """Start hashing every source row for :func:`set_aside_exact_duplicates`, on a thread.
 
-    The hashes depend on the source rows alone, so they are computed while the main thread
-    maps and converts the columns (DuckDB hashes on one thread beside pandas: on two cores, a
-    second or two less on ten million lines). Returns the future of :func:`kamtools.engine.row_hashes`, or
-    None for a small table. The caller waits for it before it returns.
+    The hashes depend on the source rows alone, so they are computed, and the rows whose hash
+    repeats found, while the main thread maps and converts the columns (DuckDB hashes on one
+    thread beside pandas, NumPy counts the hashes there too: on two cores, seconds less on ten
+    million lines). Returns the future of :func:`kamtools.engine.repeated_rows`, or None for a
+    small table. The caller waits for it before it returns.
     """
     if len(raw) < HASH_AHEAD_ROWS or raw.shape[1] == 0:
         return None
-    return in_background(row_hashes, raw, strip=_text_columns(raw), threads=1)
+    return in_background(repeated_rows, raw, strip=_text_columns(raw), threads=1)
 
 
 def set_aside_exact_duplicates(
-    check: TableCheck, raw: pd.DataFrame, canonical: pd.DataFrame, *, raw_hashes: np.ndarray | None = None
+    check: TableCheck, raw: pd.DataFrame, canonical: pd.DataFrame, *, raw_repeated: np.ndarray | None = None
 ) -> pd.DataFrame:
     """``canonical`` without lines that repeat an earlier line in every column of the source file.
 
     Duplicates are judged on the whole source row, not on the mapped columns: two lines with the
     same date, customer and amount but another product, description or line number are two sales.
-    ``raw_hashes`` are the hashes of every row of ``raw`` (:func:`hash_rows_ahead`), if computed.
+    ``raw_repeated`` marks the rows of ``raw`` whose hash repeats (:func:`hash_rows_ahead`), if
+    found: rows set aside before cannot hide a duplicate, they only add candidates.
     """
     same_rows = raw.index.equals(canonical.index)
     source = raw if same_rows else raw.loc[canonical.index]
-    hashes = raw_hashes
-    if raw_hashes is not None and not same_rows:
-        hashes = raw_hashes[raw.index.get_indexer(canonical.index)]
-    duplicated = duplicated_rows(source, strip=_text_columns(source), hashes=hashes)
+    candidates = raw_repeated
+    if raw_repeated is not None and not same_rows:
+        candidates = raw_repeated[raw.index.get_indexer(canonical.index)]
+    duplicated = duplicated_rows(source, strip=_text_columns(source), candidates=candidates)
     check.repair("set aside: exact duplicate of an earlier row", canonical.loc[duplicated, ROW], dropped=True)
     if check.table.name == "sales":
         _note_duplicate_rule(

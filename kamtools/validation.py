@@ -327,8 +327,8 @@ def validate_table(
         _convert_columns(check, raw, canonical)
         canonical = _empty_required_values(check, canonical, blank)
         if spec.drop_exact_duplicates and len(canonical):
-            hashes = hashing.result() if hashing is not None else None
-            canonical = set_aside_exact_duplicates(check, raw, canonical, raw_hashes=hashes)
+            repeated = hashing.result() if hashing is not None else None
+            canonical = set_aside_exact_duplicates(check, raw, canonical, raw_repeated=repeated)
         _check_unique_key(check, canonical)
     finally:
         if hashing is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -417,3 +419,80 @@ def test_duplicated_rows_is_pandas_duplicated_on_stripped_text():
     pd.testing.assert_series_equal(engine.duplicated_rows(frame, strip=["customer", "item"]), expected)
     unstripped = frame.assign(amount=frame["amount"] + 0.0).duplicated(keep="first")
     pd.testing.assert_series_equal(engine.duplicated_rows(frame, strip=["item"]), unstripped)
+
+
+def _chunked_text(cells: list, pieces: int) -> pd.Series:
+    """Arrow-backed text split into ``pieces`` chunks (and an empty one), as a large CSV is read."""
+    import pyarrow as pa
+
+    bounds = np.linspace(0, len(cells), pieces + 1).astype(int)
+    chunks = [pa.array(cells[a:b], type=pa.large_string()) for a, b in itertools.pairwise(bounds)]
+    arrow = pa.chunked_array([*chunks[:1], pa.array([], type=pa.large_string()), *chunks[1:]])
+    text = pd.Series(["x"], dtype="str").dtype
+    return arrow.to_pandas(types_mapper={pa.large_string(): text}.get)
+
+
+@pytest.mark.parametrize("padding", ["", " ", "\t", "\xa0", "\u3000", "ü"])
+@pytest.mark.parametrize("where", ["first chunk", "last chunk", "inside"])
+def test_is_trimmed_is_str_strip_on_chunked_columns(padding, where):
+    rng = np.random.default_rng(len(padding) + len(where))
+    cells = [f"C{i}" if i % 7 else f"A {i} B" for i in rng.integers(0, 10_000, 5_000)]
+    at = {"first chunk": 3, "last chunk": len(cells) - 2, "inside": 2_500}[where]
+    cells[at] = f"{cells[at]}{padding}" if where != "inside" else f"x{padding}y"
+    text = _chunked_text(cells, 6)
+    assert text.array._pa_array.num_chunks == 7
+    # A cell ending in a non-ASCII letter counts as padded too (it may be a Unicode space).
+    assert engine.is_trimmed(text) is (padding == "" or where == "inside")
+    assert not engine.is_trimmed(text) or (text == text.str.strip()).all()
+    assert engine.is_trimmed(text.iloc[at + 1 :])  # a slice past the padded cell
+
+
+@pytest.mark.parametrize(
+    "cells", [["2024-01-02", "", "2024-01-03", "2024-01-02"] * 300, [], ["a"], ["b", "a"] * 9]
+)
+def test_factorized_is_pd_factorize(cells):
+    from kamtools.parsing import _factorized
+
+    for text in (
+        _chunked_text(cells, 5) if cells else pd.Series(cells, dtype="str"),
+        pd.Series(cells, dtype=object),
+    ):
+        codes, uniques = pd.factorize(text)
+        fast_codes, fast_uniques = _factorized(text)
+        np.testing.assert_array_equal(fast_codes, codes)
+        assert pd.Series(fast_uniques, dtype=object).tolist() == pd.Series(uniques, dtype=object).tolist()
+
+
+@pytest.mark.parametrize("empty", [False, True], ids=["no empty cell", "empty cells"])
+def test_plain_numbers_are_pandas_to_numeric_in_writable_memory(empty):
+    from kamtools.parsing import _empty_as_null, read_numbers
+
+    rng = np.random.default_rng(11)
+    cells = [f"{v:.2f}" for v in rng.normal(0, 500, 6_000)] + ["-0.0", "+3", "1e3", "12"]
+    if empty:
+        cells[17] = cells[4_000] = ""
+    text = _chunked_text(cells, 8)
+    reading = read_numbers(text)
+    expected = pd.to_numeric(pd.Series(cells).where(pd.Series(cells) != ""), errors="coerce")
+    pd.testing.assert_series_equal(reading.values, expected.astype("float64"), check_names=False)
+    assert np.signbit(reading.values.iloc[-4]) and reading.evidence
+    reading.values.iloc[0] = 1.0  # the frame's own memory, not Arrow's read-only buffers
+    arrow = text.array._pa_array
+    nulled = _empty_as_null(arrow)
+    assert nulled.null_count == (2 if empty else 0) and (nulled is arrow) is not empty  # no pass if none
+
+
+def test_duplicated_rows_takes_candidates_found_over_more_rows():
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame(
+        {
+            "customer": pd.Series(rng.choice(["C1", "C2", " C2", "C3"], 400), dtype="str"),
+            "amount": rng.choice([1.0, 2.0, np.nan], 400),
+        }
+    )
+    expected = frame.assign(customer=frame["customer"].str.strip()).duplicated(keep="first")
+    everything = engine.repeated_rows(pd.concat([frame, frame.iloc[:50]]), strip=["customer"])
+    assert everything is not None and everything.sum() > 0
+    found = engine.duplicated_rows(frame, strip=["customer"], candidates=everything[: len(frame)])
+    pd.testing.assert_series_equal(found, expected)
+    assert not engine.duplicated_rows(frame, strip=["customer"], candidates=np.zeros(len(frame), bool)).any()

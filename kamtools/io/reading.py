@@ -11,6 +11,7 @@ naming the file (and the row, where one row is the reason). Also here: where an 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import hashlib
@@ -19,7 +20,7 @@ import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -279,7 +280,6 @@ def _arrow_csv(path: Path, delimiter: str, encoding: str) -> pd.DataFrame | None
     gzip stream) makes Arrow refuse, and pandas reads the file and reports what is wrong.
     """
     import pyarrow as pa
-    import pyarrow.csv as pa_csv
 
     if encoding not in ("utf-8", "utf-8-sig") or delimiter in ("\n", "\r", '"'):
         return None
@@ -287,27 +287,8 @@ def _arrow_csv(path: Path, delimiter: str, encoding: str) -> pd.DataFrame | None
     if not header or "" in header or len(set(header)) < len(header):
         return None  # pandas names blank and repeated headers ("Unnamed: 0", "a.1")
     try:
-        table = pa_csv.read_csv(
-            path,
-            read_options=pa_csv.ReadOptions(use_threads=True, block_size=_CSV_BLOCK_BYTES),
-            parse_options=pa_csv.ParseOptions(
-                delimiter=delimiter,
-                quote_char='"',
-                double_quote=True,
-                # Without a quote in the data no value can hold a line break, and Arrow splits
-                # the file for its threads at any line end: about twice as fast.
-                newlines_in_values=_quotes_after_header(path),
-                ignore_empty_lines=False,
-            ),
-            convert_options=pa_csv.ConvertOptions(
-                # Large strings are what pandas' text columns hold: no copy into them later.
-                column_types={name: pa.large_string() for name in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                null_values=[],
-                check_utf8=True,
-            ),
-        )
+        with _csv_source(path) as source:
+            table = _arrow_read_csv(source, header, delimiter, newlines_in_values=_quotes_after_header(path))
     except (pa.ArrowException, OSError, EOFError, zlib.error, ValueError):
         return None
     names = [str(name).lstrip("\ufeff").strip() for name in table.column_names]
@@ -317,6 +298,54 @@ def _arrow_csv(path: Path, delimiter: str, encoding: str) -> pd.DataFrame | None
     if pd.api.types.is_object_dtype(text):
         return table.to_pandas()
     return table.to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get)
+
+
+@contextlib.contextmanager
+def _csv_source(path: Path) -> Iterator[Path | Any]:
+    """What Arrow's CSV reader reads: the file memory-mapped, or its path when it is compressed.
+
+    Mapped, the reader parses the operating system's cached pages in place; given the path, it
+    first copies the whole file into memory of its own (freshly zeroed by the kernel: on this
+    scale a large share of the read). A compressed file is given by its path, so that Arrow
+    decompresses it.
+    """
+    if path.name.lower().endswith(".gz"):
+        yield path
+        return
+    import pyarrow as pa
+
+    with pa.memory_map(str(path)) as mapped:
+        yield mapped
+
+
+def _arrow_read_csv(
+    source: Path | Any, header: list[str], delimiter: str, *, newlines_in_values: bool
+) -> Any:
+    """Every cell of a CSV as Arrow large strings (see :func:`_arrow_csv`), parsed on all cores."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    return pa_csv.read_csv(
+        source,
+        read_options=pa_csv.ReadOptions(use_threads=True, block_size=_CSV_BLOCK_BYTES),
+        parse_options=pa_csv.ParseOptions(
+            delimiter=delimiter,
+            quote_char='"',
+            double_quote=True,
+            # Without a quote in the data no value can hold a line break, and Arrow splits
+            # the file for its threads at any line end: about twice as fast.
+            newlines_in_values=newlines_in_values,
+            ignore_empty_lines=False,
+        ),
+        convert_options=pa_csv.ConvertOptions(
+            # Large strings are what pandas' text columns hold: no copy into them later.
+            column_types={name: pa.large_string() for name in header},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            null_values=[],
+            check_utf8=True,
+        ),
+    )
 
 
 def _pandas_csv(path: Path, delimiter: str, encoding: str, errors: str, nrows: int | None) -> pd.DataFrame:
