@@ -10,6 +10,7 @@ a live formula, whatever a customer name holds).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io as stdio
 import re
@@ -24,8 +25,10 @@ import pandas as pd
 from kamtools.io import (
     SNIFF_BYTES,
     InputFileError,
+    OwnSheet,
     ReadFinding,
     duplicate_headers,
+    own_workbook,
     with_findings,
     zip_member_names,
 )
@@ -82,19 +85,47 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def read_workbook(
-    path: Path, options: Mapping[str, Any], *, nrows: int | None, expected: Sequence[str]
-) -> pd.DataFrame:
+class _OwnBook:
+    """What :func:`read_workbook` uses of openpyxl's read-only workbook, for a workbook in the
+    SpreadsheetML kamtools writes (:func:`kamtools.io.own_workbook`): its sheets, by title."""
+
+    def __init__(self, archive: zipfile.ZipFile, sheets: Sequence[OwnSheet]) -> None:
+        self.archive = archive
+        self.sheetnames = [sheet.title for sheet in sheets]
+        self._sheets = {sheet.title: sheet for sheet in sheets}
+
+    def __getitem__(self, title: str) -> OwnSheet:
+        return self._sheets[title]
+
+    def close(self) -> None:
+        self.archive.close()
+
+
+def _open_workbook(path: Path, label: str) -> Any:
+    """The workbook, read by :func:`kamtools.io.own_workbook` when kamtools wrote it (the demo's
+    inputs; no openpyxl import, a tenth of the time), else by openpyxl (a client's workbook)."""
+    with contextlib.suppress(zipfile.BadZipFile, OSError):
+        archive = zipfile.ZipFile(path)
+        sheets = own_workbook(archive)
+        if sheets is not None:
+            return _OwnBook(archive, sheets)
+        archive.close()
     import openpyxl
 
-    label = path.name
-    _check_workbook_file(path)
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged workbook: all mean the same
         raise InputFileError(
             label, f"the file is damaged or not a workbook Excel wrote ({type(exc).__name__})"
         ) from exc
+
+
+def read_workbook(
+    path: Path, options: Mapping[str, Any], *, nrows: int | None, expected: Sequence[str]
+) -> pd.DataFrame:
+    label = path.name
+    _check_workbook_file(path)
+    book = _open_workbook(path, label)
     try:
         sheet, header_row, findings = _choose_sheet(book, options, expected, label)
         table = _sheet_rows(sheet, header_row, nrows)
@@ -205,12 +236,12 @@ def _sheet_rows(sheet, header_row: int, nrows: int | None):
 
 def _formula_findings(path: Path, title: str, header_row: int, table) -> list[ReadFinding]:
     """Cells holding a formula whose value Excel never saved (files written by scripts)."""
-    import openpyxl
-
     with zipfile.ZipFile(path) as archive:
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
         if not any(b"<f>" in archive.read(n) or b"<f " in archive.read(n) for n in sheets):
             return []
+    import openpyxl  # only for a workbook with formulas (a third of a second to import)
+
     header, numbers, rows = table
     by_number = dict(zip(numbers, rows, strict=True))
     book = openpyxl.load_workbook(path, read_only=True, data_only=False)
@@ -242,8 +273,11 @@ def _formula_findings(path: Path, title: str, header_row: int, table) -> list[Re
 
 def _merged_header_findings(book, sheet, header_row: int) -> list[ReadFinding]:
     """Merged cells across the header row leave the columns after the first without a name."""
-    with book._archive.open(sheet._worksheet_path) as source:
-        xml = source.read()
+    if isinstance(sheet, OwnSheet):
+        xml = book.archive.read(sheet.member)
+    else:
+        with book._archive.open(sheet._worksheet_path) as source:
+            xml = source.read()
     findings = []
     for ref in re.findall(rb'<mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"', xml):
         ref = ref.decode()

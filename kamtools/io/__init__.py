@@ -7,7 +7,8 @@ split the job by concern, and every public name is re-exported here, so callers 
 - :mod:`~kamtools.io.sniffing`: the encoding and delimiter of a CSV, guessed from its first bytes.
 - :mod:`~kamtools.io.reading`: client input files (CSV, optionally gzip, XLSX, Parquet) read cell
   for cell as text, :class:`InputFileError` and :class:`ReadFinding`, input paths and fingerprints.
-- :mod:`~kamtools.io.workbooks`: workbooks kamtools hands out and reads back (the plan tracker).
+- :mod:`~kamtools.io.workbooks`: workbooks kamtools hands out and reads back (the plan tracker), and
+  the SpreadsheetML kamtools writes read without openpyxl (:func:`own_workbook`).
 - :mod:`~kamtools.io.outputs`: client tables (neutralised against formula injection), stage
   outputs checked against their contract, stage summaries.
 - :mod:`~kamtools.io.stores`: atomic writes, YAML with kept versions, locked CSV histories, JSON,
@@ -87,7 +88,7 @@ from kamtools.io.stores import (
     write_yaml_with_history,
     yaml_history,
 )
-from kamtools.io.workbooks import read_workbook
+from kamtools.io.workbooks import OwnSheet, own_workbook, read_workbook
 
 __all__ = [
     "CANDIDATE_DELIMITERS",
@@ -106,6 +107,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "WORK_DIR_PREFIX",
     "InputFileError",
+    "OwnSheet",
     "ReadFinding",
     "StageOutputError",
     "StageOutputs",
@@ -123,6 +125,7 @@ __all__ = [
     "locked",
     "neutralise_text",
     "neutralised",
+    "own_workbook",
     "parse_yaml_text",
     "point_link",
     "publish_folder",
