@@ -295,6 +295,9 @@ def test_a_plan_builder_saves_goals_and_an_action_in_jupyterlab(lab, tmp_path):
         form.scroll_into_view_if_needed()
         # The drop-down shows "Name (customer id)".
         account = form.locator("select").first.input_value().rsplit("(", 1)[1].rstrip(")")
+        whole = "e => e.scrollWidth <= e.clientWidth"  # a label not cut short
+        for label in ("Plan growth", "Stretch growth", "Plan sales", "Stretch sales"):
+            assert form.locator(f"label:text-is('{label}')").first.evaluate(whole), label
         targets = form.locator("table.kam-table").first
         before = targets.inner_text()
         _widget_input(form, "Plan sales").fill("2345678")

@@ -99,6 +99,20 @@ def test_builder_sliders_move_the_stage_targets_live(plan, tmp_path):  # noqa: F
     assert "revision 1" in builder.status.value
 
 
+def test_a_goal_typed_beyond_the_sliders_range_shows_its_real_growth(plan):  # noqa: F811
+    builder = PlanBuilder(replace(plan))
+    builder.account.value = "A"
+    base = plan.account("A").goals["sales"].year.baseline
+    builder.plan_value.value = base * 2.6
+    assert builder.plan_growth.value == pytest.approx(1.6, abs=0.001)  # not held at +100%
+    assert builder.plan_growth.max >= 1.6
+    builder.plan_value.value = base * 0.3  # -70%: below the usual -50% end
+    assert builder.plan_growth.value == pytest.approx(-0.7, abs=0.001)
+    builder.plan_value.value = base * 1.1
+    assert (builder.plan_growth.min, builder.plan_growth.max) == (-0.5, 1.0)
+    assert builder.plan_growth.value == pytest.approx(0.1, abs=0.001)
+
+
 def test_builder_without_workspace_does_not_save(plan):  # noqa: F811
     builder = PlanBuilder(replace(plan), workspace=None)
     assert builder.save() is None

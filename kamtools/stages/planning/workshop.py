@@ -14,6 +14,7 @@ objects, so a test drives them by setting values and clicking buttons, without a
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ __all__ = ["NEW_ACTION", "PlanBuilder"]
 
 NEW_ACTION = "(new action)"
 GROWTH_RANGE = (-0.5, 1.0)
+GOAL_LABEL_WIDTH = "7.5rem"
+"""Wide enough for the longest goal label ("Stretch growth") at JupyterLab's font size."""
 
 
 class PlanBuilder:
@@ -58,14 +61,16 @@ class PlanBuilder:
             description="Account",
             layout={"width": "32rem"},
         )
+        # ipywidgets' default label width cut "Stretch growth" to "Stretch gr...".
+        labels = {"description_width": GOAL_LABEL_WIDTH}
         self.plan_growth = widgets.FloatSlider(min=GROWTH_RANGE[0], max=GROWTH_RANGE[1], step=0.01,
                                                description="Plan growth", readout_format=".0%",
-                                               continuous_update=False)  # fmt: skip
+                                               continuous_update=False, style=labels)  # fmt: skip
         self.stretch_growth = widgets.FloatSlider(min=GROWTH_RANGE[0], max=GROWTH_RANGE[1], step=0.01,
                                                   description="Stretch growth", readout_format=".0%",
-                                                  continuous_update=False)  # fmt: skip
-        self.plan_value = widgets.FloatText(description="Plan sales", step=1000)
-        self.stretch_value = widgets.FloatText(description="Stretch sales", step=1000)
+                                                  continuous_update=False, style=labels)  # fmt: skip
+        self.plan_value = widgets.FloatText(description="Plan sales", step=1000, style=labels)
+        self.stretch_value = widgets.FloatText(description="Stretch sales", step=1000, style=labels)
         self.targets = widgets.HTML()
         self.action_pick = widgets.Dropdown(description="Action")
         self.action_fields = {
@@ -134,31 +139,24 @@ class PlanBuilder:
             self.plan_value.value = float(sales.year.plan or 0.0)
             self.stretch_value.value = float(sales.year.stretch or 0.0)
             if base > 0:
-                self.plan_growth.value = min(
-                    max((sales.year.plan or 0) / base - 1, GROWTH_RANGE[0]), GROWTH_RANGE[1]
-                )
-                self.stretch_growth.value = min(
-                    max((sales.year.stretch or 0) / base - 1, GROWTH_RANGE[0]), GROWTH_RANGE[1]
-                )
+                _show_growth(self.plan_growth, (sales.year.plan or 0) / base - 1)
+                _show_growth(self.stretch_growth, (sales.year.stretch or 0) / base - 1)
         finally:
             self._syncing = False
 
     def targets_html(self) -> str:
         """The selected account's sales targets by stage, as the panel shows them."""
         currency = self.plan.currency
+        money = "style='text-align:right;padding-left:1.2em'"  # whole euros side by side stay apart
+        columns = ("last period", "plan", "stretch")
         rows = "".join(
             f"<tr><td>{html.escape(str(r['stage']))}</td>"
-            + "".join(
-                f"<td style='text-align:right'>{money_text(r[c], currency, compact=False)}</td>"
-                for c in ("last period", "plan", "stretch")
-            )
+            + "".join(f"<td {money}>{money_text(r[c], currency, compact=False)}</td>" for c in columns)
             + "</tr>"
             for r in stage_targets(self.plan, self.account.value)
         )
-        return (
-            "<table class='kam-table'><thead><tr><th>stage</th><th>last period</th><th>plan</th>"
-            f"<th>stretch</th></tr></thead><tbody>{rows}</tbody></table>"
-        )
+        head = "<th>stage</th>" + "".join(f"<th {money}>{c}</th>" for c in columns)
+        return f"<table class='kam-table'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
     def _show_targets(self) -> None:
         self.targets.value = self.targets_html()
@@ -256,3 +254,14 @@ class PlanBuilder:
             ]
         )
         return widgets.VBox([self.account, widgets.HBox([goals, actions]), self.save_button, self.status])
+
+
+def _show_growth(slider: widgets.FloatSlider, growth: float) -> None:
+    """Put ``growth`` on its slider, widening the slider's range when a typed goal lies outside it.
+
+    A sales goal typed in money can mean +160%; a slider held at its +100% end would show a
+    growth the plan does not have. The range goes back to :data:`GROWTH_RANGE` for goals inside it.
+    """
+    slider.max = max(GROWTH_RANGE[1], math.ceil(growth * 10) / 10)
+    slider.min = min(GROWTH_RANGE[0], math.floor(growth * 10) / 10)
+    slider.value = growth
