@@ -79,16 +79,13 @@ def intake(folder: Path, kind: str) -> dict[str, Any]:
 
 def _screening_metrics(sales: pd.DataFrame, receivables: pd.DataFrame, customers: pd.DataFrame):
     """Every per-customer measure of the screening, for this period and the previous one."""
-    from kamtools.stages.screening import ScreeningSettings, customer_metrics_by_window, period_payments
+    from kamtools.stages.screening import ScreeningSettings, period_measures
 
     window = _window(sales)
-    windows = [window, window.shifted(1)]
     # As screen_client does: both periods' customer metrics from one pass over the lines, and
-    # their payment behaviour from one reading of the receivables.
-    by_window = customer_metrics_by_window(sales, customers=customers, windows=windows)
-    tables = {"receivables": receivables, "customers": customers}
-    payments = period_payments(tables, windows=windows, settings=ScreeningSettings())
-    return list(zip(by_window, payments, strict=True))
+    # their payment behaviour from one reading of the receivables beside it.
+    tables = {"sales": sales, "receivables": receivables, "customers": customers}
+    return period_measures(tables, windows=[window, window.shifted(1)], settings=ScreeningSettings())
 
 
 def _read_sales(path: Path) -> pd.DataFrame:

@@ -496,3 +496,25 @@ def test_duplicated_rows_takes_candidates_found_over_more_rows():
     found = engine.duplicated_rows(frame, strip=["customer"], candidates=everything[: len(frame)])
     pd.testing.assert_series_equal(found, expected)
     assert not engine.duplicated_rows(frame, strip=["customer"], candidates=np.zeros(len(frame), bool)).any()
+
+
+def test_period_measures_are_the_metrics_and_payments_of_each_window(lines):
+    # The payments run on a thread beside the metrics: the same frames as one after the other.
+    window = _window(lines)
+    windows = [window, window.shifted(1)]
+    receivables = _receivables()
+    tables = {"sales": lines, "receivables": receivables}
+    settings = sc.ScreeningSettings()
+    measures = sc.period_measures(tables, windows=windows, settings=settings)
+    metrics = sc.customer_metrics_by_window(lines, windows=windows)
+    payments = sc.period_payments(tables, windows=windows, settings=settings)
+    assert len(measures) == 2
+    for (found, paid), expected, expected_paid in zip(measures, metrics, payments, strict=True):
+        pd.testing.assert_frame_equal(found, expected, check_exact=True)
+        pd.testing.assert_frame_equal(paid, expected_paid, check_exact=True)
+    # A bad receivables table fails the call with its own error, once the metrics are done.
+    broken = {"sales": lines, "receivables": receivables.drop(columns=["due_date"])}
+    with pytest.raises(sc.ScreeningInputError, match="due_date"):
+        sc.period_measures(broken, windows=windows, settings=settings)
+    with pytest.raises(sc.ScreeningInputError, match="sales"):
+        sc.period_measures({"receivables": receivables}, windows=windows, settings=settings)

@@ -47,6 +47,7 @@ from kamtools.stages.registry import Stage
 from kamtools.stages.screening.metrics import (
     customer_metrics,
     customer_metrics_by_window,
+    period_measures,
     qualitative_scores,
     sales_columns,
 )
@@ -158,6 +159,7 @@ __all__ = [
     "payment_behaviour_by_window",
     "payment_data_available",
     "peer_margin",
+    "period_measures",
     "period_payments",
     "qualitative_scores",
     "review_by_cause",

@@ -6,7 +6,8 @@ The functions are pure: they return new frames and never change the frames they 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import wait
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -15,11 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kamtools.analytics import customer_status
-from kamtools.engine import arrow_column, exact_decimal, query, sales_lines
+from kamtools.engine import arrow_column, exact_decimal, in_background, query, sales_lines
 from kamtools.periods import ComparisonWindow
+from kamtools.stages.screening.payments import period_payments
 from kamtools.stages.screening.settings import (
     METRIC_COLUMNS,
     ScreeningInputError,
+    ScreeningSettings,
     require_input,
 )
 
@@ -444,6 +447,51 @@ def customer_metrics_by_window(
     """
     require_input(sales, ["invoice_date", "customer_id", "net_sales"], "sales")
     return _metrics_by_window(sales, customers, [(window, window.current_end) for window in windows])
+
+
+def period_measures(
+    tables: Mapping[str, pd.DataFrame | None],
+    *,
+    windows: Sequence[ComparisonWindow],
+    settings: ScreeningSettings,
+) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Each window's customer metrics and payment behaviour, as :func:`screen_client` scores them.
+
+    The metrics of every window come from one pass over the invoice lines
+    (:func:`customer_metrics_by_window`), the payments from one reading of the receivables
+    (:func:`~kamtools.stages.screening.payments.period_payments`), on a thread of its own: the
+    metrics' grouping runs in DuckDB and their single-threaded steps release the GIL (Arrow,
+    NumPy), so on two cores the receivables are read while the lines are grouped.
+
+    Parameters
+    ----------
+    tables : mapping
+        Contract tables by name: "sales" (required), "customers", "receivables" (optional).
+    windows : sequence of ComparisonWindow
+        The windows screened, e.g. ``[window, window.shifted(1)]``.
+    settings : ScreeningSettings
+        Rules (the payments' grace days).
+
+    Returns
+    -------
+    list of (pandas.DataFrame, pandas.DataFrame)
+        Per window, in order: :func:`customer_metrics` and :func:`payment_behaviour` frames.
+    """
+    sales = screening_sales(tables)
+    payments = in_background(period_payments, tables, windows=windows, settings=settings)
+    try:
+        metrics = customer_metrics_by_window(sales, customers=tables.get("customers"), windows=windows)
+    finally:
+        wait([payments])  # no thread outlives this call, even when the metrics fail
+    return list(zip(metrics, payments.result(), strict=True))
+
+
+def screening_sales(tables: Mapping[str, pd.DataFrame | None]) -> pd.DataFrame:
+    """The sales table of ``tables``; a clear error when there is none."""
+    sales = tables.get("sales")
+    if sales is None:
+        raise ScreeningInputError("screening needs the sales table")
+    return sales
 
 
 def customer_metrics(

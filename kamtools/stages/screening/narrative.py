@@ -19,9 +19,8 @@ from kamtools.analytics.concentration import abc_classes, gini, pareto_share
 from kamtools.formatting import count_text, percent_text
 from kamtools.periods import completeness_sentence
 from kamtools.stages.screening import movement
-from kamtools.stages.screening.metrics import customer_metrics_by_window
+from kamtools.stages.screening.metrics import period_measures
 from kamtools.stages.screening.overrides import apply_overrides
-from kamtools.stages.screening.payments import period_payments
 from kamtools.stages.screening.scoring import (
     PeriodScreening,
     period_window,
@@ -490,15 +489,13 @@ def screen_client(
     windows = [window]
     if dates.between(before_window.current_start, before_window.current_end).any():
         windows.append(before_window)
-    # Both periods' metrics from one pass over the invoice lines.
-    metrics = customer_metrics_by_window(sales, customers=tables.get("customers"), windows=windows)
-    # And both periods' payment behaviour from one reading of the receivables.
-    payments = period_payments(tables, windows=windows, settings=settings)
+    # Both periods' metrics from one pass over the invoice lines, their payments beside it.
+    measures = period_measures(tables, windows=windows, settings=settings)
     screened = [
         screen_period(
             tables, start_month=start_month, window=each, settings=settings, metrics=found, payments=paid
         )
-        for each, found, paid in zip(windows, metrics, payments, strict=True)
+        for each, (found, paid) in zip(windows, measures, strict=True)
     ]
     current = screened[0]
     previous = screened[1] if len(screened) > 1 else None

@@ -22,7 +22,7 @@ import pandas as pd
 
 from kamtools.analytics import is_buying
 from kamtools.periods import ComparisonWindow, DataHistory, comparison_window, data_history
-from kamtools.stages.screening.metrics import customer_metrics, qualitative_scores
+from kamtools.stages.screening.metrics import customer_metrics, qualitative_scores, screening_sales
 from kamtools.stages.screening.payments import _by_customer, payment_data_available, period_payments
 from kamtools.stages.screening.reasons import (
     exclusion_texts,
@@ -690,14 +690,6 @@ class PeriodScreening:
     def key_accounts(self) -> pd.DataFrame:
         """The key accounts, best first."""
         return self.scored[self.scored["tier"] == "key"].sort_values("rank", ignore_index=True)
-
-
-def screening_sales(tables: Mapping[str, pd.DataFrame | None]) -> pd.DataFrame:
-    """The sales table of ``tables``; a clear error when there is none."""
-    sales = tables.get("sales")
-    if sales is None:
-        raise ScreeningInputError("screening needs the sales table")
-    return sales
 
 
 def period_window(
