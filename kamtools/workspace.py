@@ -77,13 +77,14 @@ def load_workspace(workspace: Path, *, period: int | None = None) -> Workspace:
                 unreadable.append(Problem(table, lookup.file, None, f"lookup file: {exc.message}"))
     start, end = config.span
     try:
-        intake = validate_tables(
-            raw_tables,
-            specs,
-            span=PeriodSpan(start, end),
-            fingerprints=_Fingerprints(fingerprints, hashing),
-            lookup_tables=lookup_tables,
-        )
+        with io.input_memory():  # what the validation allocates, as the reading (see there)
+            intake = validate_tables(
+                raw_tables,
+                specs,
+                span=PeriodSpan(start, end),
+                fingerprints=_Fingerprints(fingerprints, hashing),
+                lookup_tables=lookup_tables,
+            )
     finally:
         futures.wait(hashing.values())  # no thread outlives the intake
     intake.problems[:0] = unreadable

@@ -135,3 +135,26 @@ def test_broken_yaml_gives_pyyaml_message_with_its_place(text):
         io.parse_yaml_text(text, name="client.yml")
     assert str(raised.value) == str(io.InputFileError("client.yml", f"is not valid YAML: {pure.value}"))
     assert "line" in str(raised.value) or "position" in str(raised.value)
+
+
+def test_input_memory_allocates_from_jemalloc_and_sets_the_default_pool_back(tmp_path):
+    import pyarrow as pa
+
+    try:
+        jemalloc = pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow is built without jemalloc")
+    before = pa.default_memory_pool().backend_name
+    with pytest.raises(RuntimeError), io.input_memory():
+        assert pa.default_memory_pool().backend_name == "jemalloc"
+        with io.input_memory():
+            pass
+        assert pa.default_memory_pool().backend_name == "jemalloc"  # a nested use sets back its own
+        raise RuntimeError("inside")
+    assert pa.default_memory_pool().backend_name == before
+    path = tmp_path / "sales.csv"
+    path.write_text("a,b\n" + "".join(f"x{i},{i}\n" for i in range(50_000)), encoding="utf-8")
+    held = jemalloc.bytes_allocated()
+    frame = io.read_raw_table(path)
+    assert jemalloc.bytes_allocated() > held + 500_000  # the columns read live in jemalloc's pool
+    assert frame["a"].iloc[-1] == "x49999" and pa.default_memory_pool().backend_name == before
