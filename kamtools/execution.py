@@ -196,6 +196,13 @@ class WarmKernel:
             self.manager = None
 
 
+KERNEL_SETUP = f"{SETUP_CODE}\n__import__('kamtools.stages', fromlist=['_']).stages()"
+"""What a warm-up runs after the notebook's imports: displays that skip empty stream flushes
+(:mod:`kamtools.kernel_output`), and the stage registry's discovery, which imports every stage
+package (``open_client`` reads ``client.yml``, whose sections the stages define): a tenth of a
+second or more of the planning and review notebooks, and up to half a second of the needs
+analysis, which imports the other stages only for it. Neither binds a name in the notebook."""
+
 IPYTHON_HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"
 """What nbclient passes to an IPython kernel it starts (no history database on disk)."""
 
@@ -206,8 +213,7 @@ async def _start_and_import(manager: WarmKernelManager, imports: str) -> None:
     client.start_channels()
     try:
         await client.wait_for_ready(timeout=WARMUP_TIMEOUT)
-        # The notebook's imports, and displays that skip empty stream flushes (kernel_output).
-        code = f"{imports}\n{SETUP_CODE}" if imports else SETUP_CODE
+        code = f"{imports}\n{KERNEL_SETUP}" if imports else KERNEL_SETUP
         reply = await client.execute_interactive(
             code, silent=True, store_history=False, timeout=WARMUP_TIMEOUT
         )
@@ -279,11 +285,14 @@ def execute(
     cell_timeout: int,
     kernel: WarmKernel | None = None,
     on_outputs: Callable[[], None] | None = None,
-) -> None:
+) -> nbformat.NotebookNode:
     """Execute ``notebook`` into ``executed`` with papermill, on ``kernel`` if it is warm.
 
     ``on_outputs`` is called once the notebook's cell tagged :data:`OUTPUTS_TAG` has run
     without error, while the cells after it still run (see :class:`SparseSaveEngine`).
+
+    Returns the executed notebook, as papermill last wrote it to ``executed`` (the caller need
+    not read it back: a twentieth of a second for a plan's page, at the end of the run's chain).
 
     Raises what :func:`papermill.execute_notebook` raises (``PapermillExecutionError`` when a
     cell failed; a dead kernel, a cell timeout or a kernel that would not start otherwise).
@@ -293,7 +302,7 @@ def execute(
         extra["km"] = kernel.manager
     if on_outputs is not None:
         extra["on_outputs"] = on_outputs
-    papermill.execute_notebook(
+    return papermill.execute_notebook(
         notebook,
         executed,
         parameters=dict(parameters),

@@ -125,13 +125,13 @@ def _execute_stage(notebook: str, conn: Connection, runner_pid: int) -> None:
         if not isinstance(job, StageJob):
             return
         started = time.monotonic()
-        result = _execute_notebook(job, kernel, on_outputs=lambda: _hand_over(conn, kernel))
+        result, nb = _execute_notebook(job, kernel, on_outputs=lambda: _hand_over(conn, kernel))
         conn.send(result)
     except EOFError:  # the runner is gone; stop_with_parent ends this process
         return
     finally:
         kernel.shutdown()
-    _render_stage(job, result)
+    _render_stage(job, result, nb)
     result["seconds"] = round(time.monotonic() - started, 2)
     io.write_json(Path(job.result_file), result)
 
@@ -147,8 +147,9 @@ def _hand_over(conn: Connection, kernel: execution.WarmKernel) -> None:
 
 def _execute_notebook(
     job: StageJob, kernel: execution.WarmKernel, *, on_outputs: Callable[[], None]
-) -> dict[str, Any]:
-    """Execute the stage notebook (retrying a kernel that will not start); its result.
+) -> tuple[dict[str, Any], Any]:
+    """Execute the stage notebook (retrying a kernel that will not start): its result, and the
+    executed notebook when it ran to the end (None otherwise: it is then read from disk).
 
     ``on_outputs`` is called when the notebook's output tables are written (see
     :func:`kamtools.execution.execute`).
@@ -157,7 +158,7 @@ def _execute_notebook(
 
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         try:
-            execution.execute(
+            nb = execution.execute(
                 job.notebook,
                 job.executed,
                 parameters=job.options.parameters,
@@ -167,9 +168,9 @@ def _execute_notebook(
                 kernel=kernel if attempt == 1 else None,
                 on_outputs=on_outputs,
             )
-            return {"status": "done"}
+            return {"status": "done"}, nb
         except PapermillExecutionError:
-            return {"status": "failed"}
+            return {"status": "failed"}, None
         except Exception as exc:  # dead kernel, cell timeout, kernel start failure
             kernel.shutdown()
             if execution.executed_cells(Path(job.executed)) == 0 and attempt < KERNEL_START_ATTEMPTS:
@@ -177,13 +178,19 @@ def _execute_notebook(
                 continue
             reason = f"{type(exc).__name__}: {exc}"
             execution.mark_unfinished(Path(job.executed), reason)
-            return {"status": "failed", "reason": reason}
+            return {"status": "failed", "reason": reason}, None
     raise AssertionError("unreachable: the last attempt returns")  # pragma: no cover
 
 
-def _render_stage(job: StageJob, result: dict[str, Any]) -> None:
-    """Write the stage's client page (or its error page); ``result`` gets summary and failed step."""
-    nb = execution.read_notebook(job.executed) if Path(job.executed).exists() else None
+def _render_stage(job: StageJob, result: dict[str, Any], executed: Any = None) -> None:
+    """Write the stage's client page (or its error page); ``result`` gets summary and failed step.
+
+    ``executed`` is the executed notebook as papermill wrote it, when the stage has it; else the
+    notebook is read from disk.
+    """
+    nb = executed
+    if nb is None and Path(job.executed).exists():
+        nb = execution.read_notebook(job.executed)
     report_date = dt.date.fromisoformat(job.options.report_date)
     html = None
     if result["status"] == "done" and nb is not None:

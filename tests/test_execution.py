@@ -253,3 +253,61 @@ def test_a_stage_process_runs_on_an_event_loop_of_its_own(monkeypatch):
     finally:
         process.process.join(10)
     assert not inherited.is_closed()  # the parent's loop is left as it was
+
+
+def test_the_executed_notebook_is_returned_as_it_is_on_disk_and_renders_the_same_page(tmp_path, monkeypatch):
+    import datetime as dt
+
+    from kamtools import report
+
+    ensure_kernel()
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    source = notebook(
+        tmp_path / "in.ipynb",
+        "from IPython.display import HTML, Markdown, display\nprint('printed')\n"
+        "display(Markdown('## A heading'))",
+        "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\nimport io\n"
+        "from IPython.display import Image\nfig, ax = plt.subplots()\nax.plot([1, 2], [3, 1])\n"
+        "buffer = io.BytesIO()\n"
+        "fig.savefig(buffer, format='png')\ndisplay(Image(data=buffer.getvalue(), format='png'),"
+        " metadata={'image/png': {'caption': 'A line'}})",
+        "display(HTML('<table><tr><td>1 &amp; 2</td></tr></table>'))\n{'provenance': 1}",
+    )
+    returned = execution.execute(
+        str(source), str(tmp_path / "out.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
+        progress=False, cell_timeout=60,
+    )  # fmt: skip
+    on_disk = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert returned == on_disk
+
+    def page(nb) -> str:
+        return report.render_notebook_html(
+            nb, client_name="Client", period="2026", stage_title="Stage", report_date=dt.date(2026, 12, 1)
+        )
+
+    assert page(returned) == page(on_disk)
+
+
+def test_the_warm_up_discovers_the_stages_before_the_notebook_starts(tmp_path, monkeypatch):
+    # open_client reads client.yml, whose sections the stages define: the registry imports every
+    # stage package then; on a warm kernel that happened during the warm-up.
+    ensure_kernel()
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    source = notebook(tmp_path / "in.ipynb", "import sys\nprint('kamtools.stages.review' in sys.modules)")
+    kernel = execution.WarmKernel(KERNEL_NAME, "import json")
+    try:
+        execution.execute(
+            str(source), str(tmp_path / "warm.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
+            progress=False, cell_timeout=60, kernel=kernel,
+        )  # fmt: skip
+    finally:
+        kernel.shutdown()
+    execution.execute(
+        str(source), str(tmp_path / "cold.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
+        progress=False, cell_timeout=60,
+    )  # fmt: skip
+    printed_by = {}
+    for name in ("warm", "cold"):
+        cells = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4).cells
+        printed_by[name] = printed(next(c for c in cells if c.cell_type == "code"))
+    assert printed_by == {"warm": "True", "cold": "False"}
