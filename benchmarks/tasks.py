@@ -97,6 +97,15 @@ def _read_sales(path: Path) -> pd.DataFrame:
     return io.read_parquet(path, columns=sales_columns)
 
 
+def _read_receivables(path: Path) -> pd.DataFrame:
+    """The receivables columns the screening reads (``screening.receivables_columns``), as its
+    notebook reads them from the intake cache."""
+    from kamtools import io
+    from kamtools.stages.screening import receivables_columns
+
+    return io.read_parquet(path, columns=receivables_columns)
+
+
 def _read_table(path: Path) -> pd.DataFrame:
     """A whole table, as the notebooks read it from the intake cache (``io.read_parquet``)."""
     from kamtools import io
@@ -108,7 +117,7 @@ def metrics(folder: Path) -> dict[str, Any]:
     """Read the Parquet files and compute all screening metrics of both periods."""
     started = time.perf_counter()
     sales = _read_sales(folder / "sales.parquet")
-    receivables = _read_table(folder / "receivables.parquet")
+    receivables = _read_receivables(folder / "receivables.parquet")
     customers = _read_table(folder / "customers.parquet")
     periods = _screening_metrics(sales, receivables, customers)
     seconds = time.perf_counter() - started
@@ -117,7 +126,8 @@ def metrics(folder: Path) -> dict[str, Any]:
 
 def _tables(folder: Path) -> dict[str, pd.DataFrame]:
     files = [path for path in sorted(folder.glob("*.parquet")) if path.name != RANK_FILE]
-    return {path.stem: _read_sales(path) if path.stem == "sales" else _read_table(path) for path in files}
+    readers = {"sales": _read_sales, "receivables": _read_receivables}
+    return {path.stem: readers.get(path.stem, _read_table)(path) for path in files}
 
 
 def screen(folder: Path) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from kamtools.workspace import open_client
 figures.configure_report_figures()
 if not output_dir:  # workshop mode: JupyterLab aligns the report tables as the report does
     display(tables.WorkshopTableStyle())
-client = open_client(workspace_dir, period=period, cache_dir=output_dir, columns={"sales": screening.sales_columns})
+client = open_client(workspace_dir, period=period, cache_dir=output_dir, columns={"sales": screening.sales_columns, "receivables": screening.receivables_columns})
 config = client.config
 settings = screening.STAGE.settings(config)
 result = screening.screen_client(

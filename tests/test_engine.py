@@ -498,6 +498,21 @@ def test_duplicated_rows_takes_candidates_found_over_more_rows():
     assert not engine.duplicated_rows(frame, strip=["customer"], candidates=np.zeros(len(frame), bool)).any()
 
 
+def test_receivables_columns_keep_what_payment_behaviour_reads():
+    receivables = _receivables().assign(invoice_id="I1", note="paid by card")
+    kept = sc.receivables_columns(list(receivables.columns))
+    assert kept == ["customer_id", "invoice_date", "due_date", "paid_date", "amount"]
+    customers = pd.DataFrame({"customer_id": ["C1"], "credit_limit": [5e3]})
+    for table in (receivables, receivables.drop(columns=["invoice_date", "paid_date"])):
+        narrow = table[sc.receivables_columns(list(table.columns))]
+        assert narrow.shape[1] < table.shape[1]
+        pd.testing.assert_frame_equal(
+            sc.payment_behaviour(narrow, as_of=T("2025-06-30"), customers=customers),
+            sc.payment_behaviour(table, as_of=T("2025-06-30"), customers=customers),
+            check_exact=True,
+        )
+
+
 def test_period_measures_are_the_metrics_and_payments_of_each_window(lines):
     # The payments run on a thread beside the metrics: the same frames as one after the other.
     window = _window(lines)

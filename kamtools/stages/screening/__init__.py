@@ -74,6 +74,7 @@ from kamtools.stages.screening.payments import (
     payment_behaviour_by_window,
     payment_data_available,
     period_payments,
+    receivables_columns,
 )
 from kamtools.stages.screening.reasons import GATES, GROWTH_SIGNALS
 from kamtools.stages.screening.scoring import (
@@ -162,6 +163,7 @@ __all__ = [
     "period_measures",
     "period_payments",
     "qualitative_scores",
+    "receivables_columns",
     "review_by_cause",
     "sales_columns",
     "score_customers",

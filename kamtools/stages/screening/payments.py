@@ -14,6 +14,28 @@ import pandas as pd
 from kamtools.periods import ComparisonWindow
 from kamtools.stages.screening.settings import PAYMENT_COLUMNS, ScreeningSettings, require_input
 
+RECEIVABLES_COLUMNS: tuple[str, ...] = ("customer_id", "invoice_date", "due_date", "paid_date", "amount")
+"""The columns of the receivables payment behaviour reads (the invoice number, e.g., it does not)."""
+
+
+def receivables_columns(available: Sequence[str]) -> list[str]:
+    """The columns of the receivables the screening reads, of those ``available``.
+
+    A reader can leave the others unread (on a large dealer the invoice numbers are millions of
+    texts); :func:`payment_behaviour` gives the same result on these columns as on the whole table.
+
+    Parameters
+    ----------
+    available : sequence of str
+        The columns the receivables table has (e.g. a Parquet file's schema).
+
+    Returns
+    -------
+    list of str
+        The columns to read (:data:`RECEIVABLES_COLUMNS`), in the order of ``available``.
+    """
+    return [c for c in available if c in RECEIVABLES_COLUMNS]
+
 
 def _by_customer(frame: pd.DataFrame, column: str) -> pd.Series:
     """``frame[column]`` as float indexed by customer id (first row of a duplicated id)."""
