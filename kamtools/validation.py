@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from kamtools.contract import SATISFACTION_LABELS, TABLES, Column, Table
-from kamtools.engine import is_trimmed, may_end_with, strip_text
+from kamtools.engine import in_background, is_trimmed, may_end_with, strip_text
 from kamtools.inputspec import ExclusionRule, InputSpec, spec_from_mapping
 from kamtools.intake import Intake, Problem, Repair, SourceSummary, TableCheck
 from kamtools.io import READ_FINDINGS, ROW_NUMBERS
@@ -91,17 +91,30 @@ def parse_scores(text: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _convert(
-    check: TableCheck, frame: pd.DataFrame, column: Column, *, file_decimal: Callable[[], str | None]
+    check: TableCheck,
+    frame: pd.DataFrame,
+    column: Column,
+    *,
+    file_decimal: Callable[[], str | None],
+    ahead: Mapping[str, futures.Future] | None = None,
 ) -> pd.Series:
     values = frame[column.name]
     user_column = check.client_name(column.name)
     rows = frame[ROW]
+    first = (ahead or {}).get(column.name)
     if column.kind in ("number", "integer"):
         return _convert_numbers(
-            check, values, rows, user_column, whole=column.kind == "integer", file_decimal=file_decimal
+            check,
+            values,
+            rows,
+            user_column,
+            whole=column.kind == "integer",
+            file_decimal=file_decimal,
+            first=first,
         )
     if column.kind == "date":
-        return _convert_dates(check, values, rows, user_column, open_ended=column.name in OPEN_DATE_COLUMNS)
+        open_ended = column.name in OPEN_DATE_COLUMNS
+        return _convert_dates(check, values, rows, user_column, open_ended=open_ended, first=first)
     if column.kind == "score":
         parsed, bad = parse_scores(values)
         if bad.any():
@@ -170,9 +183,10 @@ def _convert_numbers(
     *,
     whole: bool,
     file_decimal: Callable[[], str | None],
+    first: futures.Future | None = None,
 ) -> pd.Series:
     decimal = check.spec.decimal
-    reading = read_numbers(values, decimal=decimal)
+    reading = first.result() if first is not None else read_numbers(values, decimal=decimal)
     if reading.ambiguous and decimal == "auto":
         # Undecided by its own values ('2.299' only): the file's other number columns decide.
         fallback = file_decimal()
@@ -222,10 +236,19 @@ def _convert_numbers(
 
 
 def _convert_dates(
-    check: TableCheck, values: pd.Series, rows: pd.Series, user_column: str, *, open_ended: bool
+    check: TableCheck,
+    values: pd.Series,
+    rows: pd.Series,
+    user_column: str,
+    *,
+    open_ended: bool,
+    first: futures.Future | None = None,
 ) -> pd.Series:
     spec = check.spec
-    reading = read_dates(values, date_format=spec.date_format, dayfirst=spec.dayfirst)
+    if first is not None:
+        reading = first.result()
+    else:
+        reading = read_dates(values, date_format=spec.date_format, dayfirst=spec.dayfirst)
 
     def shown(mask: pd.Series) -> pd.Series:
         # Only the cells a message names become text: formatting millions of dates costs seconds.
@@ -308,20 +331,20 @@ def validate_table(
         return pd.DataFrame(columns=[*table.column_names, ROW]), check
     raw, rows = _numbered_rows(raw)
     raw, emptied = blank_missing_tokens(raw, spec.missing_values)
-    check.amounts_from(functools.partial(line_amounts, raw, spec, rows))
-    kept = _apply_exclusions(check, raw, rows)
-    canonical = _mapped_frame(check, raw, kept, rows)
-    join_lookups(check, raw, canonical, kept, rows, lookup_tables or {})
-    _report_missing_tokens(check, raw, emptied, kept, rows)
-
-    canonical = canonical[kept]
-    rows = rows[kept]
-    canonical[ROW] = rows
-    _report_padded_values(check, canonical, rows)
-    # Rows hashed for duplicates on a thread while the columns are converted; started after the
-    # spaces are counted, whose answers per column (is_trimmed) the hashing then reuses.
+    # Rows hashed for duplicates on a thread while the rest of the intake runs: the hashes
+    # depend on the source rows alone (the thread meets the spaces count on is_trimmed).
     hashing = hash_rows_ahead(raw) if spec.drop_exact_duplicates else None
     try:
+        check.amounts_from(functools.partial(line_amounts, raw, spec, rows))
+        kept = _apply_exclusions(check, raw, rows)
+        canonical = _mapped_frame(check, raw, kept, rows)
+        join_lookups(check, raw, canonical, kept, rows, lookup_tables or {})
+        _report_missing_tokens(check, raw, emptied, kept, rows)
+
+        canonical = canonical[kept]
+        rows = rows[kept]
+        canonical[ROW] = rows
+        _report_padded_values(check, canonical, rows)
         # Blank cells are judged on the text, before conversion turns unreadable cells into NaN too.
         blank = _blank_required_cells(canonical, table)
         _convert_columns(check, raw, canonical)
@@ -463,9 +486,19 @@ def _convert_columns(check: TableCheck, raw: pd.DataFrame, canonical: pd.DataFra
     # from the columns as they were read (a scan of every number column, seconds on millions).
     as_read = canonical.copy(deep=False)
     file_decimal = functools.cache(lambda: _file_decimal(as_read, table))
-    for column in table.columns:
-        if column.name in canonical.columns and not (column.name == "net_sales" and spec.net_sales_from):
-            canonical[column.name] = _convert(check, canonical, column, file_decimal=file_decimal)
+    converted = [
+        column
+        for column in table.columns
+        if column.name in canonical.columns and not (column.name == "net_sales" and spec.net_sales_from)
+    ]
+    ahead = _readings_ahead(check, as_read, converted)
+    try:
+        for column in converted:
+            canonical[column.name] = _convert(
+                check, canonical, column, file_decimal=file_decimal, ahead=ahead
+            )
+    finally:
+        futures.wait(ahead.values())  # no thread outlives the intake
     if spec.cost_from_profit:
         cost_from_profit(check, raw, canonical)
     for name in [
@@ -474,6 +507,34 @@ def _convert_columns(check: TableCheck, raw: pd.DataFrame, canonical: pd.DataFra
         if c.startswith("customer_") and c != "customer_id" and c not in table.column_names
     ]:
         canonical[name] = strip_text(_as_text(canonical[name]))
+
+
+READ_AHEAD_ROWS = 100_000
+"""From this many rows on, the number and date columns are read on threads of their own."""
+
+
+def _readings_ahead(
+    check: TableCheck, canonical: pd.DataFrame, columns: list[Column]
+) -> dict[str, futures.Future]:
+    """The first reading of each number and date column of a large table, started on a thread.
+
+    :func:`read_numbers` and :func:`read_dates` are pure and spend their time in Arrow and
+    NumPy, which release the GIL, so the columns are read side by side on both cores (and
+    their waits for fresh memory overlap); :func:`_convert` still reports on them one by one,
+    in column order, from these readings: the same messages as reading them in turn.
+    """
+    if len(canonical) < READ_AHEAD_ROWS:
+        return {}
+    spec = check.spec
+    ahead = {}
+    for column in columns:
+        values = canonical[column.name]
+        if column.kind in ("number", "integer"):
+            ahead[column.name] = in_background(read_numbers, values, decimal=spec.decimal)
+        elif column.kind == "date":
+            dates = functools.partial(read_dates, date_format=spec.date_format, dayfirst=spec.dayfirst)
+            ahead[column.name] = in_background(dates, values)
+    return ahead
 
 
 def _empty_required_values(

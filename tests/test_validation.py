@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from kamtools.engine import in_background
 from kamtools.mapping import propose_mapping
 from kamtools.validation import (
     InputSpec,
@@ -246,3 +247,40 @@ def test_propose_mapping_for_the_real_wholesaler_header():
     }
     assert proposal["net_sales_from"] == ["Quantity", "UnitPrice"]
     assert proposal["customer_columns"] == {"region": "Country"}
+
+
+@pytest.mark.parametrize("ahead", [True, False], ids=["read on threads", "read in turn"])
+def test_large_tables_read_their_columns_on_threads_with_the_same_results(monkeypatch, ahead):
+    from dataclasses import asdict
+
+    from kamtools import validation
+
+    n = 120_000  # above READ_AHEAD_ROWS: number and date columns read on threads
+    raw = pd.DataFrame(
+        {
+            "invoice_date": pd.Series([f"{1 + i % 28:02d}/0{1 + i % 9}/2025" for i in range(n)], dtype="str"),
+            "customer_id": pd.Series([f"C{i % 3 + 1}" for i in range(n)], dtype="str"),
+            "net_sales": pd.Series([f"{i % 1000}.{i % 10}0" for i in range(n)], dtype="str"),
+            "cost": pd.Series([f"€ {i % 900},50" if i % 5 else "" for i in range(n)], dtype="str"),
+            "quantity": pd.Series([str(i % 7) if i != 999 else "seven" for i in range(n)], dtype="str"),
+        }
+    )
+    spec = spec_from_mapping("sales", {"file": "sales.csv"})
+
+    def intake():
+        found = validate_tables({"sales": raw.copy()}, {"sales": spec}, span=SPAN)
+        return found, [asdict(p) for p in found.problems], [asdict(r) for r in found.repairs], found.notes
+
+    monkeypatch.setattr(validation, "READ_AHEAD_ROWS", 10**9)
+    in_turn = intake()
+    monkeypatch.setattr(validation, "READ_AHEAD_ROWS", 1 if ahead else 10**9)
+    threads = []
+    monkeypatch.setattr(
+        validation, "in_background", lambda *a, **k: threads.append(a) or in_background(*a, **k)
+    )
+    found = intake()
+    assert len(threads) == (4 if ahead else 0)  # three number columns and the dates
+    assert found[1:] == in_turn[1:] and any("quantity" in str(p) for p in found[1])
+    assert any("decimal comma" in note for note in found[3]) and any("day/month" in note for note in found[3])
+    for name, table in found[0].tables.items():
+        pd.testing.assert_frame_equal(table, in_turn[0].tables[name])
