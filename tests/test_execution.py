@@ -311,3 +311,36 @@ def test_the_warm_up_discovers_the_stages_before_the_notebook_starts(tmp_path, m
         cells = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4).cells
         printed_by[name] = printed(next(c for c in cells if c.cell_type == "code"))
     assert printed_by == {"warm": "True", "cold": "False"}
+
+
+def test_a_warm_kernel_is_stopped_with_the_processes_it_started(tmp_path):
+    ensure_kernel()
+    pid_file = tmp_path / "child.pid"
+    kernel = execution.WarmKernel(
+        KERNEL_NAME,
+        "import subprocess\nchild = subprocess.Popen(['sleep', '60'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))",
+    )
+    assert kernel.manager is not None
+    process = kernel.manager.provisioner.process
+    child = int(pid_file.read_text())
+    kernel.shutdown()
+    assert process.poll() is not None  # killed and reaped
+    assert kernel.manager is None
+    assert _gone(child), "the kernel's child process outlived it"
+
+
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` ends within five seconds (a zombie left for init to reap counts)."""
+    import time
+
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except (ProcessLookupError, FileNotFoundError):
+            return True
+        time.sleep(0.05)
+    return False
