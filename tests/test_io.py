@@ -158,3 +158,30 @@ def test_input_memory_allocates_from_jemalloc_and_sets_the_default_pool_back(tmp
     frame = io.read_raw_table(path)
     assert jemalloc.bytes_allocated() > held + 500_000  # the columns read live in jemalloc's pool
     assert frame["a"].iloc[-1] == "x49999" and pa.default_memory_pool().backend_name == before
+
+
+def test_read_parquet_reads_the_cache_in_jemalloc_as_pandas_reads_it(tmp_path):
+    import pyarrow as pa
+
+    try:
+        jemalloc = pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow is built without jemalloc")
+    n = 60_000
+    frame = pd.DataFrame(
+        {
+            "customer_id": pd.Series([f"C{i % 997}" for i in range(n)], dtype="str"),
+            "invoice_date": pd.date_range("2024-01-01", periods=n, freq="min").astype("datetime64[ns]"),
+            "net_sales": [i / 7 for i in range(n)],
+            "note": pd.Series(["x"] * n, dtype="str"),
+        }
+    )
+    path = tmp_path / "sales.parquet"
+    frame.to_parquet(path, index=False)
+    before = pa.default_memory_pool().backend_name
+    held = jemalloc.bytes_allocated()
+    whole = io.read_parquet(path)
+    assert jemalloc.bytes_allocated() > held + 500_000 and pa.default_memory_pool().backend_name == before
+    pd.testing.assert_frame_equal(whole, pd.read_parquet(path), check_exact=True)
+    narrow = io.read_parquet(path, columns=lambda names: [c for c in names if c != "note"])
+    pd.testing.assert_frame_equal(narrow, pd.read_parquet(path).drop(columns="note"), check_exact=True)

@@ -19,20 +19,11 @@ RECEIVABLES_COLUMNS: tuple[str, ...] = ("customer_id", "invoice_date", "due_date
 
 
 def receivables_columns(available: Sequence[str]) -> list[str]:
-    """The columns of the receivables the screening reads, of those ``available``.
+    """Those of ``available`` (a receivables table's column names, e.g. its Parquet file's
+    schema) that the screening reads: :data:`RECEIVABLES_COLUMNS`, in the order of ``available``.
 
     A reader can leave the others unread (on a large dealer the invoice numbers are millions of
     texts); :func:`payment_behaviour` gives the same result on these columns as on the whole table.
-
-    Parameters
-    ----------
-    available : sequence of str
-        The columns the receivables table has (e.g. a Parquet file's schema).
-
-    Returns
-    -------
-    list of str
-        The columns to read (:data:`RECEIVABLES_COLUMNS`), in the order of ``available``.
     """
     return [c for c in available if c in RECEIVABLES_COLUMNS]
 
