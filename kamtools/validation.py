@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from kamtools.contract import SATISFACTION_LABELS, TABLES, Column, Table
-from kamtools.engine import in_background, is_trimmed, may_end_with, strip_text
+from kamtools.engine import in_background, is_trimmed, may_end_with, no_blank_cell, strip_text
 from kamtools.inputspec import ExclusionRule, InputSpec, spec_from_mapping
 from kamtools.intake import Intake, Problem, Repair, SourceSummary, TableCheck
 from kamtools.io import READ_FINDINGS, ROW_NUMBERS
@@ -467,11 +467,13 @@ def _report_padded_values(check: TableCheck, canonical: pd.DataFrame, rows: pd.S
 
 
 def _blank_required_cells(canonical: pd.DataFrame, table: Table) -> dict[str, pd.Series]:
-    """For each required column present, the mask of its empty cells."""
+    """For each required column present, the mask of its empty cells (none: no comparison)."""
     return {
         c.name: (
             canonical[c.name].isna()
             if pd.api.types.is_float_dtype(canonical[c.name])
+            else pd.Series(np.zeros(len(canonical), dtype=bool), index=canonical.index, copy=False)
+            if no_blank_cell(canonical[c.name])
             else strip_text(_as_text(canonical[c.name])) == ""
         )
         for c in table.columns

@@ -533,3 +533,29 @@ def test_period_measures_are_the_metrics_and_payments_of_each_window(lines):
         sc.period_measures(broken, windows=windows, settings=settings)
     with pytest.raises(sc.ScreeningInputError, match="sales"):
         sc.period_measures({"receivables": receivables}, windows=windows, settings=settings)
+
+
+@pytest.mark.parametrize(
+    "cells", [["a", "b"], ["a", ""], ["a", " "], ["a", None], [" a", "b"], ["a\xa0", "b"], ["x"] * 3, []]
+)
+def test_no_blank_cell_is_the_stripped_comparison(cells):
+    text = _chunked_text(cells, 2) if cells else pd.Series(cells, dtype="str")
+    blank = (text.fillna("").str.strip() == "").any()
+    assert not (engine.no_blank_cell(text) and blank)
+    assert engine.no_blank_cell(text) is (cells in (["a", "b"], ["x"] * 3, []))
+    assert not engine.no_blank_cell(pd.Series(["a"], dtype=object))  # not Arrow text: compared
+
+
+def test_dates_spread_back_over_their_rows_as_a_gather_does():
+    from kamtools.parsing import _spread, read_dates
+
+    distinct = pd.Series(["2025-01-31", "31/02/2025", "", "2025-03-01"], dtype=object)
+    reading = read_dates(distinct)
+    codes = np.random.default_rng(2).integers(0, 4, 1_000).astype(np.int32)
+    index = pd.RangeIndex(1_000)
+    spread = _spread(reading, codes, index)
+    for name, value in vars(reading).items():
+        if isinstance(value, pd.Series):
+            expected = pd.Series(value.to_numpy()[codes], index=index)
+            pd.testing.assert_series_equal(getattr(spread, name), expected, check_names=False)
+    assert reading.unreadable.any() and not reading.with_zone.any()  # both paths taken
