@@ -92,3 +92,13 @@ def test_benchmark_processes_end_without_interpreter_teardown(tmp_path, script, 
     assert done.returncode == code, done.stderr[-2000:]
     assert done.stdout or done.stderr  # what it printed was flushed before the end
     assert not marker.exists()
+
+
+def test_every_run_starts_with_the_dealers_files_read_through(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from run import read_through
+
+    (tmp_path / "parquet").mkdir()
+    (tmp_path / "sales.csv").write_bytes(b"x" * (40 << 20))  # more than one 16 MB chunk
+    (tmp_path / "parquet" / "client.yml").write_text("name: dealer\n", encoding="utf-8")
+    assert read_through(tmp_path) == (40 << 20) + len("name: dealer\n")
