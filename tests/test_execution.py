@@ -30,6 +30,27 @@ def notebook(path, *sources: str):
     return path
 
 
+def warm_and_cold(source, folder, warm_up: str) -> tuple[list, list]:
+    """The code cells of ``source`` run on a kernel warmed with ``warm_up``, and on a fresh one."""
+    kernel = execution.WarmKernel(KERNEL_NAME, warm_up)
+    assert kernel.manager is not None
+    try:
+        execution.execute(
+            str(source), str(folder / "warm.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
+            progress=False, cell_timeout=60, kernel=kernel,
+        )  # fmt: skip
+    finally:
+        kernel.shutdown()
+    execution.execute(
+        str(source), str(folder / "cold.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
+        progress=False, cell_timeout=60,
+    )  # fmt: skip
+    return tuple(
+        [c for c in nbformat.read(folder / f"{name}.ipynb", as_version=4).cells if c.cell_type == "code"]
+        for name in ("warm", "cold")
+    )
+
+
 def test_notebook_imports_are_the_top_level_import_statements_in_order():
     nb = new_notebook()
     nb.cells = [
@@ -51,35 +72,12 @@ def test_a_notebook_runs_on_the_warm_kernel_as_on_a_fresh_one(tmp_path, monkeypa
         "import sys\nwarm = 'email.mime.text' in sys.modules\nprint(warm)",
         "import email.mime.text\nprint('second')",
     )
-    kernel = execution.WarmKernel(
-        KERNEL_NAME, execution.notebook_imports(nbformat.read(source, as_version=4))
+    code, cold = warm_and_cold(
+        source, tmp_path, execution.notebook_imports(nbformat.read(source, as_version=4))
     )
-    assert kernel.manager is not None
-    try:
-        execution.execute(
-            str(source),
-            str(tmp_path / "out.ipynb"),
-            parameters={},
-            kernel_name=KERNEL_NAME,
-            progress=False,
-            cell_timeout=60,
-            kernel=kernel,
-        )
-    finally:
-        kernel.shutdown()
-    code = [c for c in nbformat.read(tmp_path / "out.ipynb", as_version=4).cells if c.cell_type == "code"]
     assert [c.execution_count for c in code] == [1, 2]  # the silent warm-up counts no execution
     assert [printed(c) for c in code] == ["True", "second"]
     # On a fresh kernel the module is not there before the notebook imports it.
-    execution.execute(
-        str(source),
-        str(tmp_path / "cold.ipynb"),
-        parameters={},
-        kernel_name=KERNEL_NAME,
-        progress=False,
-        cell_timeout=60,
-    )
-    cold = [c for c in nbformat.read(tmp_path / "cold.ipynb", as_version=4).cells if c.cell_type == "code"]
     assert printed(cold[0]) == "False"
 
 
@@ -146,23 +144,7 @@ def test_displays_on_a_warm_kernel_skip_empty_flushes_and_keep_every_output_in_p
         "print(len(sends), getattr(sys.stdout.flush, 'skips_empty', False))"
     )
     source = notebook(tmp_path / "in.ipynb", mixed, counting)
-    kernel = execution.WarmKernel(KERNEL_NAME, "from IPython.display import HTML, display")
-    assert kernel.manager is not None
-    try:
-        execution.execute(
-            str(source), str(tmp_path / "warm.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
-            progress=False, cell_timeout=60, kernel=kernel,
-        )  # fmt: skip
-    finally:
-        kernel.shutdown()
-    execution.execute(
-        str(source), str(tmp_path / "cold.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
-        progress=False, cell_timeout=60,
-    )  # fmt: skip
-    warm, cold = (
-        [c for c in nbformat.read(tmp_path / f"{name}.ipynb", as_version=4).cells if c.cell_type == "code"]
-        for name in ("warm", "cold")
-    )
+    warm, cold = warm_and_cold(source, tmp_path, "from IPython.display import HTML, display")
     assert outputs_in_order(warm[0]) == outputs_in_order(cold[0])
     assert [kind for kind, _ in outputs_in_order(warm[0])][:4] == [
         "stdout",
@@ -294,22 +276,8 @@ def test_the_warm_up_discovers_the_stages_before_the_notebook_starts(tmp_path, m
     ensure_kernel()
     monkeypatch.delenv("MPLBACKEND", raising=False)
     source = notebook(tmp_path / "in.ipynb", "import sys\nprint('kamtools.stages.review' in sys.modules)")
-    kernel = execution.WarmKernel(KERNEL_NAME, "import json")
-    try:
-        execution.execute(
-            str(source), str(tmp_path / "warm.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
-            progress=False, cell_timeout=60, kernel=kernel,
-        )  # fmt: skip
-    finally:
-        kernel.shutdown()
-    execution.execute(
-        str(source), str(tmp_path / "cold.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
-        progress=False, cell_timeout=60,
-    )  # fmt: skip
-    printed_by = {}
-    for name in ("warm", "cold"):
-        cells = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4).cells
-        printed_by[name] = printed(next(c for c in cells if c.cell_type == "code"))
+    warm, cold = warm_and_cold(source, tmp_path, "import json")
+    printed_by = {"warm": printed(warm[0]), "cold": printed(cold[0])}
     assert printed_by == {"warm": "True", "cold": "False"}
 
 
