@@ -15,7 +15,10 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -157,6 +160,19 @@ def _open_and_run(page, server: LabServer, notebook: str, shots: Path, ready: st
         raise
 
 
+@contextmanager
+def chromium_page() -> Iterator[Any]:
+    """A 1400 x 1000 page of headless Chromium driven by Playwright, closed on leaving."""
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)"
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1400, "height": 1000})
+        finally:
+            browser.close()
+
+
 def playwright_api_errors() -> type[Exception]:
     from playwright.sync_api import Error
 
@@ -164,16 +180,12 @@ def playwright_api_errors() -> type[Exception]:
 
 
 def test_a_needs_workshop_saves_an_assessment_in_jupyterlab(lab, tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)"
     server, workspace, _url = lab
     store = workspace / "workshop" / "assessments.csv"
     before = store.read_text(encoding="utf-8").count("\n") if store.exists() else 0
     shots = tmp_path / "screenshots"
     shots.mkdir()
-    with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with chromium_page() as page:
         _open_and_run(page, server, "02_needs_analysis.ipynb", shots, "button:has-text('Save scores')")
         form = page.locator(".jp-OutputArea-output", has=page.locator("button:has-text('Save scores')")).first
         form.scroll_into_view_if_needed()
@@ -187,22 +199,17 @@ def test_a_needs_workshop_saves_an_assessment_in_jupyterlab(lab, tmp_path):
             timeout=30_000,
         )
         _shoot(page, shots, "needs_02_saved.png", "button:has-text('Save scores')")
-        browser.close()
     lines = store.read_text(encoding="utf-8").splitlines()
     assert len(lines) > before and any(",5,Browser Test," in line for line in lines)
 
 
 def test_a_workshop_session_in_jupyterlab(lab, tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)"
     server, workspace, _url = lab
     status_before = _git_status()
     saved_before = (workspace / "client.yml").read_text(encoding="utf-8")
     shots = tmp_path / "screenshots"
     shots.mkdir()
-    with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with chromium_page() as page:
         page.goto(server.url(NOTEBOOK))
         try:
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
@@ -211,7 +218,7 @@ def test_a_workshop_session_in_jupyterlab(lab, tmp_path):
             _shoot(page, shots, "01_opened.png")
             _run_all(page)
             panel = page.wait_for_selector(".kam-workshop", timeout=300_000)
-        except playwright_api.Error:
+        except playwright_api_errors():
             _shoot(page, shots, "failed.png")
             raise
         page.wait_for_function(
@@ -235,7 +242,7 @@ def test_a_workshop_session_in_jupyterlab(lab, tmp_path):
             page.wait_for_function(
                 "() => window.kamWatch.table !== null && window.kamWatch.chart !== null", timeout=30_000
             )
-        except playwright_api.Error:
+        except playwright_api_errors():
             _shoot(page, shots, "failed.png")
             raise
         watch = page.evaluate("() => window.kamWatch")
@@ -260,7 +267,6 @@ def test_a_workshop_session_in_jupyterlab(lab, tmp_path):
             "() => document.querySelector('.kam-status').innerText.includes('Saved')", timeout=30_000
         )
         _shoot(page, shots, "04_saved.png", ".kam-workshop")
-        browser.close()
 
     saved = (workspace / "client.yml").read_text(encoding="utf-8")
     assert saved != saved_before
@@ -279,17 +285,13 @@ def _widget_input(form, label: str):
 
 
 def test_a_plan_builder_saves_goals_and_an_action_in_jupyterlab(lab, tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)"
     from kamtools.stages.planning.planfile import read_plan
 
     server, workspace, _url = lab
     plans_before = {p.name: p.read_text(encoding="utf-8") for p in (workspace / "plans").glob("plan_*.yml")}
     shots = tmp_path / "screenshots"
     shots.mkdir()
-    with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with chromium_page() as page:
         _open_and_run(page, server, "03_plan_development.ipynb", shots, "button:has-text('Save plan')")
         form = page.locator(".jp-OutputArea-output", has=page.locator("button:has-text('Save plan')")).first
         form.scroll_into_view_if_needed()
@@ -311,7 +313,6 @@ def test_a_plan_builder_saves_goals_and_an_action_in_jupyterlab(lab, tmp_path):
         form.locator("button:has-text('Save plan')").click()
         form.locator(".widget-html", has_text="Plan saved as revision").wait_for(timeout=30_000)
         _shoot(page, shots, "plan_02_saved.png", "button:has-text('Save plan')")
-        browser.close()
     changed = [
         p
         for p in (workspace / "plans").glob("plan_*.yml")
@@ -328,16 +329,12 @@ def test_a_plan_builder_saves_goals_and_an_action_in_jupyterlab(lab, tmp_path):
 
 
 def test_a_review_workshop_saves_its_lessons_in_jupyterlab(lab, tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)"
     from kamtools.stages.review.lessons import LESSONS_DIR
 
     server, workspace, _url = lab
     shots = tmp_path / "screenshots"
     shots.mkdir()
-    with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with chromium_page() as page:
         _open_and_run(page, server, "04_post_period_review.ipynb", shots, "button:has-text('Save lessons')")
         form = page.locator(
             ".jp-OutputArea-output", has=page.locator("button:has-text('Save lessons')")
@@ -361,11 +358,10 @@ def test_a_review_workshop_saves_its_lessons_in_jupyterlab(lab, tmp_path):
         status = form.locator(".widget-html", has_text="Saved (")
         try:
             status.wait_for(timeout=30_000)
-        except playwright_api.Error:
+        except playwright_api_errors():
             _shoot(page, shots, "failed_lessons.png", "button:has-text('Save lessons')")
             raise
         _shoot(page, shots, "lessons_02_saved.png", "button:has-text('Save lessons')")
-        browser.close()
     (saved,) = (workspace / LESSONS_DIR).glob("lessons_*.yml")
     lessons = io.read_yaml(saved)["lessons"]
     assert len(lessons) == shown + 1, "every suggested lesson and the new one; the blank row is ignored"
