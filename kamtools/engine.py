@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -330,10 +330,12 @@ def _hash_input(values: pd.Series, *, strip: bool) -> pa.Array | pa.ChunkedArray
 def row_hashes(
     frame: pd.DataFrame, *, strip: Sequence[str] = (), threads: int | None = None
 ) -> np.ndarray | None:
-    """DuckDB's ``hash`` of every row over all its columns (in parallel), ``strip`` columns stripped.
+    """A 64-bit hash of every row over all its columns, ``strip`` columns stripped.
 
-    Equal rows (as :func:`duplicated_rows` compares them) have equal hashes. Safe to run on a
-    thread beside other work: DuckDB releases the GIL while it hashes.
+    Equal rows (as :func:`duplicated_rows` compares them) have equal hashes. Text columns whose
+    cells have one length (ids, ISO dates) are hashed by :func:`fixed_width_hashes` from their
+    buffers, every other column by DuckDB's ``hash`` (in parallel); the two are mixed per row.
+    Safe to run on a thread beside other work: NumPy and DuckDB release the GIL while they hash.
 
     Parameters
     ----------
@@ -342,7 +344,7 @@ def row_hashes(
     strip : sequence of str
         Text columns hashed without surrounding whitespace (missing values as "").
     threads : int, optional
-        DuckDB's threads (default: one per core); 1 beside other work, which keeps its core.
+        DuckDB's threads (default: one per core).
 
     Returns
     -------
@@ -350,22 +352,148 @@ def row_hashes(
         One unsigned 64-bit hash per row; None when a column mixes types Arrow cannot hold
         (pandas then compares the rows itself).
     """
-    import duckdb
-
     strip = set(strip)
     try:
-        columns = {
-            f"c{i}": _hash_input(frame[name], strip=name in strip) for i, name in enumerate(frame.columns)
-        }
-        table = pa.table(columns)
+        columns = [_hash_input(frame[name], strip=name in strip) for name in frame.columns]
+        widths = {at: _fixed_widths(column) for at, column in enumerate(columns)}
+        by_buffers = [at for at, found in widths.items() if found is not None]
+        by_duckdb = pa.table({f"c{at}": column for at, column in enumerate(columns) if widths[at] is None})
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return None  # mixed types in one column
+    if not by_buffers:
+        return _duckdb_hashes(by_duckdb, threads=threads)  # DuckDB's own hash of the rows
+    hashes = (
+        _duckdb_hashes(by_duckdb, threads=threads)
+        if by_duckdb.num_columns
+        else np.zeros(len(frame), np.uint64)
+    )
+    for at in by_buffers:  # in column order: rows with two values swapped hash apart
+        _mix_fixed_width(columns[at], widths[at], hashes)
+    return _avalanche(hashes)
+
+
+def _duckdb_hashes(table: pa.Table, *, threads: int | None) -> np.ndarray:
+    """DuckDB's ``hash`` of each row of ``table`` over all its columns, as unsigned 64-bit."""
+    import duckdb
+
     connection = duckdb.connect(config={"threads": threads} if threads else {})
     try:
         connection.register("rows", table)
-        return connection.execute(f"SELECT hash({', '.join(columns)}) AS h FROM rows").fetchnumpy()["h"]
+        names = ", ".join(table.column_names)
+        return connection.execute(f"SELECT hash({names}) AS h FROM rows").fetchnumpy()["h"]
     finally:
         connection.close()
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+"""An odd multiplier with bits spread over the word (the golden ratio's), for mixing hashes."""
+
+_LONGEST_FIXED_CELL = 32
+"""The longest cell :func:`fixed_width_hashes` reads (four words); longer text goes to DuckDB."""
+
+
+def fixed_width_hashes(arrow: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+    """A 64-bit hash of each cell of Arrow text whose cells have one length per chunk; else None.
+
+    Ids and ISO dates of an export usually have one width. Such a cell of ``w`` bytes is read
+    in place as one to four unaligned 64-bit words, at a stride of ``w`` bytes through the
+    data buffer: NumPy hashes ten million of them in a few hundredths of a second, where a
+    string hash takes a few tenths. The hash depends on the cell's bytes alone (not on its
+    chunk or position), so equal cells hash equal; a chunk with cells of two lengths, a
+    missing value, a cell longer than 32 bytes or anything but text gives None.
+
+    Parameters
+    ----------
+    arrow : pyarrow.Array or pyarrow.ChunkedArray
+        One column, as :func:`row_hashes` hashes it (already stripped where it strips).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        One unsigned 64-bit value per cell (before :func:`row_hashes` mixes the row's columns).
+    """
+    widths = _fixed_widths(arrow)
+    if widths is None:
+        return None
+    hashes = np.zeros(len(arrow), dtype=np.uint64)
+    _mix_fixed_width(arrow, widths, hashes)
+    return hashes
+
+
+def _fixed_widths(arrow: pa.Array | pa.ChunkedArray) -> list[int] | None:
+    """Each chunk's one cell length, for text :func:`fixed_width_hashes` reads; else None."""
+    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)) or arrow.null_count:
+        return None
+    widths = []
+    for chunk in arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]:
+        if not len(chunk):
+            widths.append(0)
+            continue
+        offsets = cell_offsets(chunk)
+        width = int(offsets[1] - offsets[0])
+        if width > _LONGEST_FIXED_CELL or int(offsets[-1] - offsets[0]) != len(chunk) * width:
+            return None
+        if len(chunk) > 1 and not (np.diff(offsets) == width).all():
+            return None
+        widths.append(width)
+    return widths
+
+
+def _mix_fixed_width(arrow: pa.Array | pa.ChunkedArray, widths: list[int], hashes: np.ndarray) -> None:
+    """Mix each cell's bytes into its row's hash, in place; ``widths`` as :func:`_fixed_widths` found.
+
+    The words go straight into ``hashes``: no array per column, nor per chunk, is allocated.
+    """
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    row = 0
+    with np.errstate(over="ignore"):
+        for chunk, width in zip(chunks, widths, strict=True):
+            count = len(chunk)
+            mixed = hashes[row : row + count]
+            row += count
+            mixed ^= np.uint64(width + 1)  # "ab" and "ab\0" read as the same short word
+            mixed *= _MIX
+            for word in _cell_words(chunk, width):
+                mixed ^= word
+                mixed *= _MIX
+
+
+def _cell_words(chunk: pa.Array, width: int) -> Iterator[np.ndarray]:
+    """The 64-bit words covering each cell of a chunk of one cell width, read in place."""
+    count = len(chunk)
+    if not count or not width:
+        return
+    start = int(cell_offsets(chunk)[0])
+    if width >= 8:
+        # Words at 0, 8, 16... and one ending at the cell's end: they cover every byte, and
+        # none reads past the cell, so none reads past the buffer.
+        for at in [*range(0, width - 8, 8), width - 8]:
+            yield np.ndarray(
+                (count,), dtype="<u8", buffer=chunk.buffers()[2], offset=start + at, strides=(width,)
+            )
+        return
+    # A short cell's word would run into the next cells (and past the last one): read from a
+    # copy with room after the last cell, and keep only the cell's own bytes.
+    size = count * width
+    copy = np.zeros(size + 8, dtype=np.uint8)
+    copy[:size] = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=size, offset=start)
+    word = np.ndarray((count,), dtype="<u8", buffer=copy, offset=0, strides=(width,))
+    yield word & np.uint64((1 << (8 * width)) - 1)
+
+
+def _avalanche(hashes: np.ndarray) -> np.ndarray:
+    """``hashes`` with every bit depending on every other (MurmurHash3's 64-bit finaliser), in place.
+
+    The repeat search (:func:`repeated_values`) counts the top, middle and bottom bits of the
+    hashes; the multiply-and-xor mixing of :func:`row_hashes` alone leaves its low bits weak.
+    """
+    with np.errstate(over="ignore"):
+        hashes ^= hashes >> np.uint64(33)
+        hashes *= np.uint64(0xFF51AFD7ED558CCD)
+        hashes ^= hashes >> np.uint64(33)
+        hashes *= np.uint64(0xC4CEB9FE1A85EC53)
+        hashes ^= hashes >> np.uint64(33)
+    return hashes
 
 
 def repeated_rows(
@@ -475,13 +603,22 @@ def repeated_values(hashes: np.ndarray, *, bits: int = 24) -> np.ndarray:
     hashes = np.asarray(hashes, dtype=np.uint64)
     survivors: np.ndarray | None = None  # None: every row (no index array for the first round)
     mask = np.uint64((1 << bits) - 1)
+    # One buffer for every round's bucket numbers: fresh memory is slow to come by (the kernel
+    # zeroes every page), a third of this search on a 10-million-line file.
+    buckets = np.empty(len(hashes), dtype=np.uint64)
     for shift in (64 - bits, (64 - bits) // 2, 0):
         left = len(hashes) if survivors is None else len(survivors)
-        if left < (1 << bits) // 16:
-            break  # few enough for pandas' hash table (milliseconds)
-        values = hashes if survivors is None else hashes[survivors]
-        key = ((values >> np.uint64(shift)) & mask).astype(np.intp)
-        shared = np.bincount(key, minlength=1 << bits)[key] > 1
+        if left < (1 << bits) // 8:
+            break  # few enough for pandas' hash table (a few hundredths of a second)
+        key = buckets[:left]
+        if survivors is None:
+            np.right_shift(hashes, np.uint64(shift), out=key)
+        else:
+            np.take(hashes, survivors, out=key)
+            np.right_shift(key, np.uint64(shift), out=key)
+        np.bitwise_and(key, mask, out=key)
+        key = key.view(np.intp)  # below 2 ** bits: the same numbers
+        shared = (np.bincount(key, minlength=1 << bits) > 1)[key]
         survivors = np.flatnonzero(shared) if survivors is None else survivors[shared]
     if survivors is None:
         return pd.Series(hashes).duplicated(keep=False).to_numpy()

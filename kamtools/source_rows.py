@@ -209,14 +209,15 @@ def hash_rows_ahead(raw: pd.DataFrame) -> Future | None:
     """Start hashing every source row for :func:`set_aside_exact_duplicates`, on a thread.
 
     The hashes depend on the source rows alone, so they are computed, and the rows whose hash
-    repeats found, while the main thread maps and converts the columns (DuckDB hashes on one
-    thread beside pandas, NumPy counts the hashes there too: on two cores, seconds less on ten
-    million lines). Returns the future of :func:`kamtools.engine.repeated_rows`, or None for a
-    small table. The caller waits for it before it returns.
+    repeats found, while the main thread maps and converts the columns (NumPy and DuckDB hash on
+    every core beside pandas' conversions, which wait on threads of their own much of the time;
+    NumPy then counts the hashes: on two cores, seconds less on ten million lines). Returns the
+    future of :func:`kamtools.engine.repeated_rows`, or None for a small table. The caller waits
+    for it before it returns.
     """
     if len(raw) < HASH_AHEAD_ROWS or raw.shape[1] == 0:
         return None
-    return in_background(repeated_rows, raw, strip=_text_columns(raw), threads=1)
+    return in_background(repeated_rows, raw, strip=_text_columns(raw))
 
 
 def set_aside_exact_duplicates(

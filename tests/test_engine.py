@@ -559,3 +559,90 @@ def test_dates_spread_back_over_their_rows_as_a_gather_does():
             expected = pd.Series(value.to_numpy()[codes], index=index)
             pd.testing.assert_series_equal(getattr(spread, name), expected, check_names=False)
     assert reading.unreadable.any() and not reading.with_zone.any()  # both paths taken
+
+
+def _text_chunks(chunks: list[list[str]], *, large: bool = True, sliced: bool = False):
+    """Arrow text in the given chunks; ``sliced``: each chunk a slice of a longer array (offset > 0)."""
+    import pyarrow as pa
+
+    kind = pa.large_string() if large else pa.string()
+    arrays = []
+    for cells in chunks:
+        if sliced:
+            arrays.append(pa.array(["lead-in", *cells, "tail"], type=kind).slice(1, len(cells)))
+        else:
+            arrays.append(pa.array(cells, type=kind))
+    return pa.chunked_array(arrays, type=kind)
+
+
+@pytest.mark.parametrize("width", [1, 3, 7, 8, 9, 10, 15, 16, 17, 24, 31, 32])
+@pytest.mark.parametrize("large, sliced", [(True, False), (False, False), (True, True)])
+def test_fixed_width_hashes_are_equal_exactly_for_equal_cells(width, large, sliced):
+    rng = np.random.default_rng(width)
+    alphabet = np.array(list("0123456789ABCDEF-"))
+    words = ["".join(rng.choice(alphabet, width)) for _ in range(300)]
+    cells = [words[i] for i in rng.integers(0, len(words), 3_000)]
+    # The same cells in chunks of other lengths, and a chunk of another width in between: a
+    # cell's hash depends on its bytes alone, not on its chunk, position or neighbours.
+    other_width = ["x" * (width + 1 if width < 32 else width - 1)] * 5
+    arrow = _text_chunks([cells[:1_001], other_width, cells[1_001:]], large=large, sliced=sliced)
+    hashes = engine.fixed_width_hashes(arrow)
+    assert hashes is not None and len(hashes) == len(arrow)
+    found = np.delete(hashes, range(1_001, 1_006))
+    again = engine.fixed_width_hashes(_text_chunks([cells[::-1]]))[::-1]
+    np.testing.assert_array_equal(found, again)
+    by_cell = pd.Series(found).groupby(pd.Series(cells)).nunique()
+    assert (by_cell == 1).all()  # equal cells, equal hashes
+    assert pd.Series(found).nunique() == len(set(cells))  # and no two cells collide here
+
+
+def test_fixed_width_hashes_tell_a_short_cell_from_it_with_a_zero_byte():
+    # "ab" read as a zero-padded word equals "ab\0" read the same way; the width tells them apart.
+    short = engine.fixed_width_hashes(_text_chunks([["ab", "ab"]]))
+    longer = engine.fixed_width_hashes(_text_chunks([["ab\x00", "ab\x00"]]))
+    assert short[0] == short[1] and longer[0] == longer[1] and short[0] != longer[0]
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [[["A1", "B22", "C1"]], [["A1", "B2"], ["C3", None]], [["x" * 33] * 3], [["ab", "cd"], ["abc", "d"]]],
+    ids=["two widths", "missing value", "longer than 32 bytes", "9 bytes over 4 cells as 2+2+3+1"],
+)
+def test_fixed_width_hashes_leave_other_text_to_duckdb(chunks):
+    assert engine.fixed_width_hashes(_text_chunks(chunks)) is None
+
+
+def test_row_hashes_mix_fixed_width_and_other_columns_by_position():
+    rng = np.random.default_rng(21)
+    n = 4_000
+    ids = np.array([f"C{i:05d}" for i in rng.integers(0, 300, n)])
+    days = np.array(
+        [f"2024-0{m}-1{d}" for m, d in zip(rng.integers(1, 10, n), rng.integers(0, 10, n), strict=True)]
+    )
+    frame = pd.DataFrame(
+        {
+            "customer": _chunked_text(list(ids), 4),
+            "date": _chunked_text(list(days), 3),
+            "amount": pd.Series(rng.choice(["1.5", "22.05", "300"], n), dtype="str"),
+            "quantity": rng.choice([1.0, 2.0, -0.0, 0.0], n),
+        }
+    )
+    assert engine.fixed_width_hashes(frame["customer"].array._pa_array) is not None
+    assert engine.fixed_width_hashes(frame["amount"].array._pa_array) is None
+    hashes = engine.row_hashes(frame, strip=["customer", "date", "amount"])
+    rows = frame.assign(quantity=frame["quantity"] + 0.0).astype(str).agg("|".join, axis=1)
+    per_row = pd.Series(hashes).groupby(rows.to_numpy()).nunique()
+    assert (per_row == 1).all()  # equal rows, equal hashes
+    assert pd.Series(hashes).nunique() == rows.nunique()  # unequal rows apart
+    # Two fixed-width columns with their values swapped between two rows hash apart.
+    swapped = pd.DataFrame(
+        {"a": pd.Series(["C00001", "C00002"], dtype="str"), "b": pd.Series(["C00002", "C00001"], dtype="str")}
+    )
+    first, second = engine.row_hashes(swapped, strip=["a", "b"])
+    assert first != second
+    # The repeat search on the mixed hashes finds exactly pandas' duplicates.
+    expected = frame.assign(quantity=frame["quantity"] + 0.0).duplicated(keep="first")
+    assert 0 < expected.sum() < n
+    pd.testing.assert_series_equal(
+        engine.duplicated_rows(frame, strip=["customer", "date", "amount"]), expected
+    )
