@@ -9,7 +9,11 @@ seconds within a bounded memory (see ``benchmarks/RESULTS.md``).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import sys
+import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -626,3 +630,26 @@ def repeated_values(hashes: np.ndarray, *, bits: int = 24) -> np.ndarray:
     if len(survivors):
         repeated[survivors] = pd.Series(hashes[survivors]).duplicated(keep=False).to_numpy()
     return repeated
+
+
+def when_idle(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+    """:func:`in_background`, the thread at the lowest scheduling priority (nice 19, on Linux).
+
+    For work whose result is wanted only at the end (the fingerprint of an input file) beside
+    work every later step waits for (the intake's conversions and duplicate search): it takes
+    a core when one would idle, instead of a share of both while they are busy. A thread's own
+    priority is set through its thread id, which only Linux supports; elsewhere it runs as
+    :func:`in_background` would.
+    """
+    return in_background(_at_lowest_priority, function, *args, **kwargs)
+
+
+def _at_lowest_priority(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):  # e.g. a sandbox refusing it: the work runs all the same
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST_PRIORITY)
+    return function(*args, **kwargs)
+
+
+LOWEST_PRIORITY = 19
+"""The highest nice value on Linux; a thread of its own ends with its task, so it is never raised again."""

@@ -646,3 +646,21 @@ def test_row_hashes_mix_fixed_width_and_other_columns_by_position():
     pd.testing.assert_series_equal(
         engine.duplicated_rows(frame, strip=["customer", "date", "amount"]), expected
     )
+
+
+def test_work_started_when_idle_runs_at_the_lowest_priority_and_returns_its_result():
+    import os
+    import sys
+    import threading
+
+    def priority_and(value):
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), value
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    priority, value = engine.when_idle(priority_and, "x").result(timeout=10)
+    assert value == "x"
+    if sys.platform.startswith("linux"):
+        assert priority == engine.LOWEST_PRIORITY
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before  # the caller's own kept
+    with pytest.raises(ZeroDivisionError):
+        engine.when_idle(lambda: 1 / 0).result(timeout=10)
