@@ -170,15 +170,19 @@ class WarmKernel:
     def __init__(self, kernel_name: str, imports: str) -> None:
         from jupyter_core.utils import run_sync
 
-        manager = WarmKernelManager(kernel_name=kernel_name)
-        try:
-            run_sync(_start_and_import)(manager, imports)
-        except Exception:
-            # Any trouble here is left to papermill, which starts (and retries) a fresh kernel.
-            _shutdown(manager)
-            self.manager: Any = None
+        self.manager: Any = None
+        for _ in range(WARM_START_ATTEMPTS):
+            manager = WarmKernelManager(kernel_name=kernel_name)
+            try:
+                run_sync(_start_and_import)(manager, imports)
+            except Exception:
+                died = _kernel_exited(manager)
+                _shutdown(manager)
+                if died:
+                    continue  # e.g. a port taken between its choice and the kernel's bind
+                return  # any other trouble is left to papermill, which starts a kernel of its own
+            self.manager = manager
             return
-        self.manager = manager
 
     def lower_priority(self, niceness: int) -> None:
         """Lower the CPU priority of the kernel's main thread (the one running the cells) by
@@ -244,6 +248,22 @@ class ReadyKernelClient(AsyncKernelClient):
     async def wait_for_ready(self, timeout: float | None = None) -> None:  # type: ignore[override]
         if not self.ready:
             await super().wait_for_ready(timeout=timeout)
+
+
+WARM_START_ATTEMPTS = 2
+"""Kernels started for one warm-up when the first one exits before it is ready.
+
+jupyter_client picks free ports, writes them to the connection file and then starts the kernel,
+which binds them; when several stages start kernels at once, another process can take a port in
+between, and that kernel exits ("Address already in use"). Started again, it gets fresh ports.
+Without a warm kernel the stage still runs (papermill starts its own), but later, and its report
+cells no longer run at the stage's lower priority."""
+
+
+def _kernel_exited(manager: Any) -> bool:
+    """Whether the kernel process a manager started has exited (False if it never started)."""
+    process = getattr(getattr(manager, "provisioner", None), "process", None)
+    return process is not None and process.poll() is not None
 
 
 class WarmKernelManager(AsyncKernelManager):

@@ -172,6 +172,47 @@ def test_a_kernel_that_cannot_start_leaves_the_start_to_papermill():
     kernel.shutdown()  # nothing to stop
 
 
+def test_a_kernel_that_exits_at_start_because_its_port_is_taken_is_started_again(monkeypatch):
+    import socket
+
+    ensure_kernel()
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()  # another process's port, as when it takes one between choice and bind
+    started = []
+
+    class FirstOnATakenPort(execution.WarmKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            if not started:  # ports from the manager, not from jupyter_client's cache of free ones
+                self.cache_ports = False
+                self.shell_port = taken.getsockname()[1]
+            started.append(self)
+
+    monkeypatch.setattr(execution, "WarmKernelManager", FirstOnATakenPort)
+    try:
+        kernel = execution.WarmKernel(KERNEL_NAME, "import json")
+        assert len(started) == 2 and kernel.manager is started[1]  # the first kernel exited; a second is warm
+        assert not execution._kernel_exited(started[1])
+        kernel.shutdown()
+    finally:
+        taken.close()
+
+
+def test_a_warm_up_whose_imports_fail_is_not_started_again(monkeypatch):
+    ensure_kernel()
+    started = []
+
+    class Counting(execution.WarmKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(execution, "WarmKernelManager", Counting)
+    kernel = execution.WarmKernel(KERNEL_NAME, "import no_such_module_kamtools")
+    assert kernel.manager is None and len(started) == 1  # papermill runs the notebook, and reports it
+
+
 def test_the_executed_notebook_is_saved_sparsely_and_complete_at_the_end(tmp_path, monkeypatch):
     ensure_kernel()
     saves = []
