@@ -32,6 +32,8 @@ from kamtools.parsing import (
     FIRST_YEAR,
     LAST_YEAR,
     MAX_ABS_NUMBER,
+    DateReading,
+    NumberReading,
     decide_decimal,
     parse_dates,
     parse_numbers,
@@ -101,20 +103,22 @@ def _convert(
     values = frame[column.name]
     user_column = check.client_name(column.name)
     rows = frame[ROW]
-    first = (ahead or {}).get(column.name)
+    if column.kind in ("number", "integer", "date"):
+        started = (ahead or {}).get(column.name)  # read on a thread already (large tables)
+        reading = started.result() if started is not None else _first_reading(check.spec, column, values)
     if column.kind in ("number", "integer"):
         return _convert_numbers(
             check,
+            reading,
             values,
             rows,
             user_column,
             whole=column.kind == "integer",
             file_decimal=file_decimal,
-            first=first,
         )
     if column.kind == "date":
         open_ended = column.name in OPEN_DATE_COLUMNS
-        return _convert_dates(check, values, rows, user_column, open_ended=open_ended, first=first)
+        return _convert_dates(check, reading, values, rows, user_column, open_ended=open_ended)
     if column.kind == "score":
         parsed, bad = parse_scores(values)
         if bad.any():
@@ -177,16 +181,15 @@ def _mixed_problem(
 
 def _convert_numbers(
     check: TableCheck,
+    reading: NumberReading,
     values: pd.Series,
     rows: pd.Series,
     user_column: str,
     *,
     whole: bool,
     file_decimal: Callable[[], str | None],
-    first: futures.Future | None = None,
 ) -> pd.Series:
     decimal = check.spec.decimal
-    reading = first.result() if first is not None else read_numbers(values, decimal=decimal)
     if reading.ambiguous and decimal == "auto":
         # Undecided by its own values ('2.299' only): the file's other number columns decide.
         fallback = file_decimal()
@@ -237,18 +240,14 @@ def _convert_numbers(
 
 def _convert_dates(
     check: TableCheck,
+    reading: DateReading,
     values: pd.Series,
     rows: pd.Series,
     user_column: str,
     *,
     open_ended: bool,
-    first: futures.Future | None = None,
 ) -> pd.Series:
     spec = check.spec
-    if first is not None:
-        reading = first.result()
-    else:
-        reading = read_dates(values, date_format=spec.date_format, dayfirst=spec.dayfirst)
 
     def shown(mask: pd.Series) -> pd.Series:
         # Only the cells a message names become text: formatting millions of dates costs seconds.
@@ -467,18 +466,21 @@ def _report_padded_values(check: TableCheck, canonical: pd.DataFrame, rows: pd.S
 
 
 def _blank_required_cells(canonical: pd.DataFrame, table: Table) -> dict[str, pd.Series]:
-    """For each required column present, the mask of its empty cells (none: no comparison)."""
+    """For each required column present, the mask of its empty cells."""
     return {
-        c.name: (
-            canonical[c.name].isna()
-            if pd.api.types.is_float_dtype(canonical[c.name])
-            else pd.Series(np.zeros(len(canonical), dtype=bool), index=canonical.index, copy=False)
-            if no_blank_cell(canonical[c.name])
-            else strip_text(_as_text(canonical[c.name])) == ""
-        )
+        c.name: _blank_cells(canonical[c.name])
         for c in table.columns
         if c.required and c.name in canonical.columns
     }
+
+
+def _blank_cells(values: pd.Series) -> pd.Series:
+    """The cells of a column with nothing in them: missing, empty or only spaces."""
+    if pd.api.types.is_float_dtype(values):
+        return values.isna()
+    if no_blank_cell(values):  # known from the text's buffers: no cell compared
+        return pd.Series(np.zeros(len(values), dtype=bool), index=values.index, copy=False)
+    return strip_text(_as_text(values)) == ""
 
 
 def _convert_columns(check: TableCheck, raw: pd.DataFrame, canonical: pd.DataFrame) -> None:
@@ -527,16 +529,18 @@ def _readings_ahead(
     """
     if len(canonical) < READ_AHEAD_ROWS:
         return {}
-    spec = check.spec
-    ahead = {}
-    for column in columns:
-        values = canonical[column.name]
-        if column.kind in ("number", "integer"):
-            ahead[column.name] = in_background(read_numbers, values, decimal=spec.decimal)
-        elif column.kind == "date":
-            dates = functools.partial(read_dates, date_format=spec.date_format, dayfirst=spec.dayfirst)
-            ahead[column.name] = in_background(dates, values)
-    return ahead
+    return {
+        column.name: in_background(_first_reading, check.spec, column, canonical[column.name])
+        for column in columns
+        if column.kind in ("number", "integer", "date")
+    }
+
+
+def _first_reading(spec: InputSpec, column: Column, values: pd.Series) -> NumberReading | DateReading:
+    """A number or date column read with the file's settings, before anything is reported on it."""
+    if column.kind == "date":
+        return read_dates(values, date_format=spec.date_format, dayfirst=spec.dayfirst)
+    return read_numbers(values, decimal=spec.decimal)
 
 
 def _empty_required_values(
