@@ -30,25 +30,31 @@ def notebook(path, *sources: str):
     return path
 
 
+def run(source, executed, kernel: execution.WarmKernel | None = None):
+    """``source`` executed into ``executed`` as a stage is (60 s a cell), on ``kernel`` if given,
+    which is shut down after; the executed notebook papermill returns."""
+    try:
+        return execution.execute(
+            str(source), str(executed), parameters={}, kernel_name=KERNEL_NAME,
+            progress=False, cell_timeout=60, kernel=kernel,
+        )  # fmt: skip
+    finally:
+        if kernel is not None:
+            kernel.shutdown()
+
+
+def code_cells(path) -> list:
+    """The code cells of the notebook at ``path``, as written to disk."""
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
 def warm_and_cold(source, folder, warm_up: str) -> tuple[list, list]:
     """The code cells of ``source`` run on a kernel warmed with ``warm_up``, and on a fresh one."""
     kernel = execution.WarmKernel(KERNEL_NAME, warm_up)
     assert kernel.manager is not None
-    try:
-        execution.execute(
-            str(source), str(folder / "warm.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
-            progress=False, cell_timeout=60, kernel=kernel,
-        )  # fmt: skip
-    finally:
-        kernel.shutdown()
-    execution.execute(
-        str(source), str(folder / "cold.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
-        progress=False, cell_timeout=60,
-    )  # fmt: skip
-    return tuple(
-        [c for c in nbformat.read(folder / f"{name}.ipynb", as_version=4).cells if c.cell_type == "code"]
-        for name in ("warm", "cold")
-    )
+    run(source, folder / "warm.ipynb", kernel)
+    run(source, folder / "cold.ipynb")
+    return tuple(code_cells(folder / f"{name}.ipynb") for name in ("warm", "cold"))
 
 
 def test_notebook_imports_are_the_top_level_import_statements_in_order():
@@ -99,16 +105,10 @@ def test_the_notebook_runs_on_the_client_the_warm_up_readied(tmp_path, monkeypat
     kernel = execution.WarmKernel(KERNEL_NAME, "import json")
     assert kernel.manager is not None and len(waits) == 1
     readied = kernel.manager.ready_client
-    try:
-        execution.execute(
-            str(source), str(tmp_path / "out.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
-            progress=False, cell_timeout=60, kernel=kernel,
-        )  # fmt: skip
-    finally:
-        kernel.shutdown()
+    run(source, tmp_path / "out.ipynb", kernel)
     assert len(waits) == 1 and waits[0] is readied
     assert kernel.manager is None and readied.ready
-    code = [c for c in nbformat.read(tmp_path / "out.ipynb", as_version=4).cells if c.cell_type == "code"]
+    code = code_cells(tmp_path / "out.ipynb")
     assert printed(code[0]) == "ran"
 
 
@@ -225,12 +225,10 @@ def test_the_executed_notebook_is_saved_sparsely_and_complete_at_the_end(tmp_pat
     monkeypatch.setattr("papermill.engines.write_ipynb", counting_write)
     source = notebook(tmp_path / "in.ipynb", *[f"print({n})" for n in range(12)])
     out = tmp_path / "out.ipynb"
-    execution.execute(
-        str(source), str(out), parameters={}, kernel_name=KERNEL_NAME, progress=False, cell_timeout=60
-    )
+    run(source, out)
     # papermill alone saves at the start, at every cell's start and end and at the end: 28 times.
     assert 2 <= len(saves) < 10
-    code = [c for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"]
+    code = code_cells(out)
     # Every cell's output is in the notebook on disk.
     assert [printed(c) for c in code] == [str(n) for n in range(12)]
     assert all(c.metadata.papermill.status == "completed" for c in code)
@@ -243,14 +241,12 @@ def test_a_failed_cell_is_on_disk_with_its_error(tmp_path):
     )
     out = tmp_path / "out.ipynb"
     try:
-        execution.execute(
-            str(source), str(out), parameters={}, kernel_name=KERNEL_NAME, progress=False, cell_timeout=60
-        )
+        run(source, out)
     except Exception as exc:
         assert type(exc).__name__ == "PapermillExecutionError"
     else:  # pragma: no cover - the check must be able to fail
         raise AssertionError("the failing cell did not stop the notebook")
-    code = [c for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"]
+    code = code_cells(out)
     assert printed(code[0]) == "before"
     assert any(o.get("ename") == "ValueError" for o in code[1].outputs)
     assert execution.executed_cells(out) == 2
@@ -296,10 +292,7 @@ def test_the_executed_notebook_is_returned_as_it_is_on_disk_and_renders_the_same
         " metadata={'image/png': {'caption': 'A line'}})",
         "display(HTML('<table><tr><td>1 &amp; 2</td></tr></table>'))\n{'provenance': 1}",
     )
-    returned = execution.execute(
-        str(source), str(tmp_path / "out.ipynb"), parameters={}, kernel_name=KERNEL_NAME,
-        progress=False, cell_timeout=60,
-    )  # fmt: skip
+    returned = run(source, tmp_path / "out.ipynb")
     on_disk = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     assert returned == on_disk
 
